@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+//
+// hrprep: human-pose training data (MPII → safetensors shards) and a compact HRNet trainer.
+// The target list is the architecture: data flows bridges → PoseData → ShardBuild → Shards → Training.
+import PackageDescription
+
+/// Optimised builds of the numeric modules: bounds checks off in kernels that index through unsafe
+/// buffers anyway, and code generated for the build machine's CPU (AVX-512 on Zen 5). The binary is
+/// built where it runs (`make`, CI), so host tuning is safe; see HRNet's CPU dispatch for the fallback.
+let kernelSwiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "hrprep",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hrprep", targets: ["hrprep"]),
+        .executable(name: "hrnet-train", targets: ["hrnet-train"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // MARK: Bridges (thin: they only expose C libraries to Swift)
+        .target(
+            name: "COpenCVBridge",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-std=c++17"])],
+            linkerSettings: [
+                .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"),
+                .linkedLibrary("opencv_imgcodecs"),
+            ]),
+        .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+
+        // MARK: Libraries
+        .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip"], swiftSettings: kernelSwiftSettings),
+        .target(name: "Shards"),
+        .target(name: "HRNet", swiftSettings: kernelSwiftSettings),
+        .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
+        .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData"]),
+        .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
+        .target(name: "Training", dependencies: ["HRNet", "Shards", "PoseEval", "ExperimentConfig", "Render"]),
+
+        // MARK: Executables (thin ArgumentParser commands)
+        .executableTarget(name: "hrprep", dependencies: [
+            "ShardBuild", "Shards", "Render", "ExperimentConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "hrnet-train", dependencies: [
+            "Training", "HRNet", "ExperimentConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests (one target per module; GoldenFiles locates the reference outputs)
+        .target(name: "GoldenFiles", dependencies: ["Shards"], path: "Tests/GoldenFiles",
+                exclude: ["Golden"]),
+        .testTarget(name: "ExperimentConfigTests", dependencies: ["ExperimentConfig"]),
+        .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "GoldenFiles"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
+        .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "GoldenFiles"]),
+        .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval", "GoldenFiles"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render"]),
+        .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "GoldenFiles"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Shards", "GoldenFiles"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

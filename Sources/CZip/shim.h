@@ -1,0 +1,2 @@
+// libzip (Debian's libzip-dev): the zip archive reader behind `images.zip@/NAME` paths.
+#include <zip.h>

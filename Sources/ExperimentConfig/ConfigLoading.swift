@@ -1,0 +1,119 @@
+import Foundation
+import Yams
+
+/// A configuration file that cannot be used; names the file and the key.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public let file: String
+    public let key: String
+    public let problem: String
+    public var description: String { key.isEmpty ? "\(file): \(problem)" : "\(file): \(key): \(problem)" }
+}
+
+extension ExperimentConfig {
+    /// Keys the reference knows but that have no effect on a CPU tool (GPU, cuDNN, COCO detection
+    /// boxes, debug dumps). They are accepted, like the reference does, and ignored.
+    static let ignoredKeys: Set<String> = [
+        "GPUS", "CUDNN", "PIN_MEMORY", "RANK", "DEBUG",
+        "MODEL.STYLE", "TEST.IMAGE_THRE", "TEST.NMS_THRE", "TEST.SOFT_NMS", "TEST.OKS_THRE",
+        "TEST.IN_VIS_THRE", "TEST.COCO_BBOX_FILE", "TEST.BBOX_THRE",
+    ]
+    /// Sections whose keys are open (`new_allowed` in the reference): keys we do not model are kept out.
+    static let openSections: Set<String> = ["MODEL.EXTRA"]
+
+    /// Reads a reference-format experiment YAML.
+    public static func load(path: String) throws -> ExperimentConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError(file: path, key: "", problem: "cannot be read (\(error.localizedDescription))")
+        }
+        return try ExperimentConfig(yaml: text, source: path)
+    }
+
+    /// Parses YAML text; `source` names it in errors. Values override the reference defaults.
+    public init(yaml: String, source: String = "<yaml>") throws {
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: yaml) } catch {
+            throw ConfigError(file: source, key: "", problem: "is not valid YAML (\(error))")
+        }
+        guard let root = loaded as? [String: Any] else {
+            throw ConfigError(file: source, key: "", problem: "top level is not a mapping of keys")
+        }
+        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(ExperimentConfig())) as! [String: Any]
+        let merged = try Self.overlay(root, on: defaults, path: "", source: source)
+        do {
+            self = try JSONDecoder().decode(ExperimentConfig.self, from: JSONSerialization.data(withJSONObject: merged))
+        } catch let error as DecodingError {
+            throw Self.describe(error, source: source)
+        }
+        try validate(source: source)
+    }
+
+    /// Puts the YAML mapping over the defaults, refusing keys the reference does not know.
+    private static func overlay(_ yaml: [String: Any], on base: [String: Any], path: String, source: String) throws -> [String: Any] {
+        var out = base
+        for (key, value) in yaml {
+            let full = path.isEmpty ? key : path + "." + key
+            if ignoredKeys.contains(full) { continue }
+            guard let current = base[key] else {
+                if openSections.contains(path) { continue }
+                throw ConfigError(file: source, key: full, problem: "unknown key (the reference config has no such option)")
+            }
+            if let nested = current as? [String: Any] {
+                guard let sub = value as? [String: Any] else {
+                    throw ConfigError(file: source, key: full, problem: "expected a mapping of keys, found \(describe(value))")
+                }
+                out[key] = try overlay(sub, on: nested, path: full, source: source)
+            } else {
+                out[key] = value
+            }
+        }
+        return out
+    }
+
+    private static func describe(_ value: Any) -> String {
+        switch value {
+        case is String: return "a string"
+        case is [Any]: return "a list"
+        case is [String: Any]: return "a mapping"
+        default: return "'\(value)'"
+        }
+    }
+
+    private static func describe(_ error: DecodingError, source: String) -> ConfigError {
+        func key(_ path: [CodingKey]) -> String { path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+        switch error {
+        case .typeMismatch(let type, let ctx):
+            return ConfigError(file: source, key: key(ctx.codingPath), problem: "expected a value of type \(type)")
+        case .valueNotFound(let type, let ctx):
+            return ConfigError(file: source, key: key(ctx.codingPath), problem: "missing value of type \(type)")
+        case .keyNotFound(let k, let ctx):
+            return ConfigError(file: source, key: key(ctx.codingPath + [k]), problem: "missing key")
+        case .dataCorrupted(let ctx):
+            return ConfigError(file: source, key: key(ctx.codingPath), problem: ctx.debugDescription)
+        @unknown default:
+            return ConfigError(file: source, key: "", problem: "\(error)")
+        }
+    }
+
+    /// Checks the relations between values that the reference would only trip over later.
+    func validate(source: String) throws {
+        func check(_ ok: Bool, _ key: String, _ problem: String) throws {
+            if !ok { throw ConfigError(file: source, key: key, problem: problem) }
+        }
+        try check(model.imageSize.count == 2 && model.imageSize.allSatisfy { $0 > 0 }, "MODEL.IMAGE_SIZE", "expected two positive integers [width, height], found \(model.imageSize)")
+        try check(model.heatmapSize.count == 2 && model.heatmapSize.allSatisfy { $0 > 0 }, "MODEL.HEATMAP_SIZE", "expected two positive integers [width, height], found \(model.heatmapSize)")
+        try check(model.numJoints > 0, "MODEL.NUM_JOINTS", "must be positive, found \(model.numJoints)")
+        try check(model.sigma > 0, "MODEL.SIGMA", "must be positive, found \(model.sigma)")
+        try check(["jpg", "zip"].contains(dataset.dataFormat), "DATASET.DATA_FORMAT", "expected jpg or zip, found '\(dataset.dataFormat)'")
+        try check(["adam", "sgd"].contains(train.optimizer), "TRAIN.OPTIMIZER", "expected adam or sgd, found '\(train.optimizer)'")
+        for (k, stage) in model.extra.stages.enumerated() {
+            let name = "MODEL.EXTRA.STAGE\(k + 2)"
+            try check(stage.numBranches == k + 2, name + ".NUM_BRANCHES", "stage \(k + 2) of HRNet has \(k + 2) branches, found \(stage.numBranches)")
+            try check(stage.numBlocks.count == stage.numBranches, name + ".NUM_BLOCKS", "expected \(stage.numBranches) entries, found \(stage.numBlocks.count)")
+            try check(stage.numChannels.count == stage.numBranches, name + ".NUM_CHANNELS", "expected \(stage.numBranches) entries, found \(stage.numChannels.count)")
+            try check(stage.numModules > 0 && stage.numBlocks.allSatisfy { $0 > 0 } && stage.numChannels.allSatisfy { $0 > 0 }, name, "module, block and channel counts must be positive")
+            try check(stage.fuseMethod == "SUM", name + ".FUSE_METHOD", "only SUM is defined by the reference, found '\(stage.fuseMethod)'")
+        }
+        try check([1, 3].contains(model.extra.finalConvKernel), "MODEL.EXTRA.FINAL_CONV_KERNEL", "expected 1 or 3, found \(model.extra.finalConvKernel)")
+    }
+}

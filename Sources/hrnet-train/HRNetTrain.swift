@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `hrnet-train`: trains HRNet from hrprep shards on the CPU, configured by the reference's YAML.
+@main
+struct HRNetTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hrnet-train",
+        abstract: "Train and evaluate HRNet on hrprep shards, configured by a reference experiment YAML.",
+        version: "0.1.0")
+}

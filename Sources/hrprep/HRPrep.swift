@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `hrprep`: turns pose annotations and images into training shards, and shows what is in them.
+@main
+struct HRPrep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hrprep",
+        abstract: "Human-pose training data: MPII annotations and images → safetensors shards.",
+        discussion: """
+        Each sample is exactly what the reference HRNet loader (JointsDataset.__getitem__) would \
+        produce for the same augmentation parameters, written once so any trainer can stream it.
+        """,
+        version: "0.1.0",
+        subcommands: [])
+}

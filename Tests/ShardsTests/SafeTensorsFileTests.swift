@@ -1,0 +1,46 @@
+import Foundation
+import XCTest
+@testable import Shards
+
+final class SafeTensorsFileTests: XCTestCase {
+    /// Builds a file by hand from the published format: u64 LE header length, JSON, raw data.
+    private func file(header: String, data: [UInt8]) -> Data {
+        var out = Data()
+        var n = UInt64(header.utf8.count).littleEndian
+        withUnsafeBytes(of: &n) { out.append(contentsOf: $0) }
+        out.append(contentsOf: Array(header.utf8))
+        out.append(contentsOf: data)
+        return out
+    }
+
+    func testReadsTensorsAndMetadata() throws {
+        let floats: [Float] = [1.5, -2, 3.25]
+        let bytes = floats.withUnsafeBytes { Array($0) } + [7, 8]
+        let header = #"{"__metadata__":{"k":"v"},"x":{"dtype":"F32","shape":[3],"data_offsets":[0,12]},"y":{"dtype":"U8","shape":[1,2],"data_offsets":[12,14]}}"#
+        let f = try SafeTensorsFile(data: file(header: header, data: bytes), path: "t.safetensors")
+        XCTAssertEqual(f.metadata, ["k": "v"])
+        XCTAssertEqual(try f.array("x", as: Float.self), floats)
+        XCTAssertEqual(try f.array("y", as: UInt8.self), [7, 8])
+        XCTAssertEqual(try f.info("y").shape, [1, 2])
+        XCTAssertThrowsError(try f.array("x", as: Double.self)) { XCTAssertTrue("\($0)".contains("is F32, not F64")) }
+    }
+
+    func testRefusesDamagedHeaders() {
+        let cases: [(String, [UInt8], String)] = [
+            (#"{"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, [0, 0, 0, 0], "past the 4 data bytes"),
+            (#"{"x":{"dtype":"Q9","shape":[1],"data_offsets":[0,4]}}"#, [0, 0, 0, 0], "unknown dtype 'Q9'"),
+            (#"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, [0, 0, 0, 0], "needs 8 bytes"),
+            (#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}}"#, [0, 0, 0], "overlaps"),
+            ("not json", [], "not valid JSON"),
+        ]
+        for (header, data, expected) in cases {
+            XCTAssertThrowsError(try SafeTensorsFile(data: file(header: header, data: data), path: "bad.safetensors")) { error in
+                XCTAssertTrue("\(error)".hasPrefix("bad.safetensors: "), "\(error)")
+                XCTAssertTrue("\(error)".contains(expected), "\(error) should mention \(expected)")
+            }
+        }
+        var huge = Data(count: 16)
+        huge[0] = 0xFF; huge[1] = 0xFF
+        XCTAssertThrowsError(try SafeTensorsFile(data: huge, path: "h")) { XCTAssertTrue("\($0)".contains("larger than")) }
+    }
+}
