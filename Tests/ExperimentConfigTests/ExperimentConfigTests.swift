@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ExperimentConfig
+import ExperimentConfig
 
 final class ExperimentConfigTests: XCTestCase {
     let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
