@@ -26,7 +26,7 @@ build: deps
 ## test: every test target (release build, so the golden network tests run at speed)
 test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build --parallel --num-workers 2
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-swift-testing
 
 ## demo: shards from fixtures/, heatmap pictures, a few training steps
 demo: build
