@@ -44,3 +44,27 @@ final class SafeTensorsFileTests: XCTestCase {
         XCTAssertThrowsError(try SafeTensorsFile(data: huge, path: "h")) { XCTAssertTrue("\($0)".contains("larger than")) }
     }
 }
+
+final class SafeTensorsWriterTests: XCTestCase {
+    func testRoundTripKeepsOrderShapesAndMetadata() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/w.safetensors"
+        let a: [Float] = (0..<6).map { Float($0) * 0.5 }
+        let b: [Int64] = [-3, 9]
+        try SafeTensorsWriter.write([
+            TensorPayload(name: "layer.weight", shape: [2, 3], values: a),
+            TensorPayload(name: "n\"quoted", shape: [2], values: b),
+        ], metadata: ["format": "pt"], to: path)
+        let f = try SafeTensorsFile(path: path)
+        XCTAssertEqual(f.tensors.map(\.name), ["layer.weight", "n\"quoted"])
+        XCTAssertEqual(try f.array("layer.weight", as: Float.self), a)
+        XCTAssertEqual(try f.array("n\"quoted", as: Int64.self), b)
+        XCTAssertEqual(f.metadata["format"], "pt")
+        let raw = try Data(contentsOf: URL(fileURLWithPath: path))
+        let headerLength = raw.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        XCTAssertEqual(headerLength % 8, 0, "data section is 8-byte aligned")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["w.safetensors"], "no temporary file left")
+    }
+}

@@ -1,0 +1,2 @@
+#include "hr_draw.h"
+#include <opencv2/imgproc.hpp>
