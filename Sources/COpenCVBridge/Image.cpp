@@ -1,4 +1,157 @@
+// The image half of the OpenCV bridge (see hr_image.h): every entry point catches everything.
 #include "hr_image.h"
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+struct hr_decoder {
+    cv::Mat bgr;
+};
+
+namespace {
+
+void set_error(char *err, size_t cap, const char *message) {
+    if (err == nullptr || cap == 0) return;
+    std::snprintf(err, cap, "%s", message);
+}
+
+/// Runs `body`, turning any exception into an error code and message.
+template <typename F> int guarded(char *err, size_t cap, F body) {
+    try {
+        return body();
+    } catch (const cv::Exception &e) {
+        set_error(err, cap, e.what());
+        return HR_IMAGE_OPENCV_ERROR;
+    } catch (const std::exception &e) {
+        set_error(err, cap, e.what());
+        return HR_IMAGE_OPENCV_ERROR;
+    } catch (...) {
+        set_error(err, cap, "unknown C++ exception");
+        return HR_IMAGE_OPENCV_ERROR;
+    }
+}
+
+} // namespace
+
+extern "C" {
 
 const char *hr_cv_version(void) { return CV_VERSION; }
+
+hr_decoder *hr_decoder_create(void) {
+    try {
+        return new hr_decoder();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void hr_decoder_destroy(hr_decoder *decoder) { delete decoder; }
+
+int hr_decode(hr_decoder *decoder, const uint8_t *data, size_t size, int *width, int *height,
+              char *err, size_t err_cap) {
+    return guarded(err, err_cap, [&]() -> int {
+        if (decoder == nullptr || data == nullptr || size == 0 || size > size_t(INT32_MAX)) {
+            set_error(err, err_cap, "empty or oversized input");
+            return HR_IMAGE_BAD_ARGUMENT;
+        }
+        const cv::Mat buffer(1, int(size), CV_8UC1, const_cast<uint8_t *>(data));
+        // imdecode with a destination reuses decoder->bgr's allocation when the size matches.
+        cv::imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION, &decoder->bgr);
+        if (decoder->bgr.empty() || decoder->bgr.type() != CV_8UC3) {
+            set_error(err, err_cap, "not a decodable image");
+            return HR_IMAGE_UNDECODABLE;
+        }
+        *width = decoder->bgr.cols;
+        *height = decoder->bgr.rows;
+        return HR_IMAGE_OK;
+    });
+}
+
+int hr_decoder_copy_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char *err, size_t err_cap) {
+    return guarded(err, err_cap, [&]() -> int {
+        if (decoder == nullptr || decoder->bgr.empty() || rgb == nullptr ||
+            capacity < decoder->bgr.total() * 3) {
+            set_error(err, err_cap, "no decoded image, or the RGB buffer is too small");
+            return HR_IMAGE_BAD_ARGUMENT;
+        }
+        cv::Mat out(decoder->bgr.rows, decoder->bgr.cols, CV_8UC3, rgb);
+        cv::cvtColor(decoder->bgr, out, cv::COLOR_BGR2RGB);
+        return HR_IMAGE_OK;
+    });
+}
+
+int hr_warp_affine(const uint8_t *src, int src_w, int src_h, const double m[6], int mirror_width,
+                   uint8_t *dst, int dst_w, int dst_h, char *err, size_t err_cap) {
+    return guarded(err, err_cap, [&]() -> int {
+        if (src == nullptr || dst == nullptr || m == nullptr || src_w <= 0 || src_h <= 0 || dst_w <= 0 ||
+            dst_h <= 0 || mirror_width < 0) {
+            set_error(err, err_cap, "invalid warp arguments");
+            return HR_IMAGE_BAD_ARGUMENT;
+        }
+        const cv::Mat in(src_h, src_w, CV_8UC3, const_cast<uint8_t *>(src));
+        cv::Mat out(dst_h, dst_w, CV_8UC3, dst);
+        if (mirror_width == 0) {
+            const cv::Mat matrix(2, 3, CV_64F, const_cast<double *>(m));
+            cv::warpAffine(in, out, matrix, out.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar());
+            return HR_IMAGE_OK;
+        }
+        // The inverse exactly as cv::warpAffine computes it (imgwarp.cpp), so the composed map
+        // equals, in double, the one OpenCV would use on the mirrored image.
+        double i[6];
+        std::memcpy(i, m, sizeof i);
+        double d = i[0] * i[4] - i[1] * i[3];
+        d = d != 0 ? 1. / d : 0;
+        const double a11 = i[4] * d, a22 = i[0] * d;
+        i[0] = a11;
+        i[1] *= -d;
+        i[3] *= -d;
+        i[4] = a22;
+        const double b1 = -i[0] * i[2] - i[1] * i[5];
+        const double b2 = -i[3] * i[2] - i[4] * i[5];
+        i[2] = b1;
+        i[5] = b2;
+        // x_src = W-1 - x_mirrored. OpenCV adds half a grid step (16/1024) and floors onto the 1/32
+        // grid, i.e. rounds ties up; negating x turns that into ties down, which the -1/1024 undoes.
+        const double mirrored[6] = {-i[0], -i[1], double(mirror_width - 1) - i[2] - 1.0 / 1024.0,
+                                    i[3], i[4], i[5]};
+        const cv::Mat matrix(2, 3, CV_64F, const_cast<double *>(mirrored));
+        cv::warpAffine(in, out, matrix, out.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                       cv::BORDER_CONSTANT, cv::Scalar());
+        return HR_IMAGE_OK;
+    });
+}
+
+int hr_mirror(const uint8_t *src, int w, int h, uint8_t *dst, char *err, size_t err_cap) {
+    return guarded(err, err_cap, [&]() -> int {
+        if (src == nullptr || dst == nullptr || src == dst || w <= 0 || h <= 0) {
+            set_error(err, err_cap, "invalid mirror arguments");
+            return HR_IMAGE_BAD_ARGUMENT;
+        }
+        const cv::Mat in(h, w, CV_8UC3, const_cast<uint8_t *>(src));
+        cv::Mat out(h, w, CV_8UC3, dst);
+        cv::flip(in, out, 1);
+        return HR_IMAGE_OK;
+    });
+}
+
+int hr_get_affine_transform(const float src[6], const float dst[6], double m[6], char *err, size_t err_cap) {
+    return guarded(err, err_cap, [&]() -> int {
+        if (src == nullptr || dst == nullptr || m == nullptr) {
+            set_error(err, err_cap, "null point arrays");
+            return HR_IMAGE_BAD_ARGUMENT;
+        }
+        cv::Point2f s[3], t[3];
+        for (int k = 0; k < 3; k++) {
+            s[k] = cv::Point2f(src[2 * k], src[2 * k + 1]);
+            t[k] = cv::Point2f(dst[2 * k], dst[2 * k + 1]);
+        }
+        const cv::Mat matrix = cv::getAffineTransform(s, t);
+        for (int k = 0; k < 6; k++) m[k] = matrix.at<double>(k / 3, k % 3);
+        return HR_IMAGE_OK;
+    });
+}
+
+} // extern "C"

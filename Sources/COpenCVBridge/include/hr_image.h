@@ -1,4 +1,9 @@
 // Image decoding and geometry: decode, warpAffine, getAffineTransform (used by PoseData).
+//
+// Conventions: every function that can fail returns 0 on success or a negative HR_IMAGE_* code,
+// and writes a NUL-terminated message into `err` (capacity `err_cap`, may be 0). Nothing throws
+// across this header and nothing aborts: OpenCV exceptions are caught inside. Pixel buffers are
+// owned by the caller, 8-bit, 3 channels interleaved, rows packed (stride = width * 3).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -7,8 +12,53 @@
 extern "C" {
 #endif
 
+enum {
+    HR_IMAGE_OK = 0,
+    /// The bytes are not an image OpenCV can decode.
+    HR_IMAGE_UNDECODABLE = -1,
+    /// A caller buffer is too small, or a size/argument is invalid.
+    HR_IMAGE_BAD_ARGUMENT = -2,
+    /// OpenCV raised an exception (message in `err`).
+    HR_IMAGE_OPENCV_ERROR = -3,
+};
+
 /// OpenCV's version string, e.g. "4.6.0" (the fixed-point warpAffine era the reference used).
 const char *hr_cv_version(void);
+
+/// A decoder: holds the BGR image OpenCV decodes into, reused from one call to the next so that a
+/// stream of same-sized images allocates nothing (a fresh 1280x720 allocation per decode costs about
+/// half as much again as the decode itself). One decoder per thread; not thread-safe.
+typedef struct hr_decoder hr_decoder;
+
+hr_decoder *hr_decoder_create(void);
+void hr_decoder_destroy(hr_decoder *decoder);
+
+/// Decodes JPEG/PNG bytes as 8-bit BGR with IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION (the
+/// reference's flags) into the decoder's own buffer, and reports its size. The pixels stay in the
+/// decoder until `hr_decoder_copy_rgb` or the next decode.
+int hr_decode(hr_decoder *decoder, const uint8_t *data, size_t size, int *width, int *height,
+              char *err, size_t err_cap);
+
+/// Converts the last decoded image BGR -> RGB into `rgb` (width*height*3 bytes, `capacity` given).
+int hr_decoder_copy_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char *err, size_t err_cap);
+
+/// cv::warpAffine(src, dst, M, (dst_w, dst_h), INTER_LINEAR, BORDER_CONSTANT, 0) on 8-bit 3-channel
+/// images. `m` is the forward 2x3 matrix (source -> destination), row-major, as the reference passes it.
+///
+/// `mirror_width` > 0 warps as if the source had first been mirrored horizontally (x -> mirror_width-1-x),
+/// without mirroring it: the matrix OpenCV would use on the mirrored image (its inverse, computed the
+/// way warpAffine computes it) is composed with the mirror, minus 1/1024 px in x so that OpenCV's
+/// fixed-point rounding (round half up on a 1/32 grid) lands on exactly the mirrored grid point.
+/// Pass 0 for a plain warp.
+int hr_warp_affine(const uint8_t *src, int src_w, int src_h, const double m[6], int mirror_width,
+                   uint8_t *dst, int dst_w, int dst_h, char *err, size_t err_cap);
+
+/// cv::flip(src, dst, 1) on an 8-bit 3-channel image (dst must not alias src).
+int hr_mirror(const uint8_t *src, int w, int h, uint8_t *dst, char *err, size_t err_cap);
+
+/// cv::getAffineTransform of three float32 point pairs (x0,y0,x1,y1,x2,y2): the 2x3 double matrix
+/// that maps src[i] to dst[i], row-major into `m`.
+int hr_get_affine_transform(const float src[6], const float dst[6], double m[6], char *err, size_t err_cap);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Persistent worker threads for the parallel loops of a training step (GEMM blocks, BN channels,
+/// im2col rows, elementwise chunks). A step issues thousands of loops, so a dispatch must cost
+/// microseconds, not a thread start: workers spin briefly on a generation counter after each loop
+/// and only then park on a condition variable.
+///
+///     ThreadPool.shared.parallelFor(count) { i in ... }   // body(i) for every i in 0..<count
+///
+/// Determinism: indices are handed out dynamically (an atomic counter, so a descheduled thread on a
+/// shared machine does not stall the loop), but every index runs exactly once and `body(i)` sees the
+/// same inputs whichever thread runs it. A loop whose iterations write disjoint outputs is therefore
+/// bit-for-bit reproducible. A reduction must not accumulate per *thread*; split it into a fixed
+/// number of chunks (`parallelFor(chunks)`, partial result per chunk index) and combine the partials
+/// in index order — `chunkRange` gives the fixed partition.
+///
+/// Nesting and concurrent callers are safe: a `parallelFor` issued while the pool is busy (from a
+/// body, or from another thread) runs serially on the calling thread. `count` 0 or 1 never wakes a
+/// worker.
+public final class ThreadPool: @unchecked Sendable {
+    /// The process-wide pool, sized by `HRNET_THREADS` or else the number of active cores.
+    public static let shared = ThreadPool(threads: ThreadPool.defaultThreadCount)
+
+    /// `HRNET_THREADS` if set to a positive integer, otherwise the active processor count.
+    public static var defaultThreadCount: Int {
+        if let text = getenv("HRNET_THREADS"), let n = Int(String(cString: text)), n > 0 { return n }
+        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    /// Threads that exist (the caller plus `threadCount - 1` workers).
+    public let threadCount: Int
+
+    /// Threads that take part in a loop, 1...threadCount (`--threads T` of the benchmark).
+    public var parallelism: Int {
+        get { maxJoiners.load(ordering: .relaxed) + 1 }
+        set { maxJoiners.store(min(max(newValue, 1), threadCount) - 1, ordering: .relaxed) }
+    }
+
+    // Job publication: `body`/`count` are written by the caller before `generation` is bumped
+    // (release) and read by a worker only after it joined that generation (acquire).
+    private var body: ((Int) -> Void)?
+    private var count = 0
+    private let generation = Atomic<Int>(0)
+    /// `generation << 32 | closed << 31 | joined`: a worker may join only the current, open job.
+    private let joinState = Atomic<Int>(0)
+    private let nextIndex = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+    private let busy = Atomic<Bool>(false)
+    private let maxJoiners: Atomic<Int>
+
+    private var mutex = pthread_mutex_t()
+    private var wake = pthread_cond_t()
+    private var sleepers = 0
+
+    private static let closedBit = 1 << 31
+    /// Idle polls before a worker parks (≈ tens of µs): long enough to bridge consecutive loops of a
+    /// step, short enough not to steal a shared core for long once a step is over.
+    private static let spinPolls = 40_000
+
+    public init(threads: Int) {
+        threadCount = max(1, threads)
+        maxJoiners = Atomic(threadCount - 1)
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&wake, nil)
+        for _ in 1..<max(threadCount, 1) {
+            var thread = pthread_t()
+            let box = Unmanaged.passRetained(self).toOpaque()
+            let rc = pthread_create(&thread, nil, { raw in
+                let pool = Unmanaged<ThreadPool>.fromOpaque(raw!).takeRetainedValue()
+                pool.workerLoop()
+                return nil
+            }, box)
+            precondition(rc == 0, "ThreadPool: pthread_create failed (\(rc))")
+            pthread_detach(thread)
+        }
+    }
+
+    /// Runs `body(i)` for every `i` in `0..<count`, on up to `parallelism` threads, and returns when
+    /// all have finished.
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 0 { return }
+        if count == 1 || maxJoiners.load(ordering: .relaxed) == 0
+            || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            self.body = escapable
+            self.count = count
+            nextIndex.store(0, ordering: .relaxed)
+            finished.store(0, ordering: .relaxed)
+            let gen = generation.load(ordering: .relaxed) + 1
+            joinState.store(gen << 32, ordering: .relaxed)
+            generation.store(gen, ordering: .releasing)
+            pthread_mutex_lock(&mutex)
+            if sleepers > 0 { pthread_cond_broadcast(&wake) }
+            pthread_mutex_unlock(&mutex)
+
+            runClaims(escapable, count)
+
+            // Close the job: workers that have not joined by now never touch it.
+            let joined = joinState.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue & 0x7fff_ffff
+            while finished.load(ordering: .acquiring) < joined {}
+            self.body = nil
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
+    /// The `index`-th of `parts` contiguous, near-equal slices of `0..<total` (the first
+    /// `total % parts` slices are one longer). A fixed partition for chunked loops and reductions.
+    public static func chunkRange(_ index: Int, of parts: Int, total: Int) -> Range<Int> {
+        let base = total / parts, extra = total % parts
+        let start = index * base + min(index, extra)
+        return start..<(start + base + (index < extra ? 1 : 0))
+    }
+
+    private func runClaims(_ body: (Int) -> Void, _ count: Int) {
+        while true {
+            let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+            if i >= count { return }
+            body(i)
+        }
+    }
+
+    private func workerLoop() {
+        var seen = 0
+        while true {
+            var polls = 0
+            var gen = generation.load(ordering: .acquiring)
+            while gen == seen {
+                polls += 1
+                if polls > Self.spinPolls {
+                    pthread_mutex_lock(&mutex)
+                    sleepers += 1
+                    while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(&wake, &mutex) }
+                    sleepers -= 1
+                    pthread_mutex_unlock(&mutex)
+                }
+                gen = generation.load(ordering: .acquiring)
+            }
+            seen = gen
+            if join(gen) {
+                runJoinedJob()
+                finished.wrappingAdd(1, ordering: .releasing)
+            }
+        }
+    }
+
+    /// Not inlined so that the worker's reference to the body is released before it reports
+    /// `finished` (the caller's `withoutActuallyEscaping` checks that no reference outlives the loop).
+    @inline(never)
+    private func runJoinedJob() {
+        let job = body!
+        runClaims(job, count)
+    }
+
+    /// Joins job `gen` if it is still current, open and below the parallelism limit.
+    private func join(_ gen: Int) -> Bool {
+        var state = joinState.load(ordering: .acquiring)
+        while true {
+            if state >> 32 != gen || state & Self.closedBit != 0
+                || state & 0x7fff_ffff >= maxJoiners.load(ordering: .relaxed) { return false }
+            let (done, current) = joinState.compareExchange(
+                expected: state, desired: state + 1, ordering: .acquiringAndReleasing)
+            if done { return true }
+            state = current
+        }
+    }
+}

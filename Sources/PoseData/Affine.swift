@@ -1,0 +1,88 @@
+import COpenCVBridge
+import Foundation
+
+/// A 2x3 affine map `(x, y) -> (m0 x + m1 y + m2, m3 x + m4 y + m5)`, row-major like OpenCV's.
+public struct AffineMatrix: Equatable, Sendable {
+    public var m: (Double, Double, Double, Double, Double, Double)
+
+    public init(_ m0: Double, _ m1: Double, _ m2: Double, _ m3: Double, _ m4: Double, _ m5: Double) {
+        m = (m0, m1, m2, m3, m4, m5)
+    }
+
+    /// The six entries in row-major order.
+    public var entries: [Double] { [m.0, m.1, m.2, m.3, m.4, m.5] }
+
+    /// The reference's `affine_transform(pt, t)`: `t · (x, y, 1)`.
+    @inlinable
+    public func apply(_ p: SIMD2<Double>) -> SIMD2<Double> {
+        SIMD2(m.0 * p.x + m.1 * p.y + m.2, m.3 * p.x + m.4 * p.y + m.5)
+    }
+
+    public static func == (a: AffineMatrix, b: AffineMatrix) -> Bool { a.entries == b.entries }
+
+    /// Calls `body` with the six entries as a C array (for the bridge).
+    func withEntries<R>(_ body: (UnsafePointer<Double>) throws -> R) rethrows -> R {
+        var copy = m
+        return try withUnsafePointer(to: &copy) { tuple in
+            try tuple.withMemoryRebound(to: Double.self, capacity: 6, body)
+        }
+    }
+}
+
+/// The crop geometry of the reference (`utils/transforms.py: get_affine_transform`, SPEC §4).
+public enum CropAffine {
+    /// Pixels per unit of scale: a scale of 1.0 is a 200-pixel box.
+    public static let pixelStd = 200.0
+
+    /// The matrix mapping the box (center c, scale s, rotation r degrees) onto an output of
+    /// `outputSize` = (W, H) pixels, or the inverse (output -> source) when `inverse`.
+    ///
+    /// Three point pairs, each rounded to float32 exactly where the reference stores them in float32
+    /// arrays, then solved by OpenCV's getAffineTransform (double), so the result is bit-identical:
+    ///   src_w = s.x·200, rot = π·r/180, src_dir = rotate((0, −src_w/2), rot), dst_dir = (0, −W/2)
+    ///   src0 = c + s·200·shift, src1 = c + src_dir + s·200·shift, dst0 = (W/2, H/2), dst1 = dst0 + dst_dir
+    ///   p2 = p1 + (−(p0−p1).y, (p0−p1).x)   (float32 arithmetic, as numpy does on float32 arrays)
+    /// Only s.x enters: the crop keeps the output's aspect ratio.
+    public static func matrix(center: SIMD2<Double>, scale: SIMD2<Double>, rotation: Double,
+                              outputSize: (width: Int, height: Int), shift: SIMD2<Float> = .zero,
+                              inverse: Bool = false) -> AffineMatrix {
+        let scaleTmp = scale * pixelStd
+        let srcW = scaleTmp.x
+        let rotRad = Double.pi * rotation / 180
+        let sn = sin(rotRad), cs = cos(rotRad)
+        let srcPoint = SIMD2<Double>(0, srcW * -0.5)
+        let srcDir = SIMD2(srcPoint.x * cs - srcPoint.y * sn, srcPoint.x * sn + srcPoint.y * cs)
+        let dstW = Double(outputSize.width), dstH = Double(outputSize.height)
+        let dstDir = SIMD2<Float>(0, Float(dstW * -0.5))
+        let shiftPx = scaleTmp * SIMD2<Double>(Double(shift.x), Double(shift.y))
+
+        let src0 = SIMD2<Float>(center + shiftPx)
+        let src1 = SIMD2<Float>(center + srcDir + shiftPx)
+        let dstMid = SIMD2<Double>(dstW * 0.5, dstH * 0.5)
+        let dst0 = SIMD2<Float>(dstMid)
+        let dst1 = SIMD2<Float>(dstMid + SIMD2<Double>(dstDir))
+        let src = [src0, src1, thirdPoint(src0, src1)]
+        let dst = [dst0, dst1, thirdPoint(dst0, dst1)]
+        return inverse ? solve(from: dst, to: src) : solve(from: src, to: dst)
+    }
+
+    /// The reference's `get_3rd_point(a, b)`: `b + (−(a−b).y, (a−b).x)`, in float32 like numpy on float32 arrays.
+    @inlinable
+    static func thirdPoint(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
+        let d = a - b
+        return b + SIMD2(-d.y, d.x)
+    }
+
+    /// OpenCV's getAffineTransform: the matrix taking `from[k]` to `to[k]` for k = 0, 1, 2.
+    /// The three pairs are never degenerate here (p2 is p1 plus a rotated p0−p1); a degenerate
+    /// set gives OpenCV's own answer (zeros), never a crash.
+    public static func solve(from: [SIMD2<Float>], to: [SIMD2<Float>]) -> AffineMatrix {
+        precondition(from.count == 3 && to.count == 3, "three point pairs")
+        let s: [Float] = from.flatMap { [$0.x, $0.y] }
+        let d: [Float] = to.flatMap { [$0.x, $0.y] }
+        var out = [Double](repeating: 0, count: 6)
+        let status = hr_get_affine_transform(s, d, &out, nil, 0)
+        precondition(status == 0, "getAffineTransform failed on valid input")
+        return AffineMatrix(out[0], out[1], out[2], out[3], out[4], out[5])
+    }
+}
