@@ -12,20 +12,26 @@ public enum FlipTest {
         precondition(flipped.count == layout.count)
         var source = Array(0..<layout.joints)
         for (a, b) in pairs { source[a] = b; source[b] = a }
-        let w = layout.width, size = layout.mapSize
+        let size = layout.mapSize
         var out = [Float](repeating: 0, count: layout.count)
         out.withUnsafeMutableBufferPointer { dst in
             for n in 0..<layout.batch {
                 for j in 0..<layout.joints {
-                    let src = flipped.baseAddress! + (n * layout.joints + source[j]) * size
-                    let d = dst.baseAddress! + (n * layout.joints + j) * size
-                    for row in stride(from: 0, to: size, by: w) {
-                        for x in 0..<w { d[row + x] = src[row + w - 1 - x] }
-                    }
+                    mirrorRows(flipped.baseAddress! + (n * layout.joints + source[j]) * size,
+                               into: dst.baseAddress! + (n * layout.joints + j) * size, count: size, width: layout.width)
                 }
             }
         }
         return out
+    }
+
+    /// Mirrors `count` values laid out in rows of `width` left to right: `dst[r][x] = src[r][w−1−x]`.
+    /// The flip test's input side (`np.flip(input, 3)` on `[B, 3, H, W]`) and `flipBack`'s core.
+    public static func mirrorRows(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int, width w: Int) {
+        precondition(count % w == 0, "\(count) values are not whole rows of \(w)")
+        for row in stride(from: 0, to: count, by: w) {
+            for x in 0..<w { dst[row + x] = src[row + w - 1 - x] }
+        }
     }
 
     /// `SHIFT_HEATMAP`: `out[..., 1:] = in[..., :-1]`, column 0 keeps its value (so it is duplicated).

@@ -27,6 +27,20 @@ public struct MPIIGroundTruth: Equatable, Sendable {
         self.jointMissing = jointMissing; self.positions = positions; self.headBoxes = headBoxes
     }
 
+    /// The ground truth of `records` only (annotation indices, in the given order): PCKh over the
+    /// samples a shard set actually holds when a build skipped some records.
+    public func subset(records chosen: [Int]) throws -> MPIIGroundTruth {
+        let n = records
+        if let bad = chosen.first(where: { $0 < 0 || $0 >= n }) {
+            throw PoseEvalError("ground truth has \(n) records, record \(bad) is out of range")
+        }
+        func pick(_ values: [Double], rows: Int) -> [Double] {
+            (0..<rows).flatMap { row in chosen.map { values[row * n + $0] } }
+        }
+        return try MPIIGroundTruth(jointNames: jointNames, records: chosen.count, jointMissing: pick(jointMissing, rows: joints),
+                                   positions: pick(positions, rows: 2 * joints), headBoxes: pick(headBoxes, rows: 4))
+    }
+
     /// Reads `gt_valid.json` (`dataset_joints`, `jnt_missing[joint][record]`,
     /// `pos_gt_src[joint][xy][record]`, `headboxes_src[corner][xy][record]`); errors name the file
     /// and the field.

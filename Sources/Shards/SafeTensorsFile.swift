@@ -22,35 +22,39 @@ public struct TensorInfo: Sendable, Equatable {
 /// `{name: {dtype, shape, data_offsets}, "__metadata__": {string: string}}`, then the raw
 /// little-endian C-order data. The file is memory-mapped; every offset is checked against the file
 /// size before any read, so a damaged file is refused with a message, never read out of bounds.
+/// Pointers handed out by `bytes(_:)` stay valid as long as this object lives.
 public final class SafeTensorsFile: @unchecked Sendable {
     public let path: String
     public let metadata: [String: String]
     /// Tensors in the order of their data offsets.
     public let tensors: [TensorInfo]
     private let index: [String: Int]
-    private let data: Data
+    private let storage: MappedBytes
     private let dataStart: Int
+    /// Size of the whole file in bytes.
+    public var fileSize: Int { storage.count }
+    /// Bytes before the data section: the 8-byte length plus the JSON header.
+    public var headerSize: Int { dataStart }
 
     /// Headers larger than this are refused before they are parsed (the format's own reference
     /// implementation uses the same 100 MB bound).
     public static let maxHeaderBytes = 100_000_000
 
+    /// Maps the file at `path` (no copy) and checks its header.
     public convenience init(path: String) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw SafeTensorsError(file: path, problem: "cannot be read (\(error.localizedDescription))")
-        }
-        try self.init(data: data, path: path)
+        try self.init(storage: MappedBytes(path: path), path: path)
     }
 
-    public init(data: Data, path: String) throws {
+    /// Reads a file held in memory (a private copy is kept); `path` names it in errors.
+    public convenience init(data: Data, path: String) throws {
+        try self.init(storage: MappedBytes(copying: data), path: path)
+    }
+
+    public init(storage: MappedBytes, path: String) throws {
+        let data = storage.bytes
         func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(file: path, problem: problem) }
         guard data.count >= 8 else { throw fail("file is \(data.count) bytes, shorter than the 8-byte header length") }
-        let headerLength = data.withUnsafeBytes { raw in
-            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
-        }
+        let headerLength = UInt64(littleEndian: data.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
         guard headerLength <= UInt64(Self.maxHeaderBytes) else {
             throw fail("header length \(headerLength) exceeds the \(Self.maxHeaderBytes)-byte limit")
         }
@@ -60,7 +64,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         let start = 8 + Int(headerLength)
         let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<start))
+            json = try JSONSerialization.jsonObject(with: Data(UnsafeRawBufferPointer(rebasing: data[8..<start])))
         } catch {
             throw fail("header is not valid JSON")
         }
@@ -114,7 +118,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         self.metadata = metadata
         self.tensors = tensors
         self.index = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
-        self.data = data
+        self.storage = storage
         self.dataStart = start
     }
 
@@ -136,12 +140,20 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     public func contains(_ name: String) -> Bool { index[name] != nil }
 
+    /// The raw bytes of tensor `t` in the mapped file; valid while this object lives.
+    public func bytes(_ t: TensorInfo) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage.base + dataStart + t.dataOffsets.lowerBound, count: t.dataOffsets.count)
+    }
+
+    /// The raw bytes of tensor `name` (no copy: the file is mapped); valid while this object lives.
+    public func bytes(_ name: String) throws -> UnsafeRawBufferPointer { bytes(try info(name)) }
+
+    /// The whole file's bytes, header included (for checksums).
+    public var fileBytes: UnsafeRawBufferPointer { storage.bytes }
+
     /// Calls `body` with the raw bytes of tensor `name` (no copy: the file is mapped).
     public func withBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        let t = try info(name)
-        return try data.withUnsafeBytes { raw in
-            try body(UnsafeRawBufferPointer(rebasing: raw[(dataStart + t.dataOffsets.lowerBound)..<(dataStart + t.dataOffsets.upperBound)]))
-        }
+        try body(bytes(name))
     }
 
     /// The elements of tensor `name` as `T`, which must match the stored dtype exactly.
@@ -181,3 +193,6 @@ extension Int64: SafeTensorElement { public static var dtype: DType { .i64 } }
 extension Int32: SafeTensorElement { public static var dtype: DType { .i32 } }
 extension UInt8: SafeTensorElement { public static var dtype: DType { .u8 } }
 extension UInt16: SafeTensorElement { public static var dtype: DType { .u16 } }
+#if !(os(macOS) && arch(x86_64))
+extension Float16: SafeTensorElement { public static var dtype: DType { .f16 } }
+#endif

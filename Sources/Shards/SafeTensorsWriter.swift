@@ -53,19 +53,19 @@ public enum SafeTensorsWriter {
 
 /// Whole-file writes that never leave a partial file under the final name.
 public enum AtomicFile {
-    /// Writes `data` to `path.tmp-<pid>` in the same folder, then renames it onto `path`.
+    /// Writes `data` to `path.tmp-<pid>` in the same folder, fsyncs it, then renames it onto `path`.
     public static func write(_ data: Data, to path: String) throws {
         let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         do {
-            try data.write(to: URL(fileURLWithPath: temp))
+            let fd = try POSIXFile.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
+            defer { close(fd) }
+            try data.withUnsafeBytes { raw in
+                if raw.count > 0 { try POSIXFile.writeAll(fd, raw.baseAddress!, raw.count, file: temp) }
+            }
+            try POSIXFile.commit(fd, temp: temp, to: path)
         } catch {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw SafeTensorsError(file: path, problem: "cannot be written (\(error.localizedDescription))")
-        }
-        guard rename(temp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temp)
-            throw SafeTensorsError(file: path, problem: "cannot be renamed into place (\(reason))")
+            unlink(temp)
+            throw SafeTensorsError(file: path, problem: "cannot be written (\((error as? SafeTensorsError)?.problem ?? "\(error)"))")
         }
     }
 }

@@ -86,3 +86,18 @@ final class GroundTruthFileTests: XCTestCase {
         }
     }
 }
+
+final class GroundTruthSubsetTests: XCTestCase {
+    /// PCKh over a subset of records equals PCKh computed on the same columns picked by hand.
+    func testSubsetPicksRecordColumns() throws {
+        let gt = try MPIIGroundTruth.load(path: Golden.path("fixture/annot/gt_valid.json"))
+        let sub = try gt.subset(records: [5, 2])
+        XCTAssertEqual(sub.records, 2)
+        for j in 0..<gt.joints {
+            XCTAssertEqual(sub.jointMissing[j * 2], gt.jointMissing[j * 8 + 5])
+            XCTAssertEqual(sub.positions[(2 * j + 1) * 2 + 1], gt.positions[(2 * j + 1) * 8 + 2])
+        }
+        XCTAssertEqual(sub.headBoxes[3 * 2], gt.headBoxes[3 * 8 + 5])
+        XCTAssertThrowsError(try gt.subset(records: [8])) { XCTAssertTrue("\($0)".contains("record 8 is out of range")) }
+    }
+}

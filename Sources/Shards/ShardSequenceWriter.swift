@@ -1,0 +1,91 @@
+import Foundation
+
+/// Writes an ordered stream of samples as consecutive shards of `samplesPerShard` samples
+/// (`shard-00000.safetensors`, …), each with the common metadata plus its own `first_sample` and
+/// `image_paths`. Finishing a full shard (checksum, fsync, rename) runs on a background thread
+/// while the next one fills, at most one at a time, so memory stays bounded.
+///
+/// `onShardFinished` is called, in shard order and on the appending thread (from `append` or
+/// `finish`), after each shard is complete under its final name: the place to record progress.
+public final class ShardSequenceWriter {
+    public let directory: String
+    public let layout: ShardLayout
+    public let samplesPerShard: Int
+    public let metadata: [String: String]
+    private var nextShard: Int
+    private var nextSample: Int
+    private var current: ShardWriter?
+    private var currentPaths: [String] = []
+    private var pending: (thread: Thread, done: DispatchSemaphore, result: Box)?
+    private let onShardFinished: (ShardEntry) throws -> Void
+    public private(set) var entries: [ShardEntry] = []
+
+    private final class Box: @unchecked Sendable { var result: Result<ShardEntry, Error>? }
+
+    /// Starts at shard index `firstShard` whose first sample is `firstSample` (non-zero on resume).
+    public init(directory: String, layout: ShardLayout, samplesPerShard: Int, metadata: [String: String],
+                firstShard: Int = 0, firstSample: Int = 0, onShardFinished: @escaping (ShardEntry) throws -> Void = { _ in }) {
+        precondition(samplesPerShard > 0)
+        self.directory = directory; self.layout = layout; self.samplesPerShard = samplesPerShard
+        self.metadata = metadata; self.nextShard = firstShard; self.nextSample = firstSample
+        self.onShardFinished = onShardFinished
+    }
+
+    /// Samples per shard that keeps a shard near `targetBytes` (at least one).
+    public static func samplesPerShard(layout: ShardLayout, targetBytes: Int) -> Int {
+        max(1, targetBytes / max(1, layout.sampleBytes))
+    }
+
+    /// Appends the next sample (see `ShardWriter.append`); `imagePath` goes into the metadata.
+    public func append(imagePath: String, _ fill: (_ tensor: Int, _ destination: UnsafeMutableRawBufferPointer) -> Void) throws {
+        if current == nil {
+            current = try ShardWriter(directory: directory, file: ShardFormat.shardFile(nextShard), layout: layout, firstSample: nextSample)
+            nextShard += 1
+        }
+        try current!.append(fill)
+        currentPaths.append(imagePath)
+        nextSample += 1
+        if current!.count == samplesPerShard { try closeCurrent() }
+    }
+
+    /// Finishes the last (possibly short) shard and waits for every shard to be complete.
+    public func finish() throws -> [ShardEntry] {
+        if current != nil { try closeCurrent() }
+        try awaitPending()
+        return entries
+    }
+
+    /// Drops the shard being filled (an error elsewhere ended the build); finished shards stay.
+    public func abandon() {
+        current?.discard(); current = nil
+        if let p = pending { p.done.wait(); pending = nil }
+    }
+
+    private func closeCurrent() throws {
+        guard let writer = current else { return }
+        current = nil
+        var meta = metadata
+        meta[ShardFormat.Metadata.format] = ShardFormat.name
+        meta[ShardFormat.Metadata.firstSample] = String(writer.firstSample)
+        meta[ShardFormat.Metadata.imagePaths] = String(decoding: try JSONEncoder().encode(currentPaths), as: UTF8.self)
+        currentPaths = []
+        try awaitPending()
+        let box = Box(), done = DispatchSemaphore(value: 0), shardMetadata = meta
+        let thread = Thread {
+            box.result = Result { try writer.finish(metadata: shardMetadata) }
+            done.signal()
+        }
+        thread.stackSize = 1 << 20
+        pending = (thread, done, box)
+        thread.start()
+    }
+
+    private func awaitPending() throws {
+        guard let p = pending else { return }
+        p.done.wait()
+        pending = nil
+        let entry = try p.result.result!.get()
+        entries.append(entry)
+        try onShardFinished(entry)
+    }
+}

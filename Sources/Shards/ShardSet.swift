@@ -1,0 +1,250 @@
+import Foundation
+
+/// Every problem found in a shard folder, each naming its file.
+public struct ShardSetError: Error, CustomStringConvertible {
+    public let problems: [SafeTensorsError]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// A shard folder opened for reading: the manifest plus every shard mapped into memory.
+///
+/// Opening checks each shard against the manifest (file present, size, header, every tensor's
+/// dtype and shape `[samples] + sample_shape`, sample counts, first-sample indices, one image path
+/// per sample), so a reader never trips over a damaged or incomplete folder; `ShardVerifier` adds
+/// the checksums and value checks. Sample access is random and copies nothing: the buffers point
+/// into the mapped files and stay valid while the set lives.
+public final class ShardSet: @unchecked Sendable {
+    public let directory: String
+    public let manifest: ShardManifest
+    public let files: [SafeTensorsFile]
+    public var layout: ShardLayout { manifest.tensors }
+    public var count: Int { manifest.totalSamples }
+    /// First global sample index of each shard.
+    private let starts: [Int]
+    /// Per shard, per layout tensor: where its data lies.
+    private let infos: [[TensorInfo]]
+    private let imagePaths: [[String]]
+    private let slots: SampleSlots
+
+    /// Opens `directory`; throws `ShardSetError` listing every problem found.
+    public convenience init(directory: String) throws {
+        let examined = Self.examine(directory: directory)
+        guard let parts = examined.parts else { throw ShardSetError(problems: examined.problems) }
+        self.init(parts)
+    }
+
+    /// Opens `directory` and returns the set (when no problem was found) and every problem found,
+    /// each naming the file (the manifest or a shard) and what is wrong with it.
+    public static func open(directory: String) -> (set: ShardSet?, problems: [SafeTensorsError]) {
+        let examined = examine(directory: directory)
+        return (examined.parts.map(ShardSet.init), examined.problems)
+    }
+
+    private struct Parts {
+        let directory: String
+        let manifest: ShardManifest
+        let files: [SafeTensorsFile]
+        let infos: [[TensorInfo]]
+        let imagePaths: [[String]]
+    }
+
+    private init(_ parts: Parts) {
+        directory = parts.directory; manifest = parts.manifest; files = parts.files; infos = parts.infos
+        imagePaths = parts.imagePaths
+        var s: [Int] = []
+        var next = 0
+        for f in manifest.shards { s.append(next); next += f.samples }
+        starts = s
+        slots = SampleSlots(layout: manifest.tensors)
+    }
+
+    private static func examine(directory: String) -> (parts: Parts?, problems: [SafeTensorsError]) {
+        let manifestPath = directory + "/" + ShardFormat.manifestFile
+        let manifest: ShardManifest
+        do { manifest = try ShardManifest.load(path: manifestPath) } catch let e as SafeTensorsError {
+            return (nil, [e])
+        } catch { return (nil, [SafeTensorsError(file: manifestPath, problem: "\(error)")]) }
+        var problems = check(manifest: manifest, path: manifestPath)
+        var files: [SafeTensorsFile] = []
+        var infos: [[TensorInfo]] = []
+        var paths: [[String]] = []
+        var first = 0
+        for entry in manifest.shards {
+            let path = directory + "/" + entry.file
+            let found = check(shard: entry, path: path, layout: manifest.tensors, expectedFirst: first)
+            problems += found.problems
+            if let file = found.file { files.append(file); infos.append(found.infos); paths.append(found.imagePaths) }
+            first += entry.samples
+        }
+        guard problems.isEmpty else { return (nil, problems) }
+        return (Parts(directory: directory, manifest: manifest, files: files, infos: infos, imagePaths: paths), [])
+    }
+
+    /// The manifest's own consistency: format name, sample total, a tensor list.
+    static func check(manifest: ShardManifest, path: String) -> [SafeTensorsError] {
+        var problems: [SafeTensorsError] = []
+        func problem(_ p: String) { problems.append(SafeTensorsError(file: path, problem: p)) }
+        if manifest.format != ShardFormat.name { problem("format is '\(manifest.format)', expected '\(ShardFormat.name)'") }
+        let listed = manifest.shards.reduce(0) { $0 + $1.samples }
+        if listed != manifest.totalSamples { problem("total_samples is \(manifest.totalSamples) but the shards list \(listed) samples") }
+        if manifest.tensors.tensors.isEmpty { problem("lists no tensors") }
+        return problems
+    }
+
+    /// The structural checks of one shard against its manifest entry.
+    static func check(shard entry: ShardEntry, path: String, layout: ShardLayout, expectedFirst: Int)
+        -> (file: SafeTensorsFile?, infos: [TensorInfo], imagePaths: [String], problems: [SafeTensorsError]) {
+        func problem(_ p: String) -> SafeTensorsError { SafeTensorsError(file: path, problem: p) }
+        var attributes = stat()
+        guard stat(path, &attributes) == 0 else { return (nil, [], [], [problem("is missing (the manifest lists it)")]) }
+        let size = Int(attributes.st_size)
+        guard size == entry.bytes else {
+            return (nil, [], [], [problem("is \(size) bytes, the manifest lists \(entry.bytes) (truncated or replaced)")])
+        }
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(path: path) } catch let e as SafeTensorsError { return (nil, [], [], [e]) } catch {
+            return (nil, [], [], [problem("\(error)")])
+        }
+        var problems: [SafeTensorsError] = []
+        var infos: [TensorInfo] = []
+        for spec in layout.tensors {
+            guard let info = try? file.info(spec.name) else { problems.append(problem("has no tensor '\(spec.name)'")); continue }
+            let expected = [entry.samples] + spec.sampleShape
+            if info.dtype != spec.dtype {
+                problems.append(problem("tensor '\(spec.name)' is \(info.dtype.rawValue), the manifest says \(spec.dtype.rawValue)"))
+            } else if info.shape != expected {
+                problems.append(problem("tensor '\(spec.name)' has shape \(info.shape), expected \(expected) for \(entry.samples) samples"))
+            }
+            infos.append(info)
+        }
+        if file.metadata[ShardFormat.Metadata.format] != ShardFormat.name {
+            problems.append(problem("metadata format is '\(file.metadata[ShardFormat.Metadata.format] ?? "missing")', expected '\(ShardFormat.name)'"))
+        }
+        if entry.firstSample != expectedFirst {
+            problems.append(problem("manifest gives first_sample \(entry.firstSample), the shards before it hold \(expectedFirst) samples"))
+        }
+        if let first = file.metadata[ShardFormat.Metadata.firstSample], Int(first) != entry.firstSample {
+            problems.append(problem("metadata first_sample is \(first), the manifest says \(entry.firstSample)"))
+        }
+        var imagePaths: [String] = []
+        if let json = file.metadata[ShardFormat.Metadata.imagePaths],
+           let list = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) {
+            imagePaths = list
+            if list.count != entry.samples {
+                problems.append(problem("metadata image_paths lists \(list.count) images for \(entry.samples) samples"))
+            }
+        } else {
+            problems.append(problem("metadata image_paths is missing or not a JSON list of strings"))
+        }
+        return (problems.isEmpty ? file : nil, infos, imagePaths, problems)
+    }
+
+    /// The shard holding global sample `i` and its position there.
+    public func location(of i: Int) -> (shard: Int, index: Int) {
+        precondition(i >= 0 && i < count, "sample \(i) is out of range 0..<\(count)")
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= i { lo = mid } else { hi = mid - 1 }
+        }
+        return (lo, i - starts[lo])
+    }
+
+    /// Sample `i`'s bytes of layout tensor `t` (no copy).
+    public func bytes(tensor t: Int, sample i: Int) -> UnsafeRawBufferPointer {
+        let (shard, index) = location(of: i)
+        let all = files[shard].bytes(infos[shard][t])
+        let n = layout.tensors[t].sampleBytes
+        return UnsafeRawBufferPointer(rebasing: all[(index * n)..<((index + 1) * n)])
+    }
+
+    /// Sample `i`'s bytes of tensor `name` (no copy), or nil when the layout has no such tensor.
+    public func bytes(_ name: String, sample i: Int) -> UnsafeRawBufferPointer? {
+        layout.index(of: name).map { bytes(tensor: $0, sample: i) }
+    }
+
+    /// Sample `i` with typed views of all its tensors (no copy).
+    public func sample(_ i: Int) -> ShardSample {
+        ShardSample(index: i, set: self, slots: slots)
+    }
+
+    /// The image sample `i` was cropped from (relative to the dataset root).
+    public func imagePath(_ i: Int) -> String {
+        let (shard, index) = location(of: i)
+        return imagePaths[shard][index]
+    }
+}
+
+/// Layout positions of the pose tensors, looked up once per set.
+struct SampleSlots {
+    let input, target, targetWeight, joints, jointsVis, center, scale, rotation: Int
+    let flipped, halfBody, score, record, augEpoch: Int
+    init(layout: ShardLayout) {
+        func slot(_ name: String) -> Int { layout.index(of: name) ?? -1 }
+        typealias T = ShardFormat.Tensor
+        input = slot(T.input); target = slot(T.target); targetWeight = slot(T.targetWeight)
+        joints = slot(T.joints); jointsVis = slot(T.jointsVis); center = slot(T.center); scale = slot(T.scale)
+        rotation = slot(T.rotation); flipped = slot(T.flipped); halfBody = slot(T.halfBody); score = slot(T.score)
+        record = slot(T.record); augEpoch = slot(T.augEpoch)
+    }
+}
+
+/// One sample of a pose shard set: typed views into the mapped shard (valid while the set lives).
+public struct ShardSample {
+    public let index: Int
+    /// [H, W, 3] RGB, before normalisation.
+    public let input: UnsafeBufferPointer<UInt8>
+    /// [J, h, w] heatmaps, stored as `targetDType` (f32 or f16): read through `copyTarget`.
+    public let targetBytes: UnsafeRawBufferPointer
+    public let targetDType: DType
+    /// [J, 1], [J, 3], [J, 3].
+    public let targetWeight, joints, jointsVis: UnsafeBufferPointer<Float>
+    /// (x, y) and (sx, sy) as the crop was made.
+    public let center, scale: SIMD2<Double>
+    public let rotation: Double
+    public let flipped, halfBody: Bool
+    public let score: Float
+    public let record: Int
+    public let augEpoch: Int
+    public let imagePath: String
+
+    init(index i: Int, set: ShardSet, slots: SampleSlots) {
+        func raw(_ t: Int) -> UnsafeRawBufferPointer { t >= 0 ? set.bytes(tensor: t, sample: i) : UnsafeRawBufferPointer(start: nil, count: 0) }
+        func floats(_ t: Int) -> UnsafeBufferPointer<Float> { raw(t).bindMemory(to: Float.self) }
+        func pair(_ t: Int) -> SIMD2<Double> {
+            let r = raw(t); return r.count == 16 ? SIMD2(r.load(as: Double.self), r.load(fromByteOffset: 8, as: Double.self)) : .zero
+        }
+        func scalar<T>(_ t: Int, _ type: T.Type, _ fallback: T) -> T { raw(t).count == MemoryLayout<T>.size ? raw(t).load(as: T.self) : fallback }
+        index = i
+        input = raw(slots.input).bindMemory(to: UInt8.self)
+        targetBytes = raw(slots.target)
+        targetDType = slots.target >= 0 ? set.layout.tensors[slots.target].dtype : .f32
+        targetWeight = floats(slots.targetWeight); joints = floats(slots.joints); jointsVis = floats(slots.jointsVis)
+        center = pair(slots.center); scale = pair(slots.scale)
+        rotation = scalar(slots.rotation, Double.self, 0)
+        flipped = scalar(slots.flipped, UInt8.self, 0) != 0
+        halfBody = scalar(slots.halfBody, UInt8.self, 0) != 0
+        score = scalar(slots.score, Float.self, 1)
+        record = Int(scalar(slots.record, Int64.self, -1))
+        augEpoch = Int(scalar(slots.augEpoch, Int32.self, 0))
+        imagePath = set.imagePath(i)
+    }
+
+    /// Number of target values (J·h·w).
+    public var targetCount: Int { targetBytes.count / targetDType.size }
+
+    /// Writes the target heatmaps as float32 into `out` (`targetCount` values), widening f16.
+    public func copyTarget(into out: UnsafeMutablePointer<Float>) {
+        switch targetDType {
+        case .f16:
+            Float16Conversion.widen(targetBytes, into: out)
+        default:
+            if targetBytes.count > 0 { UnsafeMutableRawPointer(out).copyMemory(from: targetBytes.baseAddress!, byteCount: targetBytes.count) }
+        }
+    }
+
+    /// The target heatmaps as a float32 array (a copy; for tests and pictures).
+    public func target() -> [Float] {
+        [Float](unsafeUninitializedCapacity: targetCount) { b, n in copyTarget(into: b.baseAddress!); n = targetCount }
+    }
+}

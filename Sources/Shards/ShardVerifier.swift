@@ -1,0 +1,88 @@
+import Foundation
+
+/// The full check of a shard folder (`hrprep verify`): everything `ShardSet` checks when it opens
+/// (manifest consistency; each shard present, of the listed size, with a valid header and every
+/// tensor's dtype and shape), plus each file's SHA-256 against the manifest and the values: every
+/// float finite, targets in [0, 1], weights non-negative, flags 0 or 1, record indices non-negative,
+/// augmentation epochs below `aug_epochs`. Problems are collected, not thrown, so one run names
+/// every bad file.
+public enum ShardVerifier {
+    public static func verify(directory: String) -> [SafeTensorsError] {
+        let manifestPath = directory + "/" + ShardFormat.manifestFile
+        let manifest: ShardManifest
+        do { manifest = try ShardManifest.load(path: manifestPath) } catch {
+            return [error as? SafeTensorsError ?? SafeTensorsError(file: manifestPath, problem: "\(error)")]
+        }
+        var problems = ShardSet.check(manifest: manifest, path: manifestPath)
+        var first = 0
+        for entry in manifest.shards {
+            let path = directory + "/" + entry.file
+            let checked = ShardSet.check(shard: entry, path: path, layout: manifest.tensors, expectedFirst: first)
+            first += entry.samples
+            problems += checked.problems
+            // The checksum is worth knowing whenever the bytes are there at the listed size.
+            let bytes: MappedBytes? = checked.file == nil ? (try? MappedBytes(path: path)).flatMap { $0.count == entry.bytes ? $0 : nil } : nil
+            if let raw = checked.file?.fileBytes ?? bytes?.bytes {
+                let digest = SHA256.hex(raw)
+                if digest != entry.sha256 {
+                    problems.append(SafeTensorsError(file: path, problem: "sha256 is \(digest), the manifest lists \(entry.sha256) (the bytes changed)"))
+                }
+            }
+            if let file = checked.file { problems += values(of: file, augEpochs: manifest.augEpochs) }
+        }
+        return problems
+    }
+
+    /// Value checks of one structurally sound shard.
+    static func values(of file: SafeTensorsFile, augEpochs: Int) -> [SafeTensorsError] {
+        var problems: [SafeTensorsError] = []
+        typealias T = ShardFormat.Tensor
+        for info in file.tensors {
+            let perSample = max(1, info.shape.dropFirst().reduce(1, *))
+            let raw = file.bytes(info)
+            func report(_ element: Int, _ what: String) {
+                problems.append(SafeTensorsError(file: file.path, problem: "tensor '\(info.name)': sample \(element / perSample) \(what)"))
+            }
+            let range: ClosedRange<Double>? = switch info.name {
+            case T.target: 0...1
+            case T.targetWeight: 0...Double.greatestFiniteMagnitude
+            case T.flipped, T.halfBody: 0...1
+            case T.record: 0...Double.greatestFiniteMagnitude
+            case T.augEpoch: 0...Double(max(0, augEpochs - 1))
+            default: nil
+            }
+            if let bad = firstBad(raw, info.dtype, range) {
+                let value = bad.value
+                report(bad.index, value.isFinite ? "holds \(value), outside \(range.map { "[\($0.lowerBound), \($0.upperBound == .greatestFiniteMagnitude ? "inf" : "\($0.upperBound)")]" } ?? "")" : "holds a non-finite value (\(value))")
+            }
+        }
+        return problems
+    }
+
+    /// The first element that is not finite (float dtypes) or outside `range`, if any.
+    static func firstBad(_ raw: UnsafeRawBufferPointer, _ dtype: DType, _ range: ClosedRange<Double>?) -> (index: Int, value: Double)? {
+        let lo = range?.lowerBound ?? -.infinity, hi = range?.upperBound ?? .infinity
+        func scan<E>(_ type: E.Type, _ convert: (E) -> Double) -> (Int, Double)? {
+            let n = raw.count / MemoryLayout<E>.size
+            for i in 0..<n {
+                let v = convert(raw.loadUnaligned(fromByteOffset: i * MemoryLayout<E>.size, as: E.self))
+                if !(v >= lo && v <= hi) || !v.isFinite { return (i, v) }
+            }
+            return nil
+        }
+        switch dtype {
+        case .f32:
+            // The hot case (targets): a tight Float loop, converted only on failure.
+            let p = raw.bindMemory(to: Float.self)
+            let flo = Float(max(lo, -Double(Float.greatestFiniteMagnitude))), fhi = Float(min(hi, Double(Float.greatestFiniteMagnitude)))
+            for i in 0..<p.count where !(p[i] >= flo && p[i] <= fhi) { return (i, Double(p[i])) }
+            return nil
+        case .f64: return scan(Double.self) { $0 }
+        case .f16: return scan(UInt16.self) { Double(Float16Conversion.half(bits: $0)) }
+        case .i64: return range == nil ? nil : scan(Int64.self) { Double($0) }
+        case .i32: return range == nil ? nil : scan(Int32.self) { Double($0) }
+        case .u8: return range == nil ? nil : scan(UInt8.self) { Double($0) }
+        default: return nil
+        }
+    }
+}

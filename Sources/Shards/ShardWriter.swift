@@ -1,0 +1,156 @@
+import Foundation
+
+/// Where a finished shard is and what it holds: one entry of the manifest's `shards` list.
+public struct ShardEntry: Codable, Equatable, Sendable {
+    public var file: String
+    public var samples: Int
+    public var bytes: Int
+    public var sha256: String
+    /// Global index of the shard's first sample.
+    public var firstSample: Int
+
+    public init(file: String, samples: Int, bytes: Int, sha256: String, firstSample: Int) {
+        self.file = file; self.samples = samples; self.bytes = bytes; self.sha256 = sha256; self.firstSample = firstSample
+    }
+
+    enum CodingKeys: String, CodingKey { case file, samples, bytes, sha256, firstSample = "first_sample" }
+}
+
+/// Streams samples into one safetensors shard of any size with bounded memory.
+///
+/// The format is tensor-major (all N `input` slices, then all N `target` slices, …) and its header
+/// holds N, so a file cannot be written front to back while samples arrive one at a time. Each
+/// tensor fills a small staging buffer; full buffers go to one anonymous spill file (unlinked at
+/// once, so a crash leaves nothing behind) that lives in the page cache. `finish` then writes the
+/// header and every tensor's spilled chunks, in file order, to `<file>.tmp-<pid>`, hashing the
+/// bytes with SHA-256 as they are written, fsyncs and renames it into place. Memory stays at about
+/// `stagingBytes` per tensor whatever the shard size; N need not be known before `finish`.
+///
+/// Not thread-safe: one thread appends samples, in order.
+public final class ShardWriter {
+    public let directory: String
+    public let file: String
+    public let layout: ShardLayout
+    public let firstSample: Int
+    public private(set) var count = 0
+
+    private let spill: Int32
+    private var spillEnd = 0
+    private let staging: [UnsafeMutableRawPointer]
+    /// Samples each tensor's staging buffer holds.
+    private let capacity: [Int]
+    /// Samples currently staged (the same for every tensor, since a sample appends to all).
+    private var staged = 0
+    private var flushedAt: [Int]
+    /// Per tensor: (offset, bytes) of its chunks in the spill file, in sample order.
+    private var chunks: [[(offset: Int, bytes: Int)]]
+    private var closed = false
+
+    private var spillName: String { directory + "/" + file + ".spill" }
+    public var path: String { directory + "/" + file }
+
+    /// Starts shard `file` in `directory`. `firstSample` is the global index of its first sample.
+    public init(directory: String, file: String, layout: ShardLayout, firstSample: Int, stagingBytes: Int = 4 << 20) throws {
+        self.directory = directory; self.file = file; self.layout = layout; self.firstSample = firstSample
+        let spillPath = directory + "/." + file + ".spill-\(getpid())"
+        spill = try POSIXFile.openFile(spillPath, O_RDWR | O_CREAT | O_TRUNC)
+        unlink(spillPath)
+        capacity = layout.tensors.map { max(1, stagingBytes / max(1, $0.sampleBytes)) }
+        staging = zip(layout.tensors, capacity).map { t, c in
+            UnsafeMutableRawPointer.allocate(byteCount: max(1, t.sampleBytes * c), alignment: 64)
+        }
+        flushedAt = [Int](repeating: 0, count: layout.tensors.count)
+        chunks = [[(offset: Int, bytes: Int)]](repeating: [], count: layout.tensors.count)
+    }
+
+    deinit {
+        if !closed { close(spill) }
+        for p in staging { p.deallocate() }
+    }
+
+    /// Appends one sample: `fill(t, destination)` must write exactly `layout.tensors[t].sampleBytes`
+    /// bytes of tensor t into `destination` (called once per tensor, in layout order).
+    public func append(_ fill: (_ tensor: Int, _ destination: UnsafeMutableRawBufferPointer) -> Void) throws {
+        precondition(!closed, "append after finish")
+        for (t, spec) in layout.tensors.enumerated() {
+            if staged - flushedAt[t] == capacity[t] { try flush(t) }
+            let slot = staging[t] + (staged - flushedAt[t]) * spec.sampleBytes
+            fill(t, UnsafeMutableRawBufferPointer(start: slot, count: spec.sampleBytes))
+        }
+        staged += 1
+        count += 1
+    }
+
+    /// Appends one sample given as one byte buffer per tensor, in layout order.
+    public func append(_ slices: [UnsafeRawBufferPointer]) throws {
+        precondition(slices.count == layout.tensors.count, "one slice per tensor")
+        for (t, spec) in layout.tensors.enumerated() where slices[t].count != spec.sampleBytes {
+            throw SafeTensorsError(file: path, problem: "tensor '\(spec.name)': sample slice is \(slices[t].count) bytes, the layout needs \(spec.sampleBytes)")
+        }
+        try append { t, destination in
+            if destination.count > 0 { destination.baseAddress!.copyMemory(from: slices[t].baseAddress!, byteCount: destination.count) }
+        }
+    }
+
+    private func flush(_ t: Int) throws {
+        let n = (staged - flushedAt[t]) * layout.tensors[t].sampleBytes
+        if n > 0 {
+            try POSIXFile.pwriteAll(spill, staging[t], n, at: spillEnd, file: spillName)
+            chunks[t].append((spillEnd, n))
+            spillEnd += n
+        }
+        flushedAt[t] = staged
+    }
+
+    /// Writes the shard under its final name (header with `metadata`, then the data), hashing it
+    /// on the way, and returns its manifest entry. The writer cannot be used afterwards.
+    public func finish(metadata: [String: String]) throws -> ShardEntry {
+        precondition(!closed, "finish twice")
+        closed = true
+        defer { close(spill) }
+        let header = try SafeTensorsWriter.header(
+            for: layout.tensors.map { ($0.name, $0.dtype, [count] + $0.sampleShape, count * $0.sampleBytes) },
+            metadata: metadata)
+        let temp = path + ".tmp-\(getpid())"
+        let fd = try POSIXFile.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
+        var hasher = SHA256()
+        var total = 0
+        do {
+            defer { close(fd) }
+            func emit(_ p: UnsafeRawPointer, _ n: Int) throws {
+                hasher.update(UnsafeRawBufferPointer(start: p, count: n))
+                try POSIXFile.writeAll(fd, p, n, file: temp)
+                total += n
+            }
+            try header.withUnsafeBytes { try emit($0.baseAddress!, $0.count) }
+            let bufferBytes = 4 << 20
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferBytes, alignment: 64)
+            defer { buffer.deallocate() }
+            for (t, spec) in layout.tensors.enumerated() {
+                for chunk in chunks[t] {
+                    var done = 0
+                    while done < chunk.bytes {
+                        let n = min(bufferBytes, chunk.bytes - done)
+                        try POSIXFile.preadAll(spill, buffer, n, at: chunk.offset + done, file: spillName)
+                        try emit(buffer, n)
+                        done += n
+                    }
+                }
+                let rest = (staged - flushedAt[t]) * spec.sampleBytes
+                if rest > 0 { try emit(staging[t], rest) }
+            }
+            try POSIXFile.commit(fd, temp: temp, to: path)
+        } catch {
+            unlink(temp)
+            throw error
+        }
+        return ShardEntry(file: file, samples: count, bytes: total, sha256: hasher.finalizeHex(), firstSample: firstSample)
+    }
+
+    /// Drops the shard (nothing is left under any name).
+    public func discard() {
+        guard !closed else { return }
+        closed = true
+        close(spill)
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import XCTest
+import Shards
+
+final class ShardSetTests: XCTestCase {
+    func testWriterAndReaderRoundTripEveryValue() throws {
+        let tiny = try TinyShardSet(count: 11, perShard: 4)
+        defer { tiny.remove() }
+        let set = try ShardSet(directory: tiny.directory)
+        XCTAssertEqual(set.count, 11)
+        XCTAssertEqual(set.manifest.shards.map(\.samples), [4, 4, 3])
+        XCTAssertEqual(set.manifest.shards.map(\.firstSample), [0, 4, 8])
+        XCTAssertEqual(set.manifest.shards.map(\.file), ["shard-00000.safetensors", "shard-00001.safetensors", "shard-00002.safetensors"])
+        for (k, entry) in set.manifest.shards.enumerated() {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: tiny.shardPath(k)))
+            XCTAssertEqual(entry.bytes, bytes.count)
+            XCTAssertEqual(entry.sha256, SHA256.hex(Array(bytes)))
+        }
+        for i in 0..<11 {
+            for (t, spec) in set.layout.tensors.enumerated() {
+                let raw = set.bytes(tensor: t, sample: i)
+                XCTAssertEqual(raw.count, spec.sampleBytes)
+                let values = try Self.decode(raw, spec.dtype)
+                XCTAssertEqual(values, (0..<spec.sampleCount).map { Self.rounded(TinyShardSet.value(spec.name, sample: i, element: $0), spec.dtype) }, "\(spec.name) sample \(i)")
+            }
+            let s = set.sample(i)
+            XCTAssertEqual(s.record, i / 2)
+            XCTAssertEqual(s.flipped, i % 2 == 1)
+            XCTAssertEqual(s.rotation, Double(i) * 1.5 - 10)
+            XCTAssertEqual(s.center, SIMD2(Double(i) * 0.25 + 0.125, Double(i) * 0.25 + 1.125))
+            XCTAssertEqual(s.input[5], UInt8((i * 7 + 15) % 256))
+            XCTAssertEqual(s.target(), (0..<12).map { Float(Double((i + $0) % 9) / 8) })
+            XCTAssertEqual(s.imagePath, "images/\(i / 2).jpg")
+        }
+        XCTAssertEqual(set.files[1].metadata["seed"], "5")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tiny.directory).sorted(),
+                       ["manifest.json", "shard-00000.safetensors", "shard-00001.safetensors", "shard-00002.safetensors"],
+                       "no temporary or spill file left")
+    }
+
+    func testFloat16TargetsWidenOnRead() throws {
+        let tiny = try TinyShardSet(count: 3, perShard: 8, targetDType: .f16)
+        defer { tiny.remove() }
+        let set = try ShardSet(directory: tiny.directory)
+        XCTAssertEqual(set.layout.spec(ShardFormat.Tensor.target)?.dtype, .f16)
+        // Multiples of 1/8 are exact in half precision.
+        XCTAssertEqual(set.sample(2).target(), (0..<12).map { Float(Double((2 + $0) % 9) / 8) })
+        XCTAssertEqual(ShardVerifier.verify(directory: tiny.directory).map(\.description), [])
+    }
+
+    func testLayoutKeepsEveryTensorNaturallyAligned() throws {
+        let layout = ShardFormat.layout(imageSize: [5, 3], heatmapSize: [3, 3], joints: 3, targetDType: .f16)
+        XCTAssertEqual(layout.tensors.map(\.dtype.size), layout.tensors.map(\.dtype.size).sorted(by: >))
+        let tiny = try TinyShardSet(count: 5, perShard: 5)
+        defer { tiny.remove() }
+        let file = try SafeTensorsFile(path: tiny.shardPath(0))
+        XCTAssertEqual(file.headerSize % 8, 0)
+        for t in file.tensors { XCTAssertEqual((file.headerSize + t.dataOffsets.lowerBound) % t.dtype.size, 0, t.name) }
+    }
+
+    /// An independent reader written from the published format description (8-byte LE header
+    /// length, JSON header, raw C-order data) in Python with numpy, when it is installed.
+    func testPythonReaderFromTheFormatDescription() throws {
+        guard Self.python(["-c", "import numpy"]).status == 0 else { throw XCTSkip("python3 with numpy not available") }
+        let tiny = try TinyShardSet(count: 6, perShard: 4)
+        defer { tiny.remove() }
+        let script = """
+        import json, struct, sys, numpy as np
+        DT = {"U8": np.uint8, "F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64, "I32": np.int32}
+        def load(path):
+            raw = open(path, "rb").read()
+            n = struct.unpack("<Q", raw[:8])[0]
+            header = json.loads(raw[8:8 + n])
+            meta = header.pop("__metadata__", {})
+            out = {}
+            for name, e in header.items():
+                a, b = e["data_offsets"]
+                out[name] = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=np.dtype(DT[e["dtype"]]).newbyteorder("<")).reshape(e["shape"])
+            return out, meta
+        m = json.load(open(sys.argv[1] + "/manifest.json"))
+        report = []
+        for s in m["shards"]:
+            t, meta = load(sys.argv[1] + "/" + s["file"])
+            report.append({"n": int(t["input"].shape[0]), "input_shape": list(t["input"].shape),
+                           "input_sum": int(t["input"].astype(np.int64).sum()), "target_last": float(t["target"][-1, -1, -1, -1]),
+                           "record": t["record"].tolist(), "rotation": t["rotation"].tolist(),
+                           "paths": json.loads(meta["image_paths"])})
+        print(json.dumps(report))
+        """
+        let run = Self.python(["-c", script, tiny.directory])
+        XCTAssertEqual(run.status, 0, run.output)
+        struct Shard: Decodable { let n: Int; let input_shape: [Int]; let input_sum: Int; let target_last: Double; let record: [Int]; let rotation: [Double]; let paths: [String] }
+        let report = try JSONDecoder().decode([Shard].self, from: Data(run.output.utf8))
+        XCTAssertEqual(report.map(\.n), [4, 2])
+        XCTAssertEqual(report[0].input_shape, [4, 4, 6, 3])
+        let inputSum = (0..<4).reduce(0) { s, i in s + (0..<72).reduce(0) { $0 + Int(TinyShardSet.value("input", sample: i, element: $1)) } }
+        XCTAssertEqual(report[0].input_sum, inputSum)
+        XCTAssertEqual(report[1].target_last, Double((5 + 11) % 9) / 8)
+        XCTAssertEqual(report[1].record, [2, 2])
+        XCTAssertEqual(report[1].rotation, [-4, -2.5])
+        XCTAssertEqual(report[1].paths, ["images/2.jpg", "images/2.jpg"])
+    }
+
+    static func python(_ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { return (-1, "\(error)") }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    static func rounded(_ v: Double, _ dtype: DType) -> Double {
+        switch dtype {
+        case .f32: return Double(Float(v))
+        case .f16: return Double(Float(Float16(Float(v))))
+        default: return v
+        }
+    }
+
+    static func decode(_ raw: UnsafeRawBufferPointer, _ dtype: DType) throws -> [Double] {
+        let n = raw.count / dtype.size
+        return (0..<n).map { k in
+            switch dtype {
+            case .u8: return Double(raw[k])
+            case .f32: return Double(raw.loadUnaligned(fromByteOffset: 4 * k, as: Float.self))
+            case .f16: return Double(Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self))))
+            case .f64: return raw.loadUnaligned(fromByteOffset: 8 * k, as: Double.self)
+            case .i64: return Double(raw.loadUnaligned(fromByteOffset: 8 * k, as: Int64.self))
+            case .i32: return Double(raw.loadUnaligned(fromByteOffset: 4 * k, as: Int32.self))
+            default: return .nan
+            }
+        }
+    }
+}

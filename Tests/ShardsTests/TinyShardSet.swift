@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+import Shards
+
+/// A small pose shard set with known values, written through the public writer API: sample i's
+/// element k of every tensor is a formula of (i, k), so any reader can be checked value by value.
+struct TinyShardSet {
+    static let imageSize = [6, 4], heatmapSize = [3, 2], joints = 2
+
+    let directory: String
+    let layout: ShardLayout
+    let count: Int
+
+    static func value(_ tensor: String, sample i: Int, element k: Int) -> Double {
+        switch tensor {
+        case ShardFormat.Tensor.input: return Double((i * 7 + k * 3) % 256)
+        case ShardFormat.Tensor.target: return Double((i + k) % 9) / 8
+        case ShardFormat.Tensor.flipped: return Double(i % 2)
+        case ShardFormat.Tensor.halfBody: return Double((i / 3) % 2)
+        case ShardFormat.Tensor.record: return Double(i / 2)
+        case ShardFormat.Tensor.augEpoch: return Double(i % 2)
+        case ShardFormat.Tensor.rotation: return Double(i) * 1.5 - 10
+        default: return Double(i) * 0.25 + Double(k) + 0.125
+        }
+    }
+
+    /// Writes `count` samples in shards of `perShard` (staging small, so chunks spill), and the manifest.
+    init(count: Int, perShard: Int, targetDType: DType = .f32, stagingBytes: Int = 64) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        layout = ShardFormat.layout(imageSize: Self.imageSize, heatmapSize: Self.heatmapSize, joints: Self.joints, targetDType: targetDType)
+        self.count = count
+        let writer = ShardSequenceWriter(directory: directory, layout: layout, samplesPerShard: perShard, metadata: ["seed": "5"])
+        for i in 0..<count {
+            try writer.append(imagePath: "images/\(i / 2).jpg") { t, out in
+                let spec = layout.tensors[t]
+                for k in 0..<spec.sampleCount { Self.store(Self.value(spec.name, sample: i, element: k), spec.dtype, out, k) }
+            }
+        }
+        var manifest = ShardManifest()
+        manifest.shards = try writer.finish()
+        manifest.totalSamples = count
+        manifest.tensors = layout
+        manifest.augEpochs = 2
+        manifest.targetDType = targetDType == .f16 ? "f16" : "f32"
+        try manifest.write(to: directory + "/" + ShardFormat.manifestFile)
+    }
+
+    static func store(_ v: Double, _ dtype: DType, _ out: UnsafeMutableRawBufferPointer, _ k: Int) {
+        switch dtype {
+        case .u8: out.storeBytes(of: UInt8(v), toByteOffset: k, as: UInt8.self)
+        case .f32: out.storeBytes(of: Float(v), toByteOffset: 4 * k, as: Float.self)
+        case .f16: out.storeBytes(of: Float16(Float(v)).bitPattern, toByteOffset: 2 * k, as: UInt16.self)
+        case .f64: out.storeBytes(of: v, toByteOffset: 8 * k, as: Double.self)
+        case .i64: out.storeBytes(of: Int64(v), toByteOffset: 8 * k, as: Int64.self)
+        case .i32: out.storeBytes(of: Int32(v), toByteOffset: 4 * k, as: Int32.self)
+        default: fatalError("unused dtype")
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    func shardPath(_ k: Int) -> String { directory + "/" + ShardFormat.shardFile(k) }
+}
