@@ -15,7 +15,7 @@ enum GEMMBlocking {
     static let nc = 320
     static let mc = 1152
     /// The widest tile of any kernel (bounds of the scratch buffers).
-    static let maxMR = 6, maxNR = 32
+    static let maxMR = 8, maxNR = 32
 }
 
 /// Per-thread packing buffers, allocated on a thread's first GEMM and kept for its lifetime, so a
