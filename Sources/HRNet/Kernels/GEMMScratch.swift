@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Cache blocking of the GEMM driver (Zen 4/5: 32–48 KB L1d and 1 MB L2 per core).
-///   kc: depth of a packed block; an A micro-panel (mr × kc, ≤ 9 KB) stays in L1 while it sweeps
+///   kc: depth of a packed block; an A micro-panel (mr × kc, ≤ 12 KB) stays in L1 while it sweeps
 ///       the B block.
 ///   nc: width of the packed B block (kc × nc ≈ 480 KB), which stays in the core's L2.
 ///   mc: height of the packed A block (mc × kc), streamed from L2/L3; large enough that the
