@@ -1,3 +1,22 @@
+// PoseData's entry point for shard building. Per thread:
+//
+//     let loader = ImageLoader()                        // file or `archive.zip@/member`, one per thread
+//     let image = RGBImage()                            // reused decode buffer
+//     let factory = SampleFactory(config: SampleConfig(imageSize: (256, 256), heatmapSize: (64, 64), sigma: 2,
+//                                                      augment: AugmentConfig(scaleFactor: 0.25, rotationFactor: 30,
+//                                                                             flip: true, probHalfBody: -1)))
+//     try loader.load(ImageFormat.jpg.path(root: root, image: record.image), into: image)   // once per image
+//     for epoch in 0..<K {                              // every record/epoch of that image reuses `image`
+//         var rng = SampleRNG(seed: seed, epoch: epoch, record: index)
+//         let params = isTrain ? AugmentParams.draw(factory.config.augment, visibilitySum: record.visibilitySum, rng: &rng)
+//                              : .identity
+//         let s = try factory.makeSample(record: record, image: image, params: params)
+//         // s.crop, s.target, s.targetWeight, s.joints, s.jointsVis, s.center, s.scale, s.rotation, s.flipped
+//     }
+//
+// Records come from `MPIIAnnotations.load(path:set:)` (+ `selectData` for SELECT_DATA); the trainer
+// normalises crops with `InputNormalization.imagenet.apply`.
+
 /// What a sample is made with: the model geometry, the keypoint layout, the target encoding and
 /// the augmentation settings. Built from an experiment config by the caller (ShardBuild).
 public struct SampleConfig: Sendable {

@@ -24,14 +24,24 @@ struct GEMMBenchmarkCommand: ParsableCommand {
     @Flag(help: "Also time OpenBLAS's cblas_sgemm on the same shapes.")
     var openblas = false
 
+    @Option(help: "Micro-kernel: \(GEMMKernel.allCases.map(\.rawValue).joined(separator: ", ")) (default: this build's native one).")
+    var kernel: String?
+
+    @Flag(help: "Divide by the process's CPU time instead of elapsed time (per-core speed on a loaded machine; OpenBLAS's spinning threads count against it).")
+    var cpuTime = false
+
     @Flag(help: "Only the large square GEMM.")
     var peakOnly = false
 
     func run() throws {
         if let threads { ThreadPool.shared.parallelism = threads }
         let shapes = [GEMMBenchmark.peakShape] + (peakOnly ? [] : GEMMBenchmark.hrnetShapes)
-        let results = GEMMBenchmark.run(shapes: shapes, runs: runs, compareOpenBLAS: openblas)
-        print("kernel \(GEMMKernel.native.rawValue), threads \(ThreadPool.shared.parallelism), median of \(runs)")
+        guard let chosen = kernel.map({ GEMMKernel(rawValue: $0) }) ?? GEMMKernel.native else {
+            throw ValidationError("unknown --kernel '\(kernel!)'; one of: \(GEMMKernel.allCases.map(\.rawValue))")
+        }
+        let results = GEMMBenchmark.run(shapes: shapes, runs: runs, compareOpenBLAS: openblas,
+                                        kernel: chosen, clock: cpuTime ? .processCPU : .wall)
+        print("kernel \(chosen.rawValue), \(cpuTime ? "CPU" : "wall") time, threads \(ThreadPool.shared.parallelism), median of \(runs)")
         for r in results {
             let s = r.shape
             var line = "\(s.name.padding(toLength: 32, withPad: " ", startingAt: 0)) m=\(s.m) n=\(s.n) k=\(s.k)"
@@ -44,7 +54,7 @@ struct GEMMBenchmarkCommand: ParsableCommand {
         let peak = results[0]
         var json = "{\"gemm_peak_gflops_per_s\": \(String(format: "%.1f", peak.gflops))"
         if let theirs = peak.openBLASGflops { json += ", \"openblas_peak_gflops_per_s\": \(String(format: "%.1f", theirs))" }
-        json += ", \"kernel\": \"\(GEMMKernel.native.rawValue)\", \"threads\": \(ThreadPool.shared.parallelism)}"
+        json += ", \"kernel\": \"\(chosen.rawValue)\", \"threads\": \(ThreadPool.shared.parallelism)}"
         print(json)
     }
 }

@@ -32,15 +32,15 @@ public func sgemm(
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     if k == 0 || alpha == 0 { return problem.scaleC(rows: 0..<m, cols: 0..<n) }
     switch kernel {
-    case .vector16x6x32: problem.run(Kernel6x32.self, m: m, n: n, pool: pool)
+    case .vector16x8x32: problem.run(Kernel8x32.self, m: m, n: n, pool: pool)
     case .vector8x6x16: problem.run(Kernel6x16.self, m: m, n: n, pool: pool)
     }
 }
 
 /// The register-blocked micro-kernels (tile rows × columns, vector width).
 public enum GEMMKernel: String, CaseIterable, Sendable {
-    /// 6 × 32 tile, 12 `SIMD16<Float>` accumulators: AVX-512 (zmm).
-    case vector16x6x32 = "6x32 SIMD16"
+    /// 8 × 32 tile, 16 `SIMD16<Float>` accumulators: AVX-512 (zmm).
+    case vector16x8x32 = "8x32 SIMD16"
     /// 6 × 16 tile, 12 `SIMD8<Float>` accumulators: AVX2 (ymm) and narrower.
     case vector8x6x16 = "6x16 SIMD8"
 
@@ -49,7 +49,7 @@ public enum GEMMKernel: String, CaseIterable, Sendable {
     /// `HRNET_AVX512` when that CPU has AVX-512F, so the choice is made where the code is generated.
     public static var native: GEMMKernel {
         #if HRNET_AVX512
-        return .vector16x6x32
+        return .vector16x8x32
         #else
         return .vector8x6x16
         #endif

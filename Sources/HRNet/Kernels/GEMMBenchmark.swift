@@ -52,11 +52,21 @@ public enum GEMMBenchmark {
         run(shapes: [peakShape], runs: runs, compareOpenBLAS: false)[0].gflops
     }
 
+    /// What a timing divides the work by.
+    public enum Clock: Sendable {
+        /// Elapsed time: the honest figure, lowered by whatever else runs on the machine.
+        case wall
+        /// CPU time of this process (all its threads): on a shared, loaded machine it estimates the
+        /// per-core speed an idle machine would give (× threads), while the wall figure cannot.
+        case processCPU
+    }
+
     /// Times every shape: `runs` rounds, each timing every shape once for ≥ ~40 ms, ours first and
     /// then OpenBLAS's (a pause between them lets OpenBLAS's spinning threads park); medians per
     /// shape, so a burst of load from other processes spoils one round, not the figure.
-    public static func run(shapes: [GEMMShape], runs: Int, compareOpenBLAS: Bool) -> [GEMMBenchmarkResult] {
-        let operands = shapes.map(Operands.init)
+    public static func run(shapes: [GEMMShape], runs: Int, compareOpenBLAS: Bool,
+                           kernel: GEMMKernel = .native, clock: Clock = .wall) -> [GEMMBenchmarkResult] {
+        let operands = shapes.map { Operands($0, kernel: kernel, clock: clock) }
         var ours = [[Double]](repeating: [], count: shapes.count)
         var theirs = [[Double]](repeating: [], count: shapes.count)
         for _ in 0..<max(runs, 1) {
@@ -81,10 +91,10 @@ public enum GEMMBenchmark {
 
     /// Random operands of one shape, allocated once and reused by every timing.
     private final class Operands {
-        let shape: GEMMShape
+        let shape: GEMMShape, kernel: GEMMKernel, clock: Clock
         var a: [Float], b: [Float], c: [Float]
-        init(_ shape: GEMMShape) {
-            self.shape = shape
+        init(_ shape: GEMMShape, kernel: GEMMKernel, clock: Clock) {
+            self.shape = shape; self.kernel = kernel; self.clock = clock
             var state: UInt32 = 12345
             func next() -> Float { state = state &* 1_664_525 &+ 1_013_904_223; return Float(state >> 8) / 16_777_216 - 0.5 }
             a = (0..<(shape.m * shape.k)).map { _ in next() }
@@ -106,19 +116,19 @@ public enum GEMMBenchmark {
                                             1, ap.baseAddress, Int32(lda), bp.baseAddress, Int32(ldb),
                                             0, cp.baseAddress, Int32(s.n))
                             } else {
-                                sgemm(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, alpha: 1,
+                                sgemm(kernel: kernel, pool: .shared, transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, alpha: 1,
                                       a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
                                       beta: 0, c: cp.baseAddress!, ldc: s.n)
                             }
                         }
                         call()  // warm-up: packing buffers, caches, worker threads awake
                         var calls = 0
-                        let start = now()
+                        let start = now(clock)
                         var elapsed = 0.0
                         repeat {
                             call()
                             calls += 1
-                            elapsed = now() - start
+                            elapsed = now(clock) - start
                         } while elapsed < 0.04
                         return Double(calls) * s.flops / elapsed / 1e9
                     }
@@ -127,9 +137,9 @@ public enum GEMMBenchmark {
         }
     }
 
-    private static func now() -> Double {
+    private static func now(_ clock: Clock) -> Double {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        clock_gettime(clock == .wall ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }

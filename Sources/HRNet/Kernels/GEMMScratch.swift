@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Cache blocking of the GEMM driver (Zen 4/5: 32–48 KB L1d and 1 MB L2 per core).
-///   kc: depth of a packed block; an A micro-panel (mr × kc, ≤ 9 KB) stays in L1 while it sweeps
+///   kc: depth of a packed block; an A micro-panel (mr × kc, ≤ 12 KB) stays in L1 while it sweeps
 ///       the B block.
 ///   nc: width of the packed B block (kc × nc ≈ 480 KB), which stays in the core's L2.
 ///   mc: height of the packed A block (mc × kc), streamed from L2/L3; large enough that the
@@ -15,7 +15,7 @@ enum GEMMBlocking {
     static let nc = 320
     static let mc = 1152
     /// The widest tile of any kernel (bounds of the scratch buffers).
-    static let maxMR = 6, maxNR = 32
+    static let maxMR = 8, maxNR = 32
 }
 
 /// Per-thread packing buffers, allocated on a thread's first GEMM and kept for its lifetime, so a
