@@ -53,12 +53,13 @@ let package = Package(
         .target(name: "HRNet", dependencies: ["CBLAS", "ExperimentConfig", "Shards"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData"]),
+        .target(name: "Fixtures", dependencies: ["Render", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
         .target(name: "Training", dependencies: ["HRNet", "Shards", "PoseEval", "ExperimentConfig", "Render"]),
 
         // MARK: Executables (thin ArgumentParser commands)
         .executableTarget(name: "hrprep", dependencies: [
-            "ShardBuild", "Shards", "Render", "ExperimentConfig",
+            "ShardBuild", "Shards", "Render", "ExperimentConfig", "Fixtures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrnet-train", dependencies: [
@@ -75,6 +76,7 @@ let package = Package(
         .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "Shards", "GoldenFiles"]),
         .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval", "GoldenFiles"]),
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
+        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "CZip", "GoldenFiles"]),
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "GoldenFiles"]),
