@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "CZip", "GoldenFiles"]),
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "GoldenFiles"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "HRNet", "Shards", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "GoldenFiles"]),
     ],
     swiftLanguageModes: [.v5]
