@@ -12,6 +12,7 @@ struct HRPrep: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [
+            VisualizeHeatmapsCommand.self,
             MakeFixtureCommand.self,
         ])
 }
