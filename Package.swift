@@ -2,14 +2,26 @@
 //
 // hrprep: human-pose training data (MPII → safetensors shards) and a compact HRNet trainer.
 // The target list is the architecture: data flows bridges → PoseData → ShardBuild → Shards → Training.
+import Foundation
 import PackageDescription
 
 /// Optimised builds of the numeric modules: bounds checks off in kernels that index through unsafe
 /// buffers anyway, and code generated for the build machine's CPU (AVX-512 on Zen 5). The binary is
 /// built where it runs (`make`, CI), so host tuning is safe; see HRNet's CPU dispatch for the fallback.
+/// `HRNET_TARGET_CPU` overrides the CPU (e.g. `haswell`, to build and test the non-AVX-512 path);
+/// `HRNET_AVX512` tells HRNet's GEMM which micro-kernel suits the instructions generated.
+let targetCPU = ProcessInfo.processInfo.environment["HRNET_TARGET_CPU"] ?? "native"
+let buildsAVX512: Bool = {
+    let avx512CPUs = ["znver4", "znver5", "skylake-avx512", "icelake-server", "sapphirerapids"]
+    if targetCPU != "native" { return avx512CPUs.contains(targetCPU) }
+    let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    return cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }?
+        .split(separator: " ").contains("avx512f") ?? false
+}()
 let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-]
+    .unsafeFlags(["-target-cpu", targetCPU]),
+] + (buildsAVX512 ? [.define("HRNET_AVX512")] : [])
 
 let package = Package(
     name: "hrprep",
@@ -32,20 +44,22 @@ let package = Package(
                 .linkedLibrary("opencv_imgcodecs"),
             ]),
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),  // GEMM speed comparison only
 
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip"], swiftSettings: kernelSwiftSettings),
         .target(name: "Shards"),
-        .target(name: "HRNet", swiftSettings: kernelSwiftSettings),
+        .target(name: "HRNet", dependencies: ["CBLAS", "ExperimentConfig", "Shards"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData"]),
+        .target(name: "Fixtures", dependencies: ["Render", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
         .target(name: "Training", dependencies: ["HRNet", "Shards", "PoseEval", "ExperimentConfig", "Render"]),
 
         // MARK: Executables (thin ArgumentParser commands)
         .executableTarget(name: "hrprep", dependencies: [
-            "ShardBuild", "Shards", "Render", "ExperimentConfig",
+            "ShardBuild", "Shards", "Render", "ExperimentConfig", "Fixtures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrnet-train", dependencies: [
@@ -59,9 +73,10 @@ let package = Package(
         .testTarget(name: "ExperimentConfigTests", dependencies: ["ExperimentConfig"]),
         .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "GoldenFiles"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
-        .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "GoldenFiles"]),
+        .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "Shards", "GoldenFiles"]),
         .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval", "GoldenFiles"]),
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
+        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "CZip", "GoldenFiles"]),
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "GoldenFiles"]),

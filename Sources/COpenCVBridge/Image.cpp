@@ -4,7 +4,6 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 
 struct hr_decoder {
@@ -83,56 +82,37 @@ int hr_decoder_copy_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char
     });
 }
 
-int hr_warp_affine(const uint8_t *src, int src_w, int src_h, const double m[6], int mirror_width,
+int hr_warp_affine(const uint8_t *src, int src_w, int src_h, const double m[6],
                    uint8_t *dst, int dst_w, int dst_h, char *err, size_t err_cap) {
     return guarded(err, err_cap, [&]() -> int {
         if (src == nullptr || dst == nullptr || m == nullptr || src_w <= 0 || src_h <= 0 || dst_w <= 0 ||
-            dst_h <= 0 || mirror_width < 0) {
+            dst_h <= 0) {
             set_error(err, err_cap, "invalid warp arguments");
             return HR_IMAGE_BAD_ARGUMENT;
         }
         const cv::Mat in(src_h, src_w, CV_8UC3, const_cast<uint8_t *>(src));
         cv::Mat out(dst_h, dst_w, CV_8UC3, dst);
-        if (mirror_width == 0) {
-            const cv::Mat matrix(2, 3, CV_64F, const_cast<double *>(m));
-            cv::warpAffine(in, out, matrix, out.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar());
-            return HR_IMAGE_OK;
-        }
-        // The inverse exactly as cv::warpAffine computes it (imgwarp.cpp), so the composed map
-        // equals, in double, the one OpenCV would use on the mirrored image.
-        double i[6];
-        std::memcpy(i, m, sizeof i);
-        double d = i[0] * i[4] - i[1] * i[3];
-        d = d != 0 ? 1. / d : 0;
-        const double a11 = i[4] * d, a22 = i[0] * d;
-        i[0] = a11;
-        i[1] *= -d;
-        i[3] *= -d;
-        i[4] = a22;
-        const double b1 = -i[0] * i[2] - i[1] * i[5];
-        const double b2 = -i[3] * i[2] - i[4] * i[5];
-        i[2] = b1;
-        i[5] = b2;
-        // x_src = W-1 - x_mirrored. OpenCV adds half a grid step (16/1024) and floors onto the 1/32
-        // grid, i.e. rounds ties up; negating x turns that into ties down, which the -1/1024 undoes.
-        const double mirrored[6] = {-i[0], -i[1], double(mirror_width - 1) - i[2] - 1.0 / 1024.0,
-                                    i[3], i[4], i[5]};
-        const cv::Mat matrix(2, 3, CV_64F, const_cast<double *>(mirrored));
-        cv::warpAffine(in, out, matrix, out.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
-                       cv::BORDER_CONSTANT, cv::Scalar());
+        const cv::Mat matrix(2, 3, CV_64F, const_cast<double *>(m));
+        cv::warpAffine(in, out, matrix, out.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar());
         return HR_IMAGE_OK;
     });
 }
 
-int hr_mirror(const uint8_t *src, int w, int h, uint8_t *dst, char *err, size_t err_cap) {
+int hr_mirror_region(const uint8_t *src, int w, int h, int x0, int x1, int y0, int y1, uint8_t *dst,
+                     char *err, size_t err_cap) {
     return guarded(err, err_cap, [&]() -> int {
-        if (src == nullptr || dst == nullptr || src == dst || w <= 0 || h <= 0) {
+        if (src == nullptr || dst == nullptr || src == dst || w <= 0 || h <= 0 || x0 < 0 || x1 > w ||
+            y0 < 0 || y1 > h) {
             set_error(err, err_cap, "invalid mirror arguments");
             return HR_IMAGE_BAD_ARGUMENT;
         }
+        if (x0 >= x1 || y0 >= y1) return HR_IMAGE_OK;
         const cv::Mat in(h, w, CV_8UC3, const_cast<uint8_t *>(src));
         cv::Mat out(h, w, CV_8UC3, dst);
-        cv::flip(in, out, 1);
+        // Columns [x0, x1) of the mirror are source columns [w-x1, w-x0) read right to left.
+        const cv::Mat from = in(cv::Range(y0, y1), cv::Range(w - x1, w - x0));
+        cv::Mat to = out(cv::Range(y0, y1), cv::Range(x0, x1));
+        cv::flip(from, to, 1);
         return HR_IMAGE_OK;
     });
 }

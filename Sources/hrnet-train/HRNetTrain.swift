@@ -6,5 +6,6 @@ struct HRNetTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hrnet-train",
         abstract: "Train and evaluate HRNet on hrprep shards, configured by a reference experiment YAML.",
-        version: "0.1.0")
+        version: "0.1.0",
+        subcommands: [GEMMBenchmarkCommand.self])
 }

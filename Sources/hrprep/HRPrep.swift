@@ -11,5 +11,10 @@ struct HRPrep: ParsableCommand {
         produce for the same augmentation parameters, written once so any trainer can stream it.
         """,
         version: "0.1.0",
-        subcommands: [BuildShardsCommand.self, VerifyCommand.self, InspectCommand.self])
+        subcommands: [
+            BuildShardsCommand.self,
+            VerifyCommand.self,
+            InspectCommand.self,
+            MakeFixtureCommand.self,
+        ])
 }

@@ -44,17 +44,15 @@ int hr_decoder_copy_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char
 
 /// cv::warpAffine(src, dst, M, (dst_w, dst_h), INTER_LINEAR, BORDER_CONSTANT, 0) on 8-bit 3-channel
 /// images. `m` is the forward 2x3 matrix (source -> destination), row-major, as the reference passes it.
-///
-/// `mirror_width` > 0 warps as if the source had first been mirrored horizontally (x -> mirror_width-1-x),
-/// without mirroring it: the matrix OpenCV would use on the mirrored image (its inverse, computed the
-/// way warpAffine computes it) is composed with the mirror, minus 1/1024 px in x so that OpenCV's
-/// fixed-point rounding (round half up on a 1/32 grid) lands on exactly the mirrored grid point.
-/// Pass 0 for a plain warp.
-int hr_warp_affine(const uint8_t *src, int src_w, int src_h, const double m[6], int mirror_width,
+/// OpenCV 4.6 computes this in fixed point (source positions on a 1/32-pixel grid), like the reference.
+int hr_warp_affine(const uint8_t *src, int src_w, int src_h, const double m[6],
                    uint8_t *dst, int dst_w, int dst_h, char *err, size_t err_cap);
 
-/// cv::flip(src, dst, 1) on an 8-bit 3-channel image (dst must not alias src).
-int hr_mirror(const uint8_t *src, int w, int h, uint8_t *dst, char *err, size_t err_cap);
+/// Mirrors part of an 8-bit 3-channel image: dst(x, y) = src(w-1-x, y) for x in [x0, x1),
+/// y in [y0, y1); the rest of dst (same size as src) is left untouched. A warp that only samples
+/// that region then sees exactly the mirrored image, without paying for mirroring all of it.
+int hr_mirror_region(const uint8_t *src, int w, int h, int x0, int x1, int y0, int y1, uint8_t *dst,
+                     char *err, size_t err_cap);
 
 /// cv::getAffineTransform of three float32 point pairs (x0,y0,x1,y1,x2,y2): the 2x3 double matrix
 /// that maps src[i] to dst[i], row-major into `m`.

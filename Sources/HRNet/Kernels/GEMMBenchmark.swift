@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CBLAS
+
+/// One GEMM problem to time: C[m×n] = op(A)[m×k] · op(B)[k×n].
+public struct GEMMShape: Sendable {
+    public let name: String
+    public let transA: Bool, transB: Bool
+    public let m: Int, n: Int, k: Int
+    public init(_ name: String, transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int) {
+        self.name = name; self.transA = transA; self.transB = transB
+        self.m = m; self.n = n; self.k = k
+    }
+    /// 2 · m · n · k (a multiply-add is two operations).
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+}
+
+/// Timed GEMM speed: our `sgemm` and, optionally, OpenBLAS's `cblas_sgemm` on the same operands.
+public struct GEMMBenchmarkResult: Sendable {
+    public let shape: GEMMShape
+    /// Median GFLOP/s of `sgemm` over the runs.
+    public let gflops: Double
+    /// Median GFLOP/s of `cblas_sgemm` (nil when not compared).
+    public let openBLASGflops: Double?
+}
+
+/// GEMM speed on this machine: a large square GEMM (the practical peak that network GFLOP/s are
+/// compared with) and the GEMM shapes of HRNet-W32's convolutions (im2col per image: M = output
+/// channels, K = 9 · input channels, N = H · W; weight gradients M = C, N = 9C, K = H · W with op(B)
+/// transposed; input gradients M = 9C, N = H · W, K = C with op(A) transposed).
+public enum GEMMBenchmark {
+    public static let peakShape = GEMMShape("square 2048", m: 2048, n: 2048, k: 2048)
+
+    public static let hrnetShapes: [GEMMShape] = [
+        GEMMShape("stem 3x3 s2 64->64 @128^2 fwd", m: 64, n: 128 * 128, k: 576),
+        GEMMShape("W32 3x3 32 @64^2 fwd", m: 32, n: 64 * 64, k: 288),
+        GEMMShape("W32 3x3 64 @32^2 fwd", m: 64, n: 32 * 32, k: 576),
+        GEMMShape("W32 3x3 128 @16^2 fwd", m: 128, n: 16 * 16, k: 1152),
+        GEMMShape("W32 3x3 256 @8^2 fwd", m: 256, n: 8 * 8, k: 2304),
+        GEMMShape("W32 3x3 32 @64^2 dW", transB: true, m: 32, n: 288, k: 64 * 64),
+        GEMMShape("W32 3x3 256 @8^2 dW", transB: true, m: 256, n: 2304, k: 8 * 8),
+        GEMMShape("W32 3x3 32 @64^2 dX", transA: true, m: 288, n: 64 * 64, k: 32),
+        GEMMShape("W32 3x3 128 @16^2 dX", transA: true, m: 1152, n: 16 * 16, k: 128),
+        GEMMShape("layer1 1x1 256->64 @64^2 fwd", m: 64, n: 64 * 64, k: 256),
+    ]
+
+    /// GFLOP/s of `peakShape` (median of `runs`), on `ThreadPool.shared` at its current parallelism.
+    public static func peakGFLOPS(runs: Int = 5) -> Double {
+        run(shapes: [peakShape], runs: runs, compareOpenBLAS: false)[0].gflops
+    }
+
+    /// What a timing divides the work by.
+    public enum Clock: Sendable {
+        /// Elapsed time: the honest figure, lowered by whatever else runs on the machine.
+        case wall
+        /// CPU time of this process (all its threads): on a shared, loaded machine it estimates the
+        /// per-core speed an idle machine would give (× threads), while the wall figure cannot.
+        case processCPU
+    }
+
+    /// Times every shape: `runs` rounds, each timing every shape once for ≥ ~40 ms, ours first and
+    /// then OpenBLAS's (a pause between them lets OpenBLAS's spinning threads park); medians per
+    /// shape, so a burst of load from other processes spoils one round, not the figure.
+    public static func run(shapes: [GEMMShape], runs: Int, compareOpenBLAS: Bool,
+                           kernel: GEMMKernel = .native, clock: Clock = .wall) -> [GEMMBenchmarkResult] {
+        let operands = shapes.map { Operands($0, kernel: kernel, clock: clock) }
+        var ours = [[Double]](repeating: [], count: shapes.count)
+        var theirs = [[Double]](repeating: [], count: shapes.count)
+        for _ in 0..<max(runs, 1) {
+            for (i, op) in operands.enumerated() { ours[i].append(op.gflops(openBLAS: false)) }
+            if compareOpenBLAS {
+                usleep(300_000)
+                for (i, op) in operands.enumerated() { theirs[i].append(op.gflops(openBLAS: true)) }
+                usleep(300_000)
+            }
+        }
+        return shapes.indices.map {
+            GEMMBenchmarkResult(shape: shapes[$0], gflops: median(ours[$0]),
+                                openBLASGflops: compareOpenBLAS ? median(theirs[$0]) : nil)
+        }
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2]
+            : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// Random operands of one shape, allocated once and reused by every timing.
+    private final class Operands {
+        let shape: GEMMShape, kernel: GEMMKernel, clock: Clock
+        var a: [Float], b: [Float], c: [Float]
+        init(_ shape: GEMMShape, kernel: GEMMKernel, clock: Clock) {
+            self.shape = shape; self.kernel = kernel; self.clock = clock
+            var state: UInt32 = 12345
+            func next() -> Float { state = state &* 1_664_525 &+ 1_013_904_223; return Float(state >> 8) / 16_777_216 - 0.5 }
+            a = (0..<(shape.m * shape.k)).map { _ in next() }
+            b = (0..<(shape.k * shape.n)).map { _ in next() }
+            c = [Float](repeating: 0, count: shape.m * shape.n)
+        }
+
+        func gflops(openBLAS: Bool) -> Double {
+            let s = shape
+            let lda = s.transA ? s.m : s.k, ldb = s.transB ? s.k : s.n
+            return a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cBuffer in
+                        let cp = cBuffer
+                        func call() {
+                            if openBLAS {
+                                cblas_sgemm(CblasRowMajor, s.transA ? CblasTrans : CblasNoTrans,
+                                            s.transB ? CblasTrans : CblasNoTrans, Int32(s.m), Int32(s.n), Int32(s.k),
+                                            1, ap.baseAddress, Int32(lda), bp.baseAddress, Int32(ldb),
+                                            0, cp.baseAddress, Int32(s.n))
+                            } else {
+                                sgemm(kernel: kernel, pool: .shared, transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, alpha: 1,
+                                      a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
+                                      beta: 0, c: cp.baseAddress!, ldc: s.n)
+                            }
+                        }
+                        call()  // warm-up: packing buffers, caches, worker threads awake
+                        var calls = 0
+                        let start = now(clock)
+                        var elapsed = 0.0
+                        repeat {
+                            call()
+                            calls += 1
+                            elapsed = now(clock) - start
+                        } while elapsed < 0.04
+                        return Double(calls) * s.flops / elapsed / 1e9
+                    }
+                }
+            }
+        }
+    }
+
+    private static func now(_ clock: Clock) -> Double {
+        var ts = timespec()
+        clock_gettime(clock == .wall ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}

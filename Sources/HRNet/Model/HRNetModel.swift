@@ -1,0 +1,196 @@
+import ExperimentConfig
+import Foundation
+
+/// HRNet (pose_hrnet) for one batch size: the network built from an experiment config, its
+/// parameters, gradients, BN buffers and optimiser state each in one flat allocation, and every
+/// activation and activation gradient planned once into one arena. Steps allocate nothing.
+///
+/// Usage (trainer):
+///
+///     let model = try HRNetModel(config: cfg, batchSize: 32)
+///     let loss = model.trainStep(input: x, target: heatmaps, weight: targetWeight)   // forward+loss+backward+Adam/SGD
+///     model.learningRate = MultiStepLR(cfg.train).learningRate(epoch: e)
+///     let heatmaps = model.forward(input: x, training: false)                         // view, valid until the next call
+///     try model.saveWeights(to: "final.safetensors")                                  // PyTorch state_dict names
+///
+/// Tensors are NCHW float32: input `[batch, 3, H, W]`, output `[batch, J, H/4, W/4]`, target
+/// weight `[batch, J]`. A call may use fewer items than `batchSize` (a last partial batch).
+public final class HRNetModel {
+    public let config: ExperimentConfig
+    public let batchSize: Int
+    /// `[3, height, width]` and `[joints, height/4, width/4]` per item.
+    public let inputShape: [Int], outputShape: [Int]
+    /// Learning rate of the next optimiser step (starts at `TRAIN.LR`).
+    public var learningRate: Double
+    public let optimizer: Optimizer
+
+    let graph: Graph
+    let outputTensor: Int
+    let arenaCount: Int
+    private let valueOffsets: UnsafeMutablePointer<Int>, gradientOffsets: UnsafeMutablePointer<Int>
+    let buffers: StepBuffers
+    private let useTargetWeight: Bool
+    private let allocations: [UnsafeMutableRawPointer]
+
+    /// Builds the network from `config.model`, plans buffers for `batchSize` and initialises the
+    /// weights as SPEC §6 (conv N(0, 0.001), biases 0, BN γ 1 β 0; running mean 0, var 1) from `seed`.
+    public init(config: ExperimentConfig, batchSize: Int, seed: UInt64 = 0) throws {
+        guard batchSize >= 1 else { throw HRNetError("batch size must be at least 1, got \(batchSize)") }
+        self.config = config
+        self.batchSize = batchSize
+        let (graph, output) = try ArchitectureBuilder.build(config.model)
+        self.graph = graph
+        self.outputTensor = output
+        let input = graph.tensors[0], out = graph.tensors[output]
+        inputShape = [input.channels, input.height, input.width]
+        outputShape = [out.channels, out.height, out.width]
+        learningRate = config.train.lr
+        useTargetWeight = config.loss.useTargetWeight
+        optimizer = try makeOptimizer(config.train, parameterCount: graph.parameterCount)
+
+        let plan = graph.plan(batchSize: batchSize, output: output)
+        arenaCount = plan.arenaCount
+        var allocations: [UnsafeMutableRawPointer] = []
+        func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+            p.initialize(repeating: 0, count: max(n, 1))
+            allocations.append(UnsafeMutableRawPointer(p))
+            return p
+        }
+        func ints(_ values: [Int]) -> UnsafeMutablePointer<Int> {
+            let p = UnsafeMutablePointer<Int>.allocate(capacity: values.count)
+            p.initialize(from: values, count: values.count)
+            allocations.append(UnsafeMutableRawPointer(p))
+            return p
+        }
+        valueOffsets = ints(plan.values)
+        gradientOffsets = ints(plan.gradients)
+        let tracked = UnsafeMutablePointer<Int64>.allocate(capacity: max(graph.batchesTrackedNames.count, 1))
+        tracked.initialize(repeating: 0, count: max(graph.batchesTrackedNames.count, 1))
+        allocations.append(UnsafeMutableRawPointer(tracked))
+        buffers = StepBuffers(
+            arena: floats(plan.arenaCount), input: floats(batchSize * input.perItem),
+            parameters: floats(graph.parameterCount), gradients: floats(graph.parameterCount),
+            running: floats(graph.runningCount), saved: floats(graph.savedCount),
+            workspace: floats(graph.workspaceCount), batchesTracked: tracked,
+            valueOffset: valueOffsets, gradientOffset: gradientOffsets)
+        self.allocations = allocations
+        initializeWeights(seed: seed)
+    }
+
+    deinit { for p in allocations { p.deallocate() } }
+
+    /// SPEC §6 initialisation (the reference's `init_weights`).
+    public func initializeWeights(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        for p in graph.parameters {
+            let dst = buffers.parameters + p.offset
+            if p.shape.count == 4 {
+                for i in 0..<p.count { dst[i] = Float(0.001 * rng.normal()) }
+            } else {
+                // Conv biases and BN β are 0; BN γ (`*.weight` of a 1-D tensor) is 1.
+                dst.update(repeating: p.name.hasSuffix(".weight") ? 1 : 0, count: p.count)
+            }
+        }
+        for r in graph.runningStats {
+            (buffers.running + r.offset).update(repeating: r.name.hasSuffix("running_var") ? 1 : 0, count: r.count)
+        }
+        buffers.batchesTracked.update(repeating: 0, count: graph.batchesTrackedNames.count)
+    }
+
+    // MARK: Steps
+
+    /// Runs the network on `batch` items (default `batchSize`) of `input` (`[batch, 3, H, W]`).
+    /// `training: true` uses batch statistics and updates the BN running statistics (as
+    /// `model.train()`), `false` uses the running statistics (`model.eval()`). Returns a view of
+    /// the heatmaps `[batch, J, H/4, W/4]`, valid until the next call on this model.
+    @discardableResult
+    public func forward(input: UnsafePointer<Float>, batch: Int? = nil, training: Bool) -> UnsafeBufferPointer<Float> {
+        let n = checkedBatch(batch)
+        buffers.input.update(from: input, count: n * graph.tensors[0].perItem)
+        for layer in graph.layers { layer.forward(buffers, batch: n, training: training) }
+        return UnsafeBufferPointer(start: buffers.value(outputTensor), count: n * graph.tensors[outputTensor].perItem)
+    }
+
+    /// Training forward, JointsMSELoss against `target` (`[batch, J, h, w]`) with `weight`
+    /// (`[batch, J]`, ignored when `LOSS.USE_TARGET_WEIGHT` is false), and backward: fills the
+    /// parameter gradients. Returns the loss. Does not step the optimiser.
+    public func computeGradients(input: UnsafePointer<Float>, target: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                 batch: Int? = nil) -> Double {
+        let n = checkedBatch(batch)
+        forward(input: input, batch: n, training: true)
+        let out = graph.tensors[outputTensor]
+        let loss = JointsMSELoss.evaluate(
+            batch: n, joints: out.channels, pixels: out.height * out.width, prediction: buffers.value(outputTensor),
+            target: target, weight: useTargetWeight ? weight : nil, gradient: buffers.gradient(outputTensor))
+        for layer in graph.layers.reversed() { layer.backward(buffers, batch: n) }
+        return loss
+    }
+
+    /// One optimiser step with the current gradients and `learningRate`.
+    public func applyGradients() {
+        optimizer.step(parameters: buffers.parameters, gradients: buffers.gradients, count: graph.parameterCount, lr: learningRate)
+    }
+
+    /// One training step: forward (BN batch statistics), loss, backward, optimiser step. Returns the loss.
+    @discardableResult
+    public func trainStep(input: UnsafePointer<Float>, target: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                          batch: Int? = nil) -> Double {
+        let loss = computeGradients(input: input, target: target, weight: weight, batch: batch)
+        applyGradients()
+        return loss
+    }
+
+    /// Optimiser steps taken so far.
+    public var step: Int { optimizer.steps }
+
+    private func checkedBatch(_ batch: Int?) -> Int {
+        let n = batch ?? batchSize
+        precondition(n >= 1 && n <= batchSize, "batch \(n) is outside 1...\(batchSize) (the planned batch size)")
+        return n
+    }
+
+    // MARK: Inspection
+
+    /// Parameter names in state_dict order (the order of the flat allocation).
+    public var parameterNames: [String] { graph.parameters.map(\.name) }
+    public var parameterCount: Int { graph.parameterCount }
+    /// Bytes held by the activation arena (values and gradients of every planned tensor).
+    public var arenaBytes: Int { arenaCount * MemoryLayout<Float>.size }
+
+    /// The flat parameter and gradient allocations (`parameterCount` floats each, state_dict order).
+    public var parameters: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: buffers.parameters, count: graph.parameterCount) }
+    public var gradients: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: buffers.gradients, count: graph.parameterCount) }
+
+    /// One parameter, or its gradient, by state_dict name.
+    public func parameter(_ name: String) -> UnsafeMutableBufferPointer<Float>? {
+        slot(name).map { UnsafeMutableBufferPointer(start: buffers.parameters + $0.offset, count: $0.count) }
+    }
+    public func gradient(_ name: String) -> UnsafeMutableBufferPointer<Float>? {
+        slot(name).map { UnsafeMutableBufferPointer(start: buffers.gradients + $0.offset, count: $0.count) }
+    }
+    /// A BN running statistic (`…running_mean`, `…running_var`) by name.
+    public func runningStatistic(_ name: String) -> UnsafeMutableBufferPointer<Float>? {
+        graph.runningStats.first { $0.name == name }.map { UnsafeMutableBufferPointer(start: buffers.running + $0.offset, count: $0.count) }
+    }
+    /// `num_batches_tracked` of every BatchNorm (state_dict names).
+    public var batchesTracked: [(name: String, value: Int64)] {
+        graph.batchesTrackedNames.enumerated().map { ($1, buffers.batchesTracked[$0]) }
+    }
+
+    /// The heatmaps of the last forward, `[batchSize, J, h, w]` (items past that call's batch are stale).
+    public var heatmaps: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: buffers.value(outputTensor), count: batchSize * graph.tensors[outputTensor].perItem)
+    }
+
+    /// A stage output by hook name (`layer1`, `stage2.0` … branch i of stage K), `[batch, C, h, w]`
+    /// for the last forward. Valid after a training forward (its values are kept for backward).
+    public func activation(_ name: String) -> (shape: [Int], values: UnsafeBufferPointer<Float>)? {
+        guard let t = graph.taps[name] else { return nil }
+        let d = graph.tensors[t]
+        return ([d.channels, d.height, d.width], UnsafeBufferPointer(start: buffers.value(t), count: batchSize * d.perItem))
+    }
+
+    private lazy var slotIndex: [String: Int] = Dictionary(uniqueKeysWithValues: graph.parameters.enumerated().map { ($1.name, $0) })
+    func slot(_ name: String) -> TensorSlotInfo? { slotIndex[name].map { graph.parameters[$0] } }
+}

@@ -1,0 +1,115 @@
+/// Convolution (no bias, or with bias for the final layer) over planned buffers.
+final class ConvLayer: GraphLayer {
+    let inputs: [Int], output: Int, block: String
+    let geometry: ConvGeometry
+    let weight: Int, bias: Int?
+    var accumulate: [Bool] = [false]
+    var saved: [Int] { inputs }
+    /// The network input needs no gradient, so the first convolution skips dX.
+    let needsInputGradient: Bool
+
+    init(input: Int, output: Int, geometry: ConvGeometry, weight: Int, bias: Int?, needsInputGradient: Bool, block: String) {
+        self.inputs = [input]; self.output = output; self.geometry = geometry
+        self.weight = weight; self.bias = bias; self.needsInputGradient = needsInputGradient; self.block = block
+    }
+
+    var multiplyAddsPerImage: Int { geometry.multiplyAdds }
+
+    func forward(_ b: StepBuffers, batch: Int, training: Bool) {
+        Conv2D.forward(geometry, batch: batch, input: b.value(inputs[0]), weight: b.parameters + weight,
+                       bias: bias.map { UnsafePointer(b.parameters + $0) }, output: b.value(output), workspace: b.workspace)
+    }
+
+    func backward(_ b: StepBuffers, batch: Int) {
+        Conv2D.backward(geometry, batch: batch, input: b.value(inputs[0]), weight: b.parameters + weight,
+                        outputGrad: b.gradient(output), inputGrad: needsInputGradient ? b.gradient(inputs[0]) : nil,
+                        accumulate: accumulate[0], weightGrad: b.gradients + weight,
+                        biasGrad: bias.map { b.gradients + $0 }, workspace: b.workspace)
+    }
+}
+
+/// BatchNorm2d, optionally with the ReLU that follows it fused in.
+final class BatchNormLayer: GraphLayer {
+    let inputs: [Int], output: Int, block: String
+    let channels: Int, spatial: Int
+    /// Parameter offsets of γ (weight) and β (bias); running mean/var offsets; saved μ, 1/σ offsets.
+    let gamma: Int, beta: Int, runningMean: Int, runningVar: Int, savedStats: Int
+    /// Index of this BatchNorm (its `num_batches_tracked`).
+    let index: Int
+    let relu: Bool
+    var accumulate: [Bool] = [false]
+    var saved: [Int] { relu ? [inputs[0], output] : inputs }
+
+    init(input: Int, output: Int, channels: Int, spatial: Int, gamma: Int, beta: Int, runningMean: Int, runningVar: Int,
+         savedStats: Int, index: Int, relu: Bool, block: String) {
+        self.inputs = [input]; self.output = output; self.channels = channels; self.spatial = spatial
+        self.gamma = gamma; self.beta = beta; self.runningMean = runningMean; self.runningVar = runningVar
+        self.savedStats = savedStats; self.index = index; self.relu = relu; self.block = block
+    }
+
+    var multiplyAddsPerImage: Int { 0 }
+
+    func forward(_ b: StepBuffers, batch: Int, training: Bool) {
+        if training {
+            BatchNorm.forwardTraining(
+                batch: batch, channels: channels, spatial: spatial, input: b.value(inputs[0]),
+                gamma: b.parameters + gamma, beta: b.parameters + beta, output: b.value(output),
+                savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
+                runningMean: b.running + runningMean, runningVar: b.running + runningVar, relu: relu)
+            b.batchesTracked[index] += 1
+        } else {
+            BatchNorm.forwardInference(
+                batch: batch, channels: channels, spatial: spatial, input: b.value(inputs[0]),
+                gamma: b.parameters + gamma, beta: b.parameters + beta,
+                runningMean: b.running + runningMean, runningVar: b.running + runningVar,
+                output: b.value(output), relu: relu)
+        }
+    }
+
+    func backward(_ b: StepBuffers, batch: Int) {
+        let dy = b.gradient(output)
+        if relu { ReLU.maskGradient(output: b.value(output), gradient: dy, count: batch * channels * spatial) }
+        BatchNorm.backward(
+            batch: batch, channels: channels, spatial: spatial, input: b.value(inputs[0]), gamma: b.parameters + gamma,
+            savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels, outputGrad: dy,
+            inputGrad: b.gradient(inputs[0]), accumulate: accumulate[0],
+            gammaGrad: b.gradients + gamma, betaGrad: b.gradients + beta)
+    }
+}
+
+/// `out = ReLU(Σ_j upsample_{2^shift_j}(in_j))`: residual sums (two terms, shift 0) and HRNet's
+/// fusion sums (one term per branch, lower resolutions upsampled by nearest neighbour).
+final class SumLayer: GraphLayer {
+    let inputs: [Int], output: Int, block: String
+    let shifts: [Int]
+    let channels: Int, height: Int, width: Int
+    let relu: Bool
+    var accumulate: [Bool]
+    var saved: [Int] { relu ? [output] : [] }
+
+    init(inputs: [Int], shifts: [Int], output: Int, channels: Int, height: Int, width: Int, relu: Bool, block: String) {
+        self.inputs = inputs; self.shifts = shifts; self.output = output
+        self.channels = channels; self.height = height; self.width = width; self.relu = relu; self.block = block
+        self.accumulate = inputs.map { _ in false }
+    }
+
+    var multiplyAddsPerImage: Int { 0 }
+
+    func forward(_ b: StepBuffers, batch: Int, training: Bool) {
+        let out = b.value(output)
+        for (j, t) in inputs.enumerated() {
+            Upsample.forward(planes: batch * channels, height: height, width: width, shift: shifts[j],
+                             source: b.value(t), destination: out, accumulate: j > 0)
+        }
+        if relu { ReLU.forward(out, out, count: batch * channels * height * width) }
+    }
+
+    func backward(_ b: StepBuffers, batch: Int) {
+        let dOut = b.gradient(output)
+        if relu { ReLU.maskGradient(output: b.value(output), gradient: dOut, count: batch * channels * height * width) }
+        for (j, t) in inputs.enumerated() {
+            Upsample.backward(planes: batch * channels, height: height, width: width, shift: shifts[j],
+                              destinationGrad: dOut, sourceGrad: b.gradient(t), accumulate: accumulate[j])
+        }
+    }
+}
