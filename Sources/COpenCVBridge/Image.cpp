@@ -39,6 +39,16 @@ extern "C" {
 
 const char *hr_cv_version(void) { return CV_VERSION; }
 
+int hr_cv_set_threads(int n) {
+    try {
+        const int previous = cv::getNumThreads();
+        cv::setNumThreads(n);
+        return previous;
+    } catch (...) {
+        return -1;
+    }
+}
+
 hr_decoder *hr_decoder_create(void) {
     try {
         return new hr_decoder();
