@@ -39,13 +39,11 @@ extern "C" {
 
 const char *hr_cv_version(void) { return CV_VERSION; }
 
-int hr_cv_set_threads(int n) {
+void hr_cv_set_threads(int n) {
     try {
-        const int previous = cv::getNumThreads();
         cv::setNumThreads(n);
-        return previous;
     } catch (...) {
-        return -1;
+        // cv::setNumThreads does not throw in practice; a failure leaves the old setting.
     }
 }
 

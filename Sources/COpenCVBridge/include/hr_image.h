@@ -26,9 +26,9 @@ enum {
 const char *hr_cv_version(void);
 
 /// cv::setNumThreads(n): 0 makes OpenCV run each call serially on the calling thread (its TBB pool
-/// otherwise splits every warp/convert across all cores, fighting the caller's own worker threads).
-/// Returns the previous setting (cv::getNumThreads).
-int hr_cv_set_threads(int n);
+/// otherwise splits every warp/convert across all cores, fighting the caller's own worker threads);
+/// -1 restores OpenCV's default.
+void hr_cv_set_threads(int n);
 
 /// A decoder: holds the BGR image OpenCV decodes into, reused from one call to the next so that a
 /// stream of same-sized images allocates nothing (a fresh 1280x720 allocation per decode costs about
