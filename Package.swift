@@ -52,13 +52,14 @@ let package = Package(
         .target(name: "Shards"),
         .target(name: "HRNet", dependencies: ["CBLAS", "ExperimentConfig", "Shards"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
-        .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData"]),
+        .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),
+        .target(name: "Fixtures", dependencies: ["Render", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
         .target(name: "Training", dependencies: ["HRNet", "Shards", "PoseEval", "ExperimentConfig", "Render"]),
 
         // MARK: Executables (thin ArgumentParser commands)
         .executableTarget(name: "hrprep", dependencies: [
-            "ShardBuild", "Shards", "Render", "ExperimentConfig",
+            "ShardBuild", "Shards", "Render", "ExperimentConfig", "Fixtures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrnet-train", dependencies: [
@@ -74,7 +75,8 @@ let package = Package(
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
         .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "Shards", "GoldenFiles"]),
         .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval", "GoldenFiles"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Shards"]),
+        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "CZip", "GoldenFiles"]),
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "GoldenFiles"]),

@@ -61,8 +61,8 @@ public enum CropAffine {
         let dstMid = SIMD2<Double>(dstW * 0.5, dstH * 0.5)
         let dst0 = SIMD2<Float>(dstMid)
         let dst1 = SIMD2<Float>(dstMid + SIMD2<Double>(dstDir))
-        let src = [src0, src1, thirdPoint(src0, src1)]
-        let dst = [dst0, dst1, thirdPoint(dst0, dst1)]
+        let src = (src0, src1, thirdPoint(src0, src1))
+        let dst = (dst0, dst1, thirdPoint(dst0, dst1))
         return inverse ? solve(from: dst, to: src) : solve(from: src, to: dst)
     }
 
@@ -73,16 +73,28 @@ public enum CropAffine {
         return b + SIMD2(-d.y, d.x)
     }
 
-    /// OpenCV's getAffineTransform: the matrix taking `from[k]` to `to[k]` for k = 0, 1, 2.
-    /// The three pairs are never degenerate here (p2 is p1 plus a rotated p0−p1); a degenerate
-    /// set gives OpenCV's own answer (zeros), never a crash.
-    public static func solve(from: [SIMD2<Float>], to: [SIMD2<Float>]) -> AffineMatrix {
-        precondition(from.count == 3 && to.count == 3, "three point pairs")
-        let s: [Float] = from.flatMap { [$0.x, $0.y] }
-        let d: [Float] = to.flatMap { [$0.x, $0.y] }
-        var out = [Double](repeating: 0, count: 6)
-        let status = hr_get_affine_transform(s, d, &out, nil, 0)
+    /// Three point pairs (p0, p1, p2).
+    public typealias Triangle = (SIMD2<Float>, SIMD2<Float>, SIMD2<Float>)
+
+    /// OpenCV's getAffineTransform: the matrix taking `from.k` to `to.k` for k = 0, 1, 2.
+    /// The pairs are never degenerate here (p2 is p1 plus a rotated p0−p1); a degenerate set gives
+    /// OpenCV's own answer (zeros), never a crash. No heap allocation (called once per sample).
+    public static func solve(from: Triangle, to: Triangle) -> AffineMatrix {
+        var s = (from.0.x, from.0.y, from.1.x, from.1.y, from.2.x, from.2.y)
+        var d = (to.0.x, to.0.y, to.1.x, to.1.y, to.2.x, to.2.y)
+        var out = AffineMatrix(0, 0, 0, 0, 0, 0)
+        let status = withUnsafePointer(to: &s) { sp in
+            withUnsafePointer(to: &d) { dp in
+                withUnsafeMutablePointer(to: &out.m) { op in
+                    sp.withMemoryRebound(to: Float.self, capacity: 6) { sf in
+                        dp.withMemoryRebound(to: Float.self, capacity: 6) { df in
+                            op.withMemoryRebound(to: Double.self, capacity: 6) { hr_get_affine_transform(sf, df, $0, nil, 0) }
+                        }
+                    }
+                }
+            }
+        }
         precondition(status == 0, "getAffineTransform failed on valid input")
-        return AffineMatrix(out[0], out[1], out[2], out[3], out[4], out[5])
+        return out
     }
 }

@@ -168,3 +168,10 @@ func resizeU8(_ src: [UInt8], width sw: Int, height sh: Int, channels: Int, into
         }
     }
 }
+
+extension Canvas {
+    /// Gaussian blur in place with standard deviation `sigma` pixels (reflected borders).
+    public mutating func blur(sigma: Double) throws {
+        try draw("blur") { p, w, h, err, cap in hr_gaussian_blur(p, w, h, 3, sigma, err, cap) }
+    }
+}

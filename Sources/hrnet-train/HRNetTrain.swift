@@ -7,5 +7,15 @@ struct HRNetTrain: ParsableCommand {
         commandName: "hrnet-train",
         abstract: "Train and evaluate HRNet on hrprep shards, configured by a reference experiment YAML.",
         version: "0.1.0",
-        subcommands: [GEMMBenchmarkCommand.self])
+        subcommands: [GEMMBenchmarkCommand.self, BenchmarkCommand.self])
+
+    @Flag(help: "Print parameters and multiply-adds per block of the --config network, then exit.")
+    var printSummary = false
+
+    @OptionGroup var experiment: ExperimentOption
+
+    func run() throws {
+        guard printSummary, let config = experiment.config else { throw CleanExit.helpRequest(self) }
+        try SummaryPrinter.print(config: config)
+    }
 }

@@ -11,5 +11,11 @@ struct HRPrep: ParsableCommand {
         produce for the same augmentation parameters, written once so any trainer can stream it.
         """,
         version: "0.1.0",
-        subcommands: [])
+        subcommands: [
+            BuildShardsCommand.self,
+            VerifyCommand.self,
+            InspectCommand.self,
+            VisualizeHeatmapsCommand.self,
+            MakeFixtureCommand.self,
+        ])
 }
