@@ -81,6 +81,8 @@ public final class SampleFactory {
     public let config: SampleConfig
     public let encoder: GaussianTarget
     private let sample: Sample
+    /// The pose being augmented (reused).
+    private var pose: PoseState
     /// Holds the mirrored part of the image for flipped samples (reused; never the caller's image).
     private let mirrorScratch = RGBImage()
 
@@ -89,39 +91,25 @@ public final class SampleFactory {
         encoder = GaussianTarget(imageSize: config.imageSize, heatmapSize: config.heatmapSize,
                                  sigma: config.sigma, jointWeights: config.jointWeights)
         sample = Sample(config: config)
+        let zeros = [SIMD3<Double>](repeating: .zero, count: config.skeleton.numJoints)
+        pose = PoseState(record: PoseRecord(image: "", center: .zero, scale: .zero, joints: zeros, jointsVis: zeros))
     }
 
-    /// The box and joints after half body, scale, rotation and flip (no pixels touched).
-    /// `imageWidth` is the source image's width (the flip mirrors about it).
-    public func augmentedBox(record: PoseRecord, imageWidth: Int, params: AugmentParams,
-                             joints: inout [SIMD3<Double>], jointsVis: inout [SIMD3<Double>]) -> (CropBox, HalfBodyBox?) {
+    /// `pose` becomes `record`'s pose after the augmentation `params` (no pixels touched): the
+    /// reference's steps in its order. `imageWidth` is the source image's width (the flip mirrors about it).
+    public func augment(_ pose: inout PoseState, record: PoseRecord, imageWidth: Int, params: AugmentParams) {
         precondition(record.joints.count == config.skeleton.numJoints && record.jointsVis.count == record.joints.count,
                      "record has \(record.joints.count) joints, the skeleton \(config.skeleton.numJoints)")
-        // Element-wise copies keep the caller's buffers (no allocation per sample).
-        if joints.count != record.joints.count { joints = record.joints } else {
-            for j in joints.indices { joints[j] = record.joints[j] }
+        pose.reset(to: record)
+        if let preferUpper = params.halfBodyPreferUpper {
+            HalfBodyTransform(preferUpper: preferUpper, upperBody: config.skeleton.upperBodyJoints,
+                              aspectRatio: Double(config.imageSize.width) / Double(config.imageSize.height)).apply(to: &pose)
         }
-        if jointsVis.count != record.jointsVis.count { jointsVis = record.jointsVis } else {
-            for j in jointsVis.indices { jointsVis[j] = record.jointsVis[j] }
-        }
-        var box = CropBox(center: record.center, scale: record.scale)
-        var half: HalfBodyBox?
-        if let preferUpper = params.halfBodyPreferUpper,
-           let hb = HalfBody.box(joints: joints, jointsVis: jointsVis, preferUpper: preferUpper,
-                                 upperBody: config.skeleton.upperBodyJoints,
-                                 aspectRatio: Double(config.imageSize.width) / Double(config.imageSize.height)) {
-            half = hb
-            box = CropBox(center: SIMD2(Double(hb.center.x), Double(hb.center.y)),
-                          scale: SIMD2(Double(hb.scale.x), Double(hb.scale.y)), centerIsFloat32: true)
-        }
-        // s * clip(...): a float32 half-body scale is promoted to float64 first (numpy 2, NEP 50).
-        box.scale = box.scale * params.scaleFactor
-        box.rotation = params.rotation
+        ScaleTransform(factor: params.scaleFactor).apply(to: &pose)
+        RotationTransform(degrees: params.rotation).apply(to: &pose)
         if params.flip {
-            HorizontalFlip.flipJoints(&joints, &jointsVis, width: imageWidth, pairs: config.skeleton.flipPairs)
-            HorizontalFlip.flipCenter(&box, width: imageWidth)
+            FlipTransform(imageWidth: imageWidth, pairs: config.skeleton.flipPairs).apply(to: &pose)
         }
-        return (box, half)
     }
 
     /// Makes the sample of `record` from its decoded `image` with `params`; returns the factory's
@@ -130,10 +118,9 @@ public final class SampleFactory {
     @discardableResult
     public func makeSample(record: PoseRecord, image: RGBImage, params: AugmentParams) throws -> Sample {
         let s = sample
-        let (box, half) = augmentedBox(record: record, imageWidth: image.width, params: params,
-                                       joints: &s.joints, jointsVis: &s.jointsVis)
+        augment(&pose, record: record, imageWidth: image.width, params: params)
         let size = config.imageSize
-        let m = CropAffine.matrix(center: box.center, scale: box.scale, rotation: box.rotation, outputSize: size)
+        let m = CropAffine.matrix(center: pose.center, scale: pose.scale, rotation: pose.rotation, outputSize: size)
         try s.crop.withUnsafeMutableBufferPointer { crop in
             if params.flip {
                 try AffineWarp.warpMirrored(image, matrix: m, scratch: mirrorScratch, into: crop, width: size.width, height: size.height)
@@ -141,22 +128,26 @@ public final class SampleFactory {
                 try AffineWarp.warp(image, matrix: m, into: crop, width: size.width, height: size.height)
             }
         }
-        for j in s.joints.indices where s.jointsVis[j].x > 0 {
-            let p = m.apply(SIMD2(s.joints[j].x, s.joints[j].y))
-            s.joints[j].x = p.x
-            s.joints[j].y = p.y
+        for j in s.joints.indices {
+            s.jointsVis[j] = pose.jointsVis[j]
+            s.joints[j] = pose.joints[j]
+            if pose.jointsVis[j].x > 0 {
+                let p = m.apply(SIMD2(pose.joints[j].x, pose.joints[j].y))
+                s.joints[j].x = p.x
+                s.joints[j].y = p.y
+            }
         }
         s.target.withUnsafeMutableBufferPointer { target in
             s.targetWeight.withUnsafeMutableBufferPointer { weight in
                 encoder.encode(joints: s.joints, jointsVis: s.jointsVis, target: target, weight: weight)
             }
         }
-        s.center = box.center
-        s.scale = box.scale
-        s.rotation = box.rotation
+        s.center = pose.center
+        s.scale = pose.scale
+        s.rotation = pose.rotation
         s.flipped = params.flip
         s.matrix = m
-        s.halfBody = half
+        s.halfBody = pose.halfBody
         return s
     }
 }

@@ -12,6 +12,10 @@ struct HRPrep: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [
+            BuildShardsCommand.self,
+            VerifyCommand.self,
+            InspectCommand.self,
+            VisualizeHeatmapsCommand.self,
             MakeFixtureCommand.self,
         ])
 }

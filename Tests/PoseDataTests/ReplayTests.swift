@@ -101,7 +101,7 @@ final class ReplayTests: XCTestCase {
         var checked = 0, lower = 0
         for k in recordOf.indices where !randn[k].isNaN {
             let rec = records[Int(recordOf[k])]
-            let box = HalfBody.box(joints: rec.joints, jointsVis: rec.jointsVis, preferUpper: randn[k] < 0.5,
+            let box = HalfBodyTransform.box(joints: rec.joints, jointsVis: rec.jointsVis, preferUpper: randn[k] < 0.5,
                                    upperBody: Skeleton.mpii.upperBodyJoints, aspectRatio: 1)
             XCTAssertEqual(box != nil, applied[k] != 0, "sample \(k)")
             guard let box else { continue }

@@ -47,4 +47,25 @@ final class SampleFactoryTests: XCTestCase {
         }
         XCTAssertTrue(flips > 0 && flips < keys.count, "the keys do vary the draws")
     }
+
+    /// The flip is an involution on labelled joints and a float64 center; unlabelled joints become 0.
+    func testFlipTransformTwiceIsIdentity() throws {
+        let rec = try Fixture.records("train")[15]  // 7 unlabelled upper-body joints
+        var pose = PoseState(record: rec)
+        let flip = FlipTransform(imageWidth: 640, pairs: Skeleton.mpii.flipPairs)
+        flip.apply(to: &pose)
+        XCTAssertEqual(pose.center.x, 640 - rec.center.x - 1)
+        XCTAssertEqual(pose.joints[0].x, 640 - rec.joints[5].x - 1, "r_ankle takes the mirrored l_ankle")
+        flip.apply(to: &pose)
+        XCTAssertEqual(pose.center, rec.center)
+        XCTAssertEqual(pose.jointsVis, rec.jointsVis)
+        for j in 0..<16 {
+            XCTAssertEqual(pose.joints[j], rec.jointsVis[j].x > 0 ? rec.joints[j] : .zero, "joint \(j)")
+        }
+        // Scale and rotation compose independently of the flip.
+        ScaleTransform(factor: 1.2).apply(to: &pose)
+        RotationTransform(degrees: -15).apply(to: &pose)
+        XCTAssertEqual(pose.scale, rec.scale * 1.2)
+        XCTAssertEqual(pose.rotation, -15)
+    }
 }

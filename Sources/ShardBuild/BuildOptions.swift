@@ -1,0 +1,121 @@
+import ExperimentConfig
+import Foundation
+import PoseData
+import Shards
+
+/// What to do with a record whose image is missing or cannot be decoded.
+public enum BadImagePolicy: String, Sendable, CaseIterable {
+    /// Stop with an error naming the image and the record (the reference raises).
+    case fail
+    /// Leave the record out, list it in the manifest's `skipped`, and report the count.
+    case skip
+}
+
+/// Everything a build-shards run needs: the experiment configuration plus the command's flags.
+public struct BuildOptions: Sendable {
+    public var config: ExperimentConfig
+    /// Dataset root: holds `annot/<set>.json` and `images/` or `images.zip`.
+    public var root: String
+    /// `train` (augmented), `valid` or `test` (never augmented).
+    public var set: String
+    public var out: String
+    public var augEpochs = 1
+    public var seed: UInt64 = 1
+    public var threads = 1
+    /// Overrides `DATASET.DATA_FORMAT` when set.
+    public var dataFormat: ImageFormat?
+    /// Default: as many samples as fit in `targetShardBytes`.
+    public var samplesPerShard: Int?
+    public var targetShardBytes = 1 << 30
+    public var targetDType: DType = .f32
+    public var halfBodyChoice: HalfBodyChoice = .reference
+    public var onBadImage: BadImagePolicy = .fail
+    public var overwrite = false
+    /// Called after each shard is complete under its final name and recorded in the journal
+    /// (progress hooks; a test throws here to simulate an interrupted build).
+    public var shardFinished: (@Sendable (ShardEntry) throws -> Void)?
+
+    public init(config: ExperimentConfig, root: String, set: String, out: String) {
+        self.config = config; self.root = root; self.set = set; self.out = out
+    }
+
+    /// The normalisation the reference's loader applies after the crop (`train.py`: ImageNet
+    /// statistics); stored in the metadata, applied by readers.
+    public static let mean = [0.485, 0.456, 0.406]
+    public static let std = [0.229, 0.224, 0.225]
+    public static let toolVersion = "hrprep 0.1.0"
+
+    public var isTraining: Bool { self.set == "train" }
+    public var annotationPath: String { root + "/annot/" + self.set + ".json" }
+    public var imageFormat: ImageFormat { dataFormat ?? ImageFormat(rawValue: config.dataset.dataFormat) ?? .jpg }
+
+    /// Checks the options and the configuration fields the pipeline reads; errors name the flag or key.
+    public func validate() throws {
+        func fail(_ s: String) -> BuildError { BuildError(s) }
+        guard ["train", "valid", "test"].contains(set) else { throw fail("--set must be train, valid or test, got '\(set)'") }
+        guard augEpochs >= 1 else { throw fail("--aug-epochs must be at least 1, got \(augEpochs)") }
+        if !isTraining && augEpochs != 1 {
+            throw fail("--aug-epochs \(augEpochs): the \(set) set is never augmented, so only 1 epoch makes sense")
+        }
+        guard threads >= 1 else { throw fail("--threads must be at least 1, got \(threads)") }
+        if let n = samplesPerShard, n < 1 { throw fail("--samples-per-shard must be at least 1, got \(n)") }
+        guard targetDType == .f32 || targetDType == .f16 else { throw fail("--target-dtype must be f32 or f16") }
+        if dataFormat == nil && ImageFormat(rawValue: config.dataset.dataFormat) == nil {
+            throw fail("DATASET.DATA_FORMAT '\(config.dataset.dataFormat)' is not jpg or zip (override with --data-format)")
+        }
+        let m = config.model
+        guard m.targetType == "gaussian" else { throw fail("MODEL.TARGET_TYPE '\(m.targetType)': only gaussian targets are made") }
+        guard m.numJoints == Skeleton.mpii.numJoints else {
+            throw fail("MODEL.NUM_JOINTS is \(m.numJoints); the MPII layout has \(Skeleton.mpii.numJoints) joints")
+        }
+        guard m.imageSize.count == 2, m.imageSize.allSatisfy({ $0 > 0 }) else { throw fail("MODEL.IMAGE_SIZE must be [width, height]") }
+        guard m.heatmapSize.count == 2, m.heatmapSize.allSatisfy({ $0 > 0 }) else { throw fail("MODEL.HEATMAP_SIZE must be [width, height]") }
+        guard m.sigma > 0 else { throw fail("MODEL.SIGMA must be positive, got \(m.sigma)") }
+        guard config.dataset.colorRGB else {
+            throw fail("DATASET.COLOR_RGB is false: hrprep writes RGB crops only (the MPII configs set it true)")
+        }
+    }
+
+    /// The sample recipe for PoseData; valid and test sets get no augmentation.
+    public var sampleConfig: SampleConfig {
+        let d = config.dataset, m = config.model
+        let augment = AugmentConfig(scaleFactor: d.scaleFactor, rotationFactor: d.rotFactor, flip: d.flip,
+                                    probHalfBody: d.probHalfBody, numJointsHalfBody: d.numJointsHalfBody,
+                                    halfBodyChoice: halfBodyChoice)
+        // USE_DIFFERENT_JOINTS_WEIGHT: the MPII dataset's joints_weight are all 1.
+        let weights = config.loss.useDifferentJointsWeight ? [Float](repeating: 1, count: m.numJoints) : nil
+        return SampleConfig(imageSize: (m.imageSize[0], m.imageSize[1]), heatmapSize: (m.heatmapSize[0], m.heatmapSize[1]),
+                            sigma: m.sigma, skeleton: .mpii, jointWeights: weights, augment: augment)
+    }
+
+    public var layout: ShardLayout {
+        ShardFormat.layout(imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize,
+                           joints: config.model.numJoints, targetDType: targetDType)
+    }
+
+    public var resolvedSamplesPerShard: Int {
+        samplesPerShard ?? ShardSequenceWriter.samplesPerShard(layout: layout, targetBytes: targetShardBytes)
+    }
+
+    /// The configuration as JSON (sorted keys, so equal configurations give equal bytes).
+    public var configJSON: Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(config)) ?? Data()
+    }
+
+    /// SHA-256 over everything that decides the shard bytes (not the root or thread count, which
+    /// do not): equal keys mean a rerun may keep the shards already written.
+    public func buildKey(annotationSHA256: String) -> String {
+        let parts = [String(decoding: configJSON, as: UTF8.self), set, String(seed), String(augEpochs),
+                     imageFormat.rawValue, String(resolvedSamplesPerShard), targetDType.rawValue,
+                     halfBodyChoice.rawValue, onBadImage.rawValue, annotationSHA256, Self.toolVersion, ShardFormat.name]
+        return SHA256.hex(Array(parts.joined(separator: "\n").utf8))
+    }
+}
+
+/// A build-shards error: a message that names the file, record, field or flag at fault.
+public struct BuildError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import PoseData
+import Shards
+
+/// What a build did.
+public struct BuildSummary: Sendable {
+    public var samples = 0
+    public var shards = 0
+    public var bytes = 0
+    public var seconds = 0.0
+    public var skipped: [SkippedRecord] = []
+    /// Shards kept from an interrupted run (resume), or all of them when the build was up to date.
+    public var keptShards = 0
+    public var upToDate = false
+    /// Samples made by this run (excludes kept shards).
+    public var madeSamples = 0
+    public var samplesPerSecond: Double { seconds > 0 ? Double(madeSamples) / seconds : 0 }
+
+    /// `12000 samples in 6 shards, 5.51 GB, 14.2 s (845.1 samples/s)`, plus skips and reuse.
+    public var description: String {
+        if upToDate { return "up to date: \(samples) samples in \(shards) shards, \(Self.size(bytes)) (nothing to do)" }
+        var s = "\(samples) samples in \(shards) shards, \(Self.size(bytes)), \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", samplesPerSecond)) samples/s)"
+        if keptShards > 0 { s += "; \(keptShards) shards kept from the interrupted run" }
+        if !skipped.isEmpty { s += "; \(skipped.count) records skipped (bad images, listed in the manifest)" }
+        return s
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 30 ? String(format: "%.2f GB", Double(bytes) / Double(1 << 30)) : String(format: "%.1f MB", Double(bytes) / Double(1 << 20))
+    }
+}
+
+/// The build-shards job: annotation records × augmentation epochs → samples (PoseData) → shards
+/// (Shards) and a manifest, with `threads` producers, a fixed sample order (see `BuildPlan`),
+/// resume of an interrupted run, and the bad-image policy.
+public enum ShardBuilder {
+    public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
+        try options.validate()
+        let annotation: Data
+        guard let data = FileManager.default.contents(atPath: options.annotationPath) else {
+            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.set)' under --root \(options.root))")
+        }
+        annotation = data
+        let annotationSHA = annotation.withUnsafeBytes { SHA256.hex($0) }
+        let records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.set != "test",
+                                                 numJoints: options.config.model.numJoints)
+        let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
+            ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
+        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat)
+        let key = options.buildKey(annotationSHA256: annotationSHA)
+        let folder = OutputFolder(path: options.out)
+
+        var journal = BuildJournal(buildKey: key)
+        switch try folder.prepare(buildKey: key, overwrite: options.overwrite) {
+        case .upToDate(let m):
+            return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
+                                skipped: m.skipped, keptShards: m.shards.count, upToDate: true)
+        case .resume(let kept): journal = kept
+        case .fresh: break
+        }
+        try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
+        if !journal.done.isEmpty { try journal.write(directory: options.out) }
+
+        let layout = options.layout
+        let encoder = SampleEncoder(layout: layout)
+        let startPlanned = journal.done.last?.nextPlanned ?? 0
+        let keptSamples = journal.done.reduce(0) { $0 + $1.shard.samples }
+        let keptShards = journal.done.count
+        let progress = ProgressDisplay(total: plan.plannedSamples, style: progressStyle)
+
+        // Where each shard ends, noted when its last sample is appended (the finish callback
+        // comes later, from the background finisher).
+        var shardEnds: [Int: (nextPlanned: Int, skippedCount: Int)] = [:]
+        let writer = ShardSequenceWriter(directory: options.out, layout: layout, samplesPerShard: options.resolvedSamplesPerShard,
+                                         metadata: metadata(options), firstShard: journal.done.count, firstSample: keptSamples) { entry in
+            let end = shardEnds.removeValue(forKey: entry.firstSample)!
+            journal.done.append(.init(shard: entry, nextPlanned: end.nextPlanned, skippedCount: end.skippedCount))
+            try journal.write(directory: options.out)
+            try options.shardFinished?(entry)
+        }
+
+        let pool = UnitResultPool()
+        let perShard = options.resolvedSamplesPerShard
+        let firstUnit = startPlanned >= plan.plannedSamples ? plan.units.count : plan.unit(containing: startPlanned)
+        let pipeline = OrderedPipeline<UnitResult>(first: firstUnit, count: plan.units.count, threads: options.threads,
+                                                   window: 4 * options.threads + 4) {
+            UnitProducer(plan: plan, options: options, encoder: encoder, pool: pool, skipBefore: startPlanned).produce
+        }
+        var made = 0, skippedPlanned = 0
+        do {
+            while let result = pipeline.next() {
+                defer { pool.give(result) }
+                if let error = result.error { throw error }
+                let unit = plan.units[result.unit]
+                if let bad = result.imageError {
+                    let which = unit.records.map(String.init).joined(separator: ", ")
+                    guard options.onBadImage == .skip else {
+                        throw BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
+                    }
+                    journal.skipped += unit.records.map { SkippedRecord(record: $0, image: unit.image, reason: bad.problem) }
+                    skippedPlanned += unit.records.count * plan.augEpochs
+                    continue
+                }
+                for (k, p) in result.planned.enumerated() {
+                    let base = result.buffer + k * encoder.sampleBytes
+                    let global = keptSamples + made
+                    if (global + 1) % perShard == 0 {
+                        shardEnds[global + 1 - perShard] = (p + 1, journal.skipped.count)
+                    }
+                    try writer.append(imagePath: unit.image) { t, out in
+                        out.baseAddress!.copyMemory(from: base + encoder.offsets[t], byteCount: out.count)
+                    }
+                    made += 1
+                    progress.update(done: startPlanned + made + skippedPlanned)
+                }
+            }
+            let total = keptSamples + made
+            if total % perShard != 0 { shardEnds[total - total % perShard] = (plan.plannedSamples, journal.skipped.count) }
+            _ = try writer.finish()
+        } catch {
+            pipeline.cancel()
+            writer.abandon()
+            progress.finish()
+            throw error
+        }
+        pipeline.join()
+        progress.finish()
+        return try finishManifest(options, journal: journal, annotationSHA: annotationSHA, key: key,
+                                  seconds: progress.elapsed, made: made, kept: keptShards)
+    }
+
+    /// Shard metadata common to every shard of the build (deterministic: no time, no paths
+    /// outside the dataset), so reruns and any thread count give the same bytes.
+    static func metadata(_ options: BuildOptions) -> [String: String] {
+        typealias M = ShardFormat.Metadata
+        let skeleton = options.sampleConfig.skeleton
+        func json<T: Encodable>(_ v: T) -> String {
+            let e = JSONEncoder(); e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: (try? e.encode(v)) ?? Data(), as: UTF8.self)
+        }
+        return [
+            M.config: String(decoding: options.configJSON, as: UTF8.self),
+            M.jointNames: json(skeleton.jointNames),
+            M.flipPairs: json(skeleton.flipPairs.map { [$0.0, $0.1] }),
+            M.mean: json(BuildOptions.mean), M.std: json(BuildOptions.std),
+            M.seed: String(options.seed),
+            "set": options.set, "aug_epochs": String(options.augEpochs),
+            "target_dtype": options.targetDType == .f16 ? "f16" : "f32",
+        ]
+    }
+
+    /// Writes the manifest (last, atomically), copies the PCKh ground truth of a valid build when
+    /// the dataset has it, removes the journal, and sums up.
+    static func finishManifest(_ options: BuildOptions, journal: BuildJournal, annotationSHA: String, key: String,
+                               seconds: Double, made: Int, kept: Int) throws -> BuildSummary {
+        let c = options.config, skeleton = options.sampleConfig.skeleton
+        var m = ShardManifest()
+        m.shards = journal.done.map(\.shard)
+        m.totalSamples = m.shards.reduce(0) { $0 + $1.samples }
+        m.config = (try? JSONDecoder().decode(JSONValue.self, from: options.configJSON)) ?? .null
+        m.annotationSHA256 = annotationSHA
+        m.toolVersion = BuildOptions.toolVersion
+        m.skipped = journal.skipped
+        m.tensors = options.layout
+        m.set = options.set
+        m.seed = options.seed
+        m.augEpochs = options.augEpochs
+        m.imageSize = c.model.imageSize
+        m.heatmapSize = c.model.heatmapSize
+        m.sigma = c.model.sigma
+        m.joints = c.model.numJoints
+        m.jointNames = skeleton.jointNames
+        m.flipPairs = skeleton.flipPairs.map { [$0.0, $0.1] }
+        m.mean = BuildOptions.mean
+        m.std = BuildOptions.std
+        m.targetDType = options.targetDType == .f16 ? "f16" : "f32"
+        m.dataFormat = options.imageFormat.rawValue
+        m.halfBodyChoice = options.halfBodyChoice.rawValue
+        m.samplesPerShard = options.resolvedSamplesPerShard
+        m.buildKey = key
+        m.created = ISO8601DateFormatter().string(from: Date())
+        let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile
+        if options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) {
+            try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
+            m.groundTruthFile = OutputFolder.groundTruthFile
+        }
+        try m.write(to: options.out + "/" + ShardFormat.manifestFile)
+        try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
+        return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
+                            seconds: seconds, skipped: m.skipped, keptShards: kept,
+                            madeSamples: made)
+    }
+}
