@@ -29,9 +29,35 @@ test: deps
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-swift-testing
 
 ## demo: shards from fixtures/, heatmap pictures, a few training steps
+# Steps whose command is not built yet (verify, inspect, the trainer) are skipped with a note.
+DEMO_CONFIG := experiments/mpii/w16_256x256_compact.yaml
+DEMO_DATA := fixtures/mpii
 demo: build
 	@echo "== demo output goes to $(DEMO)/"
 	@mkdir -p $(DEMO)
+	@set -e; bin="$(BIN)"; has() { "$$bin/$$1" $$2 --help >/dev/null 2>&1; }; \
+	echo "== shards from $(DEMO_DATA) ($(DEMO_CONFIG))"; \
+	"$$bin/hrprep" build-shards --config $(DEMO_CONFIG) --root $(DEMO_DATA) --set train \
+	  --out $(DEMO)/shards/train --aug-epochs 4 --seed 1 --threads 2; \
+	"$$bin/hrprep" build-shards --config $(DEMO_CONFIG) --root $(DEMO_DATA) --set valid \
+	  --out $(DEMO)/shards/valid --threads 2; \
+	for set in train valid; do \
+	  if has hrprep verify; then "$$bin/hrprep" verify $(DEMO)/shards/$$set; else echo "(hrprep verify not built yet: skipped)"; fi; \
+	  if has hrprep inspect; then "$$bin/hrprep" inspect $(DEMO)/shards/$$set; else echo "(hrprep inspect not built yet: skipped)"; fi; \
+	done; \
+	echo "== pictures"; \
+	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/train --first 8 --out $(DEMO)/train-heatmaps.png; \
+	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --first 6 --out $(DEMO)/valid-heatmaps.png; \
+	if "$$bin/hrnet-train" --help 2>&1 | grep -q -- --valid-shards; then \
+	  echo "== a few training steps (hrnet-train, compact W16)"; \
+	  "$$bin/hrnet-train" --config $(DEMO_CONFIG) --shards $(DEMO)/shards/train --valid-shards $(DEMO)/shards/valid \
+	    --out $(DEMO)/run --epochs 1 --batch 8 --test-batch 8 --no-progress; \
+	  if [ -f $(DEMO)/run/valid_heatmaps.safetensors ]; then \
+	    "$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --heatmaps $(DEMO)/run/valid_heatmaps.safetensors \
+	      --first 4 --out $(DEMO)/valid-predictions.png; \
+	  fi; \
+	else echo "(hrnet-train training not built yet: skipped)"; fi; \
+	echo; echo "== pictures to look at:"; ls -1 $(DEMO)/*.png $(DEMO)/run/*.png 2>/dev/null | sed 's/^/   /'
 
 ## bench: speed figures (medians of several runs), printed and written as JSON lines
 bench: build

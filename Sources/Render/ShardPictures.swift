@@ -1,4 +1,5 @@
 import Foundation
+import PoseData
 import Shards
 
 /// Which samples of a shard set to draw.
@@ -46,13 +47,14 @@ public struct ShardPictures {
         heatmapSize = (target.sampleShape[2], target.sampleShape[1])
         if set.manifest.jointNames.count == joints {
             jointNames = set.manifest.jointNames
-        } else if joints == Skeleton.mpii.names.count {
-            jointNames = Skeleton.mpii.names
+        } else if joints == Skeleton.mpii.jointNames.count {
+            jointNames = Skeleton.mpii.jointNames
         } else {
             jointNames = (0..<joints).map { "joint \($0)" }
         }
         // MPII's limbs when the joints are MPII's; otherwise joints only (each its own root).
-        skeleton = jointNames == Skeleton.mpii.names ? .mpii : try Skeleton(names: jointNames, parents: Array(0..<joints))
+        skeleton = jointNames == Skeleton.mpii.jointNames ? .mpii
+            : Skeleton(jointNames: jointNames, flipPairs: [], upperBodyJoints: [], parentIDs: Array(0..<joints))
     }
 
     public var joints: Int { jointNames.count }

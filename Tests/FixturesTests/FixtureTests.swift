@@ -2,6 +2,7 @@ import CZip
 import Fixtures
 import Foundation
 import GoldenFiles
+import PoseData
 import Render
 import XCTest
 
@@ -31,7 +32,8 @@ final class FixtureTests: XCTestCase {
         XCTAssertEqual(try readFile(fixtureRoot + "/annot/gt_valid.json"), Data(FixtureFiles.groundTruthJSON(output.valid).utf8))
         let folder = try FileManager.default.contentsOfDirectory(atPath: fixtureRoot + "/images").sorted()
         XCTAssertEqual(folder, output.images.map(\.name))
-        XCTAssertNotEqual(try MPIIFixture(seed: 8).generate().images[0].jpeg, output.images[0].jpeg, "the seed matters")
+        let other = try MPIIFixture(seed: 8, imageSizes: [(640, 480), (480, 640)], validImages: 1).generate()
+        XCTAssertNotEqual(other.images[0].jpeg, output.images[0].jpeg, "the seed matters")
     }
 
     func testZipHoldsTheFolderBytesAsStoredMembersAtTheRoot() throws {
@@ -82,6 +84,19 @@ final class FixtureTests: XCTestCase {
         XCTAssertGreaterThan(outside, 0, "some labelled joints lie outside their image")
         XCTAssertTrue(sizes.contains { $0[1] > $0[0] }, "a portrait image")
         XCTAssertGreaterThanOrEqual(sizes.count, 2)
+    }
+
+    func testOurMPIILoaderReadsBothSets() throws {
+        let train = try MPIIAnnotations.load(path: fixtureRoot + "/annot/train.json", set: "train")
+        let valid = try MPIIAnnotations.load(path: fixtureRoot + "/annot/valid.json", set: "valid")
+        XCTAssertEqual(train.count, 16)
+        XCTAssertEqual(valid.count, 6)
+        let raw = try records("train")[0]
+        let center = raw["center"] as! [Double], scale = raw["scale"] as! Double
+        // SPEC §1: c.y += 15 s, s *= 1.25, c -= 1.
+        XCTAssertEqual(train[0].center.x, center[0] - 1, accuracy: 1e-9)
+        XCTAssertEqual(train[0].center.y, center[1] + 15 * scale - 1, accuracy: 1e-9)
+        XCTAssertEqual(train[0].scale.x, 1.25 * scale, accuracy: 1e-12)
     }
 
     func testGroundTruthHasTheGoldenLayoutAndAgreesWithValidJSON() throws {

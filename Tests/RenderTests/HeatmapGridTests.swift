@@ -1,4 +1,5 @@
 import Foundation
+import PoseData
 import Render
 import XCTest
 
@@ -22,7 +23,7 @@ func solidCrop(_ colour: RGB, width: Int = 256, height: Int = 256) -> Canvas {
 }
 
 final class HeatmapGridTests: XCTestCase {
-    let names = Skeleton.mpii.names
+    let names = Skeleton.mpii.jointNames
     /// Joint j peaks at (4 + 3j, 60 - 3j); joint 5's map is all zero.
     let peaks: [(x: Int, y: Int)?] = (0..<16).map { (j: Int) -> (x: Int, y: Int)? in
         let x: Int = 4 + 3 * j, y: Int = 60 - 3 * j

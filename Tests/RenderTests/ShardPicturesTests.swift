@@ -1,4 +1,5 @@
 import Foundation
+import PoseData
 import Render
 import Shards
 import XCTest
@@ -51,7 +52,7 @@ struct PictureShards {
         manifest.shards = try writer.finish()
         manifest.totalSamples = count
         manifest.tensors = layout
-        manifest.jointNames = Skeleton.mpii.names
+        manifest.jointNames = Skeleton.mpii.jointNames
         try manifest.write(to: directory + "/" + ShardFormat.manifestFile)
     }
 

@@ -1,3 +1,4 @@
+import PoseData
 import Render
 import XCTest
 
@@ -8,14 +9,11 @@ final class SkeletonPictureTests: XCTestCase {
         (128, 60), (128, 20), (80, 140), (86, 105), (100, 72), (156, 72), (170, 105), (176, 140),
     ]
 
-    func testMPIISkeletonFollowsSpecParentIdsAndSides() {
-        let s = Skeleton.mpii
-        XCTAssertEqual(s.parents, [1, 2, 6, 6, 3, 4, 6, 6, 7, 8, 11, 12, 7, 7, 13, 14])
-        XCTAssertEqual(s.names[9], "head_top")
-        XCTAssertEqual(s.sides[0], .right)
-        XCTAssertEqual(s.sides[15], .left)
-        XCTAssertEqual(s.sides[6], .centre)
-        XCTAssertThrowsError(try Skeleton(names: ["a", "b"], parents: [0, 2]))
+    func testSidesComeFromJointNames() {
+        XCTAssertEqual(BodySide(jointName: "r_ankle"), .right)
+        XCTAssertEqual(BodySide(jointName: "l_wrist"), .left)
+        XCTAssertEqual(BodySide(jointName: "pelvis"), .centre)
+        XCTAssertNotEqual(BodySide.left.colour, BodySide.right.colour)
     }
 
     func testLimbsAreColouredBySideAndInvisibleJointsAreLeftOut() throws {
@@ -27,13 +25,13 @@ final class SkeletonPictureTests: XCTestCase {
         XCTAssertEqual(picture.width, 256)
         XCTAssertEqual(picture.height, 256)
         // Mid-shin, right leg (joint 0 → parent 1) and left leg (5 → 4); spine (7 → 6).
-        XCTAssertEqual(picture[102, 205], Skeleton.colour(.right))
-        XCTAssertEqual(picture[154, 205], Skeleton.colour(.left))
-        XCTAssertEqual(picture[128, 100], Skeleton.colour(.centre))
+        XCTAssertEqual(picture[102, 205], BodySide.right.colour)
+        XCTAssertEqual(picture[154, 205], BodySide.left.colour)
+        XCTAssertEqual(picture[128, 100], BodySide.centre.colour)
         // The left forearm (l_elbow → invisible l_wrist) is absent: the crop stays black there.
         XCTAssertEqual(picture[173, 125], .black)
         // The right forearm (r_wrist visible) is drawn.
-        XCTAssertEqual(picture[83, 123], Skeleton.colour(.right))
+        XCTAssertEqual(picture[83, 123], BodySide.right.colour)
         // "flipped" is noted in the top-right corner on a yellow box.
         XCTAssertEqual(picture[250, 4], RGB(255, 215, 0))
     }

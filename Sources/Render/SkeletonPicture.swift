@@ -1,32 +1,17 @@
-/// A skeleton for drawing: joint names, each joint's parent (the limb drawn is joint → parent;
-/// a joint that is its own parent is the root), and the body side of each joint, which picks the
-/// limb colour so left and right never get confused (flips swap them).
-public struct Skeleton: Equatable, Sendable {
-    public enum Side: Sendable { case left, right, centre }
+import PoseData
 
-    public let names: [String]
-    public let parents: [Int]
-    public let sides: [Side]
+/// Which side of the body a joint is on, from its name ("l_…", "r_…", else the centre line):
+/// it picks the limb colour, so left and right never get confused (flips swap them).
+public enum BodySide: Sendable {
+    case left, right, centre
 
-    public init(names: [String], parents: [Int]) throws {
-        guard names.count == parents.count, parents.allSatisfy({ (0..<names.count).contains($0) }) else {
-            throw RenderError("skeleton: \(names.count) names, parents \(parents) (each must be a joint index)")
-        }
-        self.names = names
-        self.parents = parents
-        self.sides = names.map { $0.hasPrefix("l_") ? .left : $0.hasPrefix("r_") ? .right : .centre }
+    public init(jointName: String) {
+        self = jointName.hasPrefix("l_") ? .left : jointName.hasPrefix("r_") ? .right : .centre
     }
 
-    /// MPII's 16 joints in dataset order with the reference's parent ids (SPEC.md §1):
-    /// legs hang from the pelvis, arms from the thorax, the head from the neck.
-    public static let mpii = try! Skeleton(
-        names: ["r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "pelvis", "thorax",
-                "upper_neck", "head_top", "r_wrist", "r_elbow", "r_shoulder", "l_shoulder", "l_elbow", "l_wrist"],
-        parents: [1, 2, 6, 6, 3, 4, 6, 6, 7, 8, 11, 12, 7, 7, 13, 14])
-
     /// Limb and joint colours: the person's right in warm orange, left in blue, the spine green.
-    public static func colour(_ side: Side) -> RGB {
-        switch side {
+    public var colour: RGB {
+        switch self {
         case .right: return RGB(255, 110, 20)
         case .left: return RGB(30, 144, 255)
         case .centre: return RGB(60, 200, 90)
@@ -50,13 +35,15 @@ public struct PoseView {
 }
 
 /// Crops with the skeleton drawn over them, `columns` per row, each scaled to `size` pixels high.
-/// Limbs are drawn between visible joints only; flipped samples say so in their label.
+/// A limb joins each joint to its parent (PoseData's `parentIDs`; a joint that is its own parent
+/// is a root) when both are visible; flipped samples say so in their label.
 public struct SkeletonPicture {
     public var skeleton: Skeleton
     public var size: Int
     public var columns: Int
 
     public init(skeleton: Skeleton = .mpii, size: Int = 256, columns: Int = 4) {
+        precondition(skeleton.parentIDs.allSatisfy { (0..<skeleton.numJoints).contains($0) }, "parent ids are joint indices")
         self.skeleton = skeleton; self.size = size; self.columns = columns
     }
 
@@ -70,21 +57,21 @@ public struct SkeletonPicture {
         var picture = Canvas(width: cols * tw + (cols - 1) * gap, height: rows * th + (rows - 1) * gap, fill: .white)
         let thickness = max(2, size / 64)
         for (i, pose) in poses.enumerated() {
-            guard pose.joints.count == skeleton.names.count, pose.visible.count == skeleton.names.count else {
-                throw RenderError("skeleton picture: sample \(i) (\(pose.label)) has \(pose.joints.count) joints, the skeleton \(skeleton.names.count)")
+            guard pose.joints.count == skeleton.numJoints, pose.visible.count == skeleton.numJoints else {
+                throw RenderError("skeleton picture: sample \(i) (\(pose.label)) has \(pose.joints.count) joints, the skeleton \(skeleton.numJoints)")
             }
             guard pose.crop.width == first.crop.width, pose.crop.height == first.crop.height else {
                 throw RenderError("skeleton picture: sample \(i) (\(pose.label)) crop is \(pose.crop.width)x\(pose.crop.height), the first is \(first.crop.width)x\(first.crop.height)")
             }
             var t = try pose.crop.resized(width: tw, height: th)
             let p = pose.joints.map { (x: ($0.x + 0.5) * scale - 0.5, y: ($0.y + 0.5) * scale - 0.5) }
-            for (j, parent) in skeleton.parents.enumerated() where parent != j && pose.visible[j] && pose.visible[parent] {
-                try t.line(p[j].x, p[j].y, p[parent].x, p[parent].y,
-                           colour: Skeleton.colour(skeleton.sides[j]), thickness: thickness)
+            let colours = skeleton.jointNames.map { BodySide(jointName: $0).colour }
+            for (j, parent) in skeleton.parentIDs.enumerated() where parent != j && pose.visible[j] && pose.visible[parent] {
+                try t.line(p[j].x, p[j].y, p[parent].x, p[parent].y, colour: colours[j], thickness: thickness)
             }
             for j in 0..<p.count where pose.visible[j] {
                 try t.circle(p[j].x, p[j].y, radius: Double(thickness) + 1.5, colour: .white)
-                try t.circle(p[j].x, p[j].y, radius: Double(thickness) + 0.5, colour: Skeleton.colour(skeleton.sides[j]))
+                try t.circle(p[j].x, p[j].y, radius: Double(thickness) + 0.5, colour: colours[j])
             }
             let fontScale = Double(size) / 512
             try t.label(pose.label, x: 2, y: 2, scale: fontScale)
