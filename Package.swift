@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Shards", "PoseData"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "PoseData", "CZip", "GoldenFiles"]),
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "GoldenFiles"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "HRNet", "Shards", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "GoldenFiles"]),
     ],
     swiftLanguageModes: [.v5]

@@ -6,9 +6,9 @@ import Render
 ///
 /// Proportions are fractions of the standing height `h` (ankle to head top): torso (pelvis →
 /// thorax) 0.30, neck 0.05, head 0.13, thigh and shin 0.245 each, upper arm 0.17, forearm 0.15,
-/// hips ±0.09 and shoulders ±0.12 across the torso. Limbs are coloured by side (the person's
-/// right darker, the left lighter) and a front-facing head has eyes, a back-facing one hair, so
-/// left and right can be told apart from the picture, as in a real photo.
+/// hips ±0.09 and shoulders ±0.12 across the torso. A front-facing head has eyes, a back-facing
+/// one hair: that is what tells the person's left from right, as in a photo, and it survives a
+/// horizontal flip. Limb shades (right darker, left lighter) only make limbs read apart by eye.
 struct Figure {
     var joints: [(x: Double, y: Double)]
     var height: Double

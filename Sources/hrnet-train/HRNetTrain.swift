@@ -14,8 +14,11 @@ struct HRNetTrain: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOption
 
+    @OptionGroup var training: TrainingArguments
+
     func run() throws {
-        guard printSummary, let config = experiment.config else { throw CleanExit.helpRequest(self) }
-        try SummaryPrinter.print(config: config)
+        guard let config = experiment.config else { throw CleanExit.helpRequest(self) }
+        if printSummary { return try SummaryPrinter.print(config: config) }
+        if training.evaluate { try training.runEvaluation(config: config) } else { try training.runTraining(config: config) }
     }
 }

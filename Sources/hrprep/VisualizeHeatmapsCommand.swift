@@ -90,11 +90,12 @@ struct VisualizeHeatmapsCommand: ParsableCommand {
 
 extension HeatmapSource: ExpressibleByArgument {}
 
-/// Where the skeleton picture of `--out FILE.png` goes: `FILE-skeletons.png`.
+/// Where the skeleton picture of `--out FILE.png` goes: `FILE-skeletons.png` (same folder).
 enum SkeletonsFile {
     static func beside(_ path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        let ext = url.pathExtension.isEmpty ? "png" : url.pathExtension
-        return url.deletingPathExtension().path + "-skeletons." + ext
+        let name = (path as NSString).lastPathComponent
+        let ext = (name as NSString).pathExtension
+        let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        return stem + "-skeletons." + (ext.isEmpty ? "png" : ext)
     }
 }

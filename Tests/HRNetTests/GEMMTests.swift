@@ -111,23 +111,25 @@ final class GEMMTests: XCTestCase {
     }
 
     /// The same problem on 1 and 2 threads, split along n (wide C) and along m (tall C), gives
-    /// identical bits, and the default `sgemm` is the native kernel.
+    /// identical bits, and the default `sgemm` is the native kernel. (100, 50, 500) without
+    /// transposed B packs B on one thread and reads it in place in the 50-row halves on two.
     func testThreadCountDoesNotChangeBits() {
         let one = ThreadPool(threads: 1), two = ThreadPool(threads: 2)
-        for (m, n, k) in [(64, 1000, 300), (700, 20, 500), (96, 96, 800)] {
-            let a = Matrix(rows: m, cols: k, pad: 0, seed: 4), b = Matrix(rows: n, cols: k, pad: 0, seed: 5)
+        for (m, n, k, transB) in [(64, 1000, 300, true), (700, 20, 500, true), (96, 96, 800, true), (100, 50, 500, false)] {
+            let a = Matrix(rows: m, cols: k, pad: 0, seed: 4)
+            let b = transB ? Matrix(rows: n, cols: k, pad: 0, seed: 5) : Matrix(rows: k, cols: n, pad: 0, seed: 5)
             func product(_ pool: ThreadPool?) -> [Float] {
                 var c = [Float](repeating: 0, count: m * n)
                 a.data.withUnsafeBufferPointer { ap in
                     b.data.withUnsafeBufferPointer { bp in
                         c.withUnsafeMutableBufferPointer { cp in
                             if let pool {
-                                sgemm(kernel: .native, pool: pool, transA: false, transB: true, m: m, n: n, k: k,
-                                      alpha: 1, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: k,
+                                sgemm(kernel: .native, pool: pool, transA: false, transB: transB, m: m, n: n, k: k,
+                                      alpha: 1, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: b.ld,
                                       beta: 0, c: cp.baseAddress!, ldc: n)
                             } else {
-                                sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1,
-                                      a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: k,
+                                sgemm(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1,
+                                      a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: b.ld,
                                       beta: 0, c: cp.baseAddress!, ldc: n)
                             }
                         }

@@ -28,23 +28,30 @@ public struct GEMMBenchmarkResult: Sendable {
 }
 
 /// GEMM speed on this machine: a large square GEMM (the practical peak that network GFLOP/s are
-/// compared with) and the GEMM shapes of HRNet-W32's convolutions (im2col per image: M = output
-/// channels, K = 9 · input channels, N = H · W; weight gradients M = C, N = 9C, K = H · W with op(B)
-/// transposed; input gradients M = 9C, N = H · W, K = C with op(A) transposed).
+/// compared with) and the GEMM shapes of HRNet-W32's convolutions (im2col per image: forward
+/// M = output channels, K = 9 · input channels, N = H · W; weight gradient M = C, N = 9C, K = H · W
+/// with op(B) transposed; input gradient M = 9C, N = H · W, K = C with op(A) transposed).
 public enum GEMMBenchmark {
     public static let peakShape = GEMMShape("square 2048", m: 2048, n: 2048, k: 2048)
 
+    /// The GEMMs that take most of a W32 training step (per image; batch 8 makes 8 calls each):
+    /// 3×3 convolutions of the four branches (32 @ 64², 64 @ 32², 128 @ 16², 256 @ 8²) forward
+    /// (NN), weight gradient (NT) and input gradient (TN), and the stem's 64 @ 64² convolution.
     public static let hrnetShapes: [GEMMShape] = [
-        GEMMShape("stem 3x3 s2 64->64 @128^2 fwd", m: 64, n: 128 * 128, k: 576),
-        GEMMShape("W32 3x3 32 @64^2 fwd", m: 32, n: 64 * 64, k: 288),
-        GEMMShape("W32 3x3 64 @32^2 fwd", m: 64, n: 32 * 32, k: 576),
-        GEMMShape("W32 3x3 128 @16^2 fwd", m: 128, n: 16 * 16, k: 1152),
-        GEMMShape("W32 3x3 256 @8^2 fwd", m: 256, n: 8 * 8, k: 2304),
-        GEMMShape("W32 3x3 32 @64^2 dW", transB: true, m: 32, n: 288, k: 64 * 64),
-        GEMMShape("W32 3x3 256 @8^2 dW", transB: true, m: 256, n: 2304, k: 8 * 8),
-        GEMMShape("W32 3x3 32 @64^2 dX", transA: true, m: 288, n: 64 * 64, k: 32),
-        GEMMShape("W32 3x3 128 @16^2 dX", transA: true, m: 1152, n: 16 * 16, k: 128),
-        GEMMShape("layer1 1x1 256->64 @64^2 fwd", m: 64, n: 64 * 64, k: 256),
+        GEMMShape("W32 b1 3x3 fwd", m: 32, n: 4096, k: 288),
+        GEMMShape("W32 b2 3x3 fwd", m: 64, n: 1024, k: 576),
+        GEMMShape("W32 b3 3x3 fwd", m: 128, n: 256, k: 1152),
+        GEMMShape("W32 b4 3x3 fwd", m: 256, n: 64, k: 2304),
+        GEMMShape("W32 b1 3x3 dW", transB: true, m: 32, n: 288, k: 4096),
+        GEMMShape("W32 b2 3x3 dW", transB: true, m: 64, n: 576, k: 1024),
+        GEMMShape("W32 b3 3x3 dW", transB: true, m: 128, n: 1152, k: 256),
+        GEMMShape("W32 b4 3x3 dW", transB: true, m: 256, n: 2304, k: 64),
+        GEMMShape("W32 b1 3x3 dX", transA: true, m: 288, n: 4096, k: 32),
+        GEMMShape("W32 b2 3x3 dX", transA: true, m: 576, n: 1024, k: 64),
+        GEMMShape("W32 b3 3x3 dX", transA: true, m: 1152, n: 256, k: 128),
+        GEMMShape("W32 b4 3x3 dX", transA: true, m: 2304, n: 64, k: 256),
+        GEMMShape("stem 3x3 64 @ 64^2 fwd", m: 64, n: 4096, k: 576),
+        GEMMShape("stem 3x3 64 @ 64^2 dW", transB: true, m: 64, n: 576, k: 4096),
     ]
 
     /// GFLOP/s of `peakShape` (median of `runs`), on `ThreadPool.shared` at its current parallelism.

@@ -44,12 +44,18 @@ func packB(transposed: Bool, _ b: UnsafePointer<Float>, ldb: Int, p0: Int, j0: I
 @inline(__always)
 private func copyRuns(_ src: UnsafePointer<Float>, ld: Int, runs: Int, length: Int, width: Int,
                       into dst: UnsafeMutablePointer<Float>) {
-    if length == width && width % 16 == 0 {
+    if length == width && width % 8 == 0 {
         for q in 0..<runs {
             let s = UnsafeRawPointer(src + q * ld), d = UnsafeMutableRawPointer(dst + q * width)
-            for v in stride(from: 0, to: width * 4, by: 64) {
+            var v = 0
+            while v + 64 <= width * 4 {
                 d.storeBytes(of: s.loadUnaligned(fromByteOffset: v, as: SIMD16<Float>.self),
                              toByteOffset: v, as: SIMD16<Float>.self)
+                v += 64
+            }
+            if v < width * 4 {
+                d.storeBytes(of: s.loadUnaligned(fromByteOffset: v, as: SIMD8<Float>.self),
+                             toByteOffset: v, as: SIMD8<Float>.self)
             }
         }
         return

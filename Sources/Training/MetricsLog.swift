@@ -1,0 +1,72 @@
+import Foundation
+import Shards
+
+/// `metrics.csv` of a run: one row per training step (`kind = step`) and one per epoch
+/// (`kind = epoch`, with the validation figures), flushed as written so a plot or `tail -f` sees
+/// every row. Empty cells where a figure does not apply.
+public final class MetricsLog {
+    public static let columns = ["kind", "epoch", "step", "iter", "lr", "loss", "accuracy", "batch_time", "data_time",
+                                 "samples_per_s", "valid_loss", "valid_accuracy", "pckh_mean", "pckh_mean_0.1", "pckh_mean_0.11"]
+    public let path: String
+    private let handle: FileHandle
+
+    /// Opens `path` for appending. A resumed run keeps only the rows written up to its checkpoint
+    /// (steps ≤ `keepThroughStep`, epochs < `keepEpochsBefore`), so the rows of steps that are
+    /// replayed after a crash do not appear twice; a fresh run (`keepThroughStep` nil) starts anew.
+    public init(path: String, keepThroughStep: Int?, keepEpochsBefore: Int) throws {
+        self.path = path
+        var lines = [Self.columns.joined(separator: ",")]
+        if let keep = keepThroughStep, let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            for line in text.split(separator: "\n").dropFirst() {
+                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+                guard cells.count == Self.columns.count, let epoch = Int(cells[1]), let step = Int(cells[2]) else { continue }
+                if (cells[0] == "step" && step <= keep) || (cells[0] == "epoch" && epoch < keepEpochsBefore) { lines.append(String(line)) }
+            }
+        }
+        try AtomicFile.writeText(lines.joined(separator: "\n") + "\n", to: path)
+        guard let h = FileHandle(forWritingAtPath: path) else { throw TrainingError("\(path): cannot be opened for writing") }
+        h.seekToEndOfFile()
+        handle = h
+    }
+
+    deinit { try? handle.close() }
+
+    public struct StepRow {
+        public var epoch, step, iter: Int
+        public var lr, loss, accuracy, batchTime, dataTime, samplesPerSecond: Double
+    }
+
+    public func write(_ r: StepRow) {
+        append(["step", "\(r.epoch)", "\(r.step)", "\(r.iter)", "\(r.lr)", "\(r.loss)", "\(r.accuracy)",
+                "\(r.batchTime)", "\(r.dataTime)", "\(r.samplesPerSecond)", "", "", "", "", ""])
+    }
+
+    /// The epoch summary: training means, and validation figures when there was a validation pass.
+    public func writeEpoch(epoch: Int, step: Int, lr: Double, loss: Double, accuracy: Double, validation: ValidationResult?) {
+        let v = validation
+        let t = v?.pckh?.table
+        func cell(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
+        append(["epoch", "\(epoch)", "\(step)", "", "\(lr)", "\(loss)", "\(accuracy)", "", "", "",
+                cell(v?.loss), cell(v?.accuracy), cell(t?.mean), cell(t?.meanAt0_1), cell(t?.meanAt0_11)])
+    }
+
+    private func append(_ cells: [String]) {
+        handle.write(Data((cells.joined(separator: ",") + "\n").utf8))
+    }
+
+    /// Reads the rows back (for the curves picture and tests): each row as column → value.
+    public static func read(path: String) throws -> [[String: String]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TrainingError("\(path): cannot be read") }
+        var rows: [[String: String]] = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count == columns.count else { throw TrainingError("\(path): row '\(line)' has \(cells.count) cells, expected \(columns.count)") }
+            rows.append(Dictionary(uniqueKeysWithValues: zip(columns, cells)))
+        }
+        return rows
+    }
+}
+
+extension AtomicFile {
+    static func writeText(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
+}

@@ -1,0 +1,36 @@
+import ExperimentConfig
+import Foundation
+import HRNet
+import Training
+
+extension TrainingArguments {
+    /// `hrnet-train --config … --shards … --out …`: trains, validates, checkpoints (Training.Trainer).
+    func runTraining(config path: String) throws {
+        let cfg = try loadConfig(path)
+        applyThreads()
+        var options = TrainingOptions(config: cfg, configName: path, trainShards: try required(shards, "--shards"),
+                                      outDirectory: try required(out, "--out"))
+        options.validShards = validShards
+        options.groundTruth = groundTruth
+        options.seed = seed
+        options.checkpointEvery = checkpointEvery
+        options.resume = resume
+        options.initWeights = initWeights
+        options.maxSteps = maxSteps
+        options.progressBar = !noProgress
+        let summary = try Trainer(options: options, makeNetwork: Self.hrnet).run()
+        var fields = ["global_step": "\(summary.globalStep)", "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",
+                      "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)"]
+        if let best = summary.bestPerformance { fields["best_performance"] = "\(best)" }
+        print("{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")
+    }
+
+    /// HRNet built from the config for `batchSize` items, initialised from `seed`.
+    static func hrnet(_ config: ExperimentConfig, _ batchSize: Int, _ seed: UInt64) throws -> PoseNetwork {
+        try HRNetNetwork(config: config, batchSize: batchSize, seed: seed)
+    }
+
+    func applyThreads() {
+        if let threads { ThreadPool.shared.parallelism = threads }
+    }
+}
