@@ -21,7 +21,21 @@ public struct BuildBenchmark {
         /// `rate / decode rate`.
         public var ratio: Double
         public var runs: [Double]
-        enum CodingKeys: String, CodingKey { case name, augEpochs = "aug_epochs", threads, rate, ratio, runs }
+        /// Samples (images) per CPU second of this process (user + system, all threads): the
+        /// machine-load-independent cost, where `rate` is wall-clock throughput.
+        public var cpuRate: Double
+        public var cpuRatio: Double
+        enum CodingKeys: String, CodingKey {
+            case name, augEpochs = "aug_epochs", threads, rate, ratio, runs, cpuRate = "cpu_rate", cpuRatio = "cpu_ratio"
+        }
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(u.ru_utime) + s(u.ru_stime)
     }
 
     public let config: ExperimentConfig
@@ -40,23 +54,31 @@ public struct BuildBenchmark {
         let dataset = work + "/dataset"
         let images = try makeDataset(at: dataset)
         var figures: [Figure] = []
+        let cpu0 = Self.cpuSeconds()
         let decodeRuns = try (0..<runs).map { _ in try decodeRate(images) }
+        let decodeCPU = Double(images.count * runs) / (Self.cpuSeconds() - cpu0)
         let decode = Self.median(decodeRuns)
-        figures.append(Figure(name: "decode-only", augEpochs: 0, threads: 1, rate: decode, ratio: 1, runs: decodeRuns))
+        figures.append(Figure(name: "decode-only", augEpochs: 0, threads: 1, rate: decode, ratio: 1, runs: decodeRuns,
+                              cpuRate: decodeCPU, cpuRatio: 1))
         report(figures[0])
         for k in [1, 5] {
             for threads in [1, 2] {
                 var rates: [Double] = []
+                var samples = 0
+                let cpu0 = Self.cpuSeconds()
                 for r in 0..<runs {
                     var o = BuildOptions(config: config, root: dataset, set: "train", out: work + "/out-k\(k)-t\(threads)-\(r)")
                     o.augEpochs = k; o.threads = threads; o.samplesPerShard = samplesPerShard
                     o.dataFormat = .jpg
                     let summary = try ShardBuilder.run(o, progressStyle: .silent)
                     rates.append(summary.samplesPerSecond)
+                    samples += summary.madeSamples
                     try? FileManager.default.removeItem(atPath: o.out)
                 }
+                let cpu = Double(samples) / (Self.cpuSeconds() - cpu0)
                 let rate = Self.median(rates)
-                let figure = Figure(name: "build-shards", augEpochs: k, threads: threads, rate: rate, ratio: rate / decode, runs: rates)
+                let figure = Figure(name: "build-shards", augEpochs: k, threads: threads, rate: rate, ratio: rate / decode, runs: rates,
+                                    cpuRate: cpu, cpuRatio: cpu / decodeCPU)
                 figures.append(figure)
                 report(figure)
             }

@@ -43,7 +43,7 @@ struct BenchBuildCommand: ParsableCommand {
         var lines: [String] = []
         let figures = try bench.run { f in
             let what = f.name == "decode-only" ? "decode-only            " : "build-shards K=\(f.augEpochs) \(f.threads) thread\(f.threads > 1 ? "s" : " ")"
-            print("\(what)  \(String(format: "%8.1f", f.rate)) \(f.name == "decode-only" ? "images" : "samples")/s  \(String(format: "%5.2f", f.ratio))× decode   runs: \(f.runs.map { String(format: "%.1f", $0) }.joined(separator: " "))")
+            print("\(what)  \(String(format: "%8.1f", f.rate)) \(f.name == "decode-only" ? "images" : "samples")/s  \(String(format: "%5.2f", f.ratio))×   per CPU-second \(String(format: "%7.1f", f.cpuRate)) (\(String(format: "%.2f", f.cpuRatio))×)   runs: \(f.runs.map { String(format: "%.1f", $0) }.joined(separator: " "))")
             lines.append(String(decoding: (try? encoder.encode(f)) ?? Data(), as: UTF8.self))
         }
         for k in [1, 5] {
