@@ -39,6 +39,14 @@ extern "C" {
 
 const char *hr_cv_version(void) { return CV_VERSION; }
 
+void hr_cv_set_threads(int n) {
+    try {
+        cv::setNumThreads(n);
+    } catch (...) {
+        // cv::setNumThreads does not throw in practice; a failure leaves the old setting.
+    }
+}
+
 hr_decoder *hr_decoder_create(void) {
     try {
         return new hr_decoder();

@@ -68,6 +68,18 @@ public final class ImageDecoder {
     private var lastMessage: String { message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } }
 }
 
+/// Process-wide OpenCV settings.
+public enum OpenCVRuntime {
+    /// The linked OpenCV's version, e.g. "4.6.0".
+    public static var version: String { String(cString: hr_cv_version()) }
+
+    /// OpenCV's own thread count (cv::setNumThreads; −1 restores the default). Call with 0 when the
+    /// caller runs its own worker threads (build-shards): each decode/warp then runs serially on the
+    /// calling thread instead of also fanning out over OpenCV's TBB pool, so N workers use N cores.
+    /// Results are identical either way; only the scheduling changes.
+    public static func setThreads(_ n: Int) { hr_cv_set_threads(Int32(n)) }
+}
+
 /// Reads and decodes images: an `ImageReader` and an `ImageDecoder` together. One per thread.
 public final class ImageLoader {
     public let reader = ImageReader()
@@ -75,7 +87,7 @@ public final class ImageLoader {
 
     public init() {}
 
-    /// Loads the image at `path` (file or `archive@/member`) into `image`; errors name `path`.
+    /// Loads the image at `path` (file or `archive.zip@/member`) into `image`; errors name `path`.
     public func load(_ path: String, into image: RGBImage) throws {
         let bytes = try reader.read(path)
         try decoder.decode(bytes, name: path, into: image)

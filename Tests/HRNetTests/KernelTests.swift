@@ -55,11 +55,12 @@ final class KernelTests: XCTestCase {
         return out
     }
 
-    func convForward<T: KernelScalar>(_ g: ConvGeometry, batch: Int, _ x: [T], _ w: [T], _ b: [T]?) -> [T] {
+    /// `chunk` 1 or 2 with batch 3 exercises the chunked path (a large layer's batch is split).
+    func convForward<T: KernelScalar>(_ g: ConvGeometry, batch: Int, _ x: [T], _ w: [T], _ b: [T]?, chunk: Int? = nil) -> [T] {
         var out = [T](repeating: .nan, count: batch * g.outputCount)
-        var ws = [T](repeating: .nan, count: max(g.workspaceCount, 1))
+        var ws = [T](repeating: .nan, count: max(g.workspaceCount(chunk: chunk ?? batch), 1))
         b.withOptionalPointer { bp in
-            Conv2D.forward(g, batch: batch, input: x, weight: w, bias: bp, output: &out, workspace: &ws)
+            Conv2D.forward(g, batch: batch, input: x, weight: w, bias: bp, output: &out, workspace: &ws, chunk: chunk)
         }
         return out
     }
@@ -68,8 +69,10 @@ final class KernelTests: XCTestCase {
         for (batch, g, bias) in Self.convCases {
             let x = random(batch * g.inputCount), w = random(g.weightCount), b = bias ? random(g.outChannels) : nil
             let expected = naiveConv(g, batch: batch, x, w, b)
-            let ours = convForward(g, batch: batch, x.map(Float.init), w.map(Float.init), b?.map(Float.init)).map(Double.init)
-            assertClose(ours, expected, tolerance: 1e-5, "conv \(g) batch \(batch)")
+            for chunk in [nil, 1, 2] {
+                let ours = convForward(g, batch: batch, x.map(Float.init), w.map(Float.init), b?.map(Float.init), chunk: chunk).map(Double.init)
+                assertClose(ours, expected, tolerance: 1e-5, "conv \(g) batch \(batch) chunk \(String(describing: chunk))")
+            }
         }
     }
 
@@ -83,17 +86,26 @@ final class KernelTests: XCTestCase {
             }
             let prior = random(batch * g.inputCount)
             var dx = prior, dw = [Double](repeating: .nan, count: g.weightCount), db = [Double](repeating: .nan, count: g.outChannels)
-            var ws = [Double](repeating: .nan, count: max(g.workspaceCount, 1))
-            Conv2D.backward(g, batch: batch, input: x, weight: w, outputGrad: r, inputGrad: &dx, accumulate: true,
-                            weightGrad: &dw, biasGrad: bias ? UnsafeMutablePointer(mutating: db) : nil, workspace: &ws)
+            var ws = [Double](repeating: .nan, count: max(g.workspaceCount(batch: batch), 1))
+            db.withUnsafeMutableBufferPointer { dbp in
+                Conv2D.backward(g, batch: batch, input: x, weight: w, outputGrad: r, inputGrad: &dx, accumulate: true,
+                                weightGrad: &dw, biasGrad: bias ? dbp.baseAddress : nil, workspace: &ws)
+            }
             assertClose(zip(dx, prior).map(-), numericGradient(x) { loss($0, w, b) }, tolerance: 1e-6, "conv dX \(g)")
             assertClose(dw, numericGradient(w) { loss(x, $0, b) }, tolerance: 1e-6, "conv dW \(g)")
             if let b { assertClose(db, numericGradient(b) { loss(x, w, $0) }, tolerance: 1e-6, "conv db \(g)") }
-            // Overwrite mode gives the same gradient without the prior contents.
-            var dx2 = [Double](repeating: .nan, count: dx.count)
-            Conv2D.backward(g, batch: batch, input: x, weight: w, outputGrad: r, inputGrad: &dx2, accumulate: false,
-                            weightGrad: &dw, biasGrad: nil, workspace: &ws)
-            assertClose(dx2, zip(dx, prior).map(-), tolerance: 1e-12, "conv dX overwrite \(g)")
+            // Overwrite mode gives the same gradient without the prior contents; so does a chunked batch.
+            for chunk in [batch, 1, 2] {
+                var dx2 = [Double](repeating: .nan, count: dx.count), dw2 = dw.map { _ in Double.nan }, db2 = db.map { _ in Double.nan }
+                var ws2 = [Double](repeating: .nan, count: max(g.workspaceCount(chunk: chunk), 1))
+                db2.withUnsafeMutableBufferPointer { dbp in
+                    Conv2D.backward(g, batch: batch, input: x, weight: w, outputGrad: r, inputGrad: &dx2, accumulate: false,
+                                    weightGrad: &dw2, biasGrad: bias ? dbp.baseAddress : nil, workspace: &ws2, chunk: chunk)
+                }
+                assertClose(dx2, zip(dx, prior).map(-), tolerance: 1e-12, "conv dX overwrite \(g) chunk \(chunk)")
+                assertClose(dw2, dw, tolerance: 1e-12, "conv dW chunk \(chunk)")
+                if bias { assertClose(db2, db, tolerance: 1e-12, "conv db chunk \(chunk)") }
+            }
         }
     }
 

@@ -143,4 +143,19 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(cases, 240)
         XCTAssertGreaterThan(partial, 120, "most cases mirror only part of the image")
     }
+
+    /// The crops are bit-exact only with OpenCV ≤ 4.10 (fixed-point warpAffine); the thread setting
+    /// changes scheduling, not results.
+    func testLinkedOpenCVIsTheFixedPointEraAndThreadsDoNotChangeCrops() throws {
+        let v = OpenCVRuntime.version.split(separator: ".").compactMap { Int($0) }
+        XCTAssertTrue(v.count >= 2 && v[0] == 4 && v[1] <= 10, "OpenCV \(OpenCVRuntime.version)")
+        let rec = try Fixture.records("train")[3]
+        let image = try DecodedImages(.jpg).image(rec.image)
+        let f = SampleFactory(config: SampleConfig())
+        let p = AugmentParams(scaleFactor: 0.9, rotation: 33, flip: true)
+        let parallel = CRC32.checksum(try f.makeSample(record: rec, image: image, params: p).crop)
+        OpenCVRuntime.setThreads(0)
+        defer { OpenCVRuntime.setThreads(-1) }
+        XCTAssertEqual(CRC32.checksum(try f.makeSample(record: rec, image: image, params: p).crop), parallel)
+    }
 }

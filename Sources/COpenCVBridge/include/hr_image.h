@@ -25,9 +25,14 @@ enum {
 /// OpenCV's version string, e.g. "4.6.0" (the fixed-point warpAffine era the reference used).
 const char *hr_cv_version(void);
 
+/// cv::setNumThreads(n): 0 makes OpenCV run each call serially on the calling thread (its TBB pool
+/// otherwise splits every warp/convert across all cores, fighting the caller's own worker threads);
+/// -1 restores OpenCV's default.
+void hr_cv_set_threads(int n);
+
 /// A decoder: holds the BGR image OpenCV decodes into, reused from one call to the next so that a
-/// stream of same-sized images allocates nothing (a fresh 1280x720 allocation per decode costs about
-/// half as much again as the decode itself). One decoder per thread; not thread-safe.
+/// stream of same-sized images allocates nothing (fresh buffers made a decode 15-55% slower in our
+/// measurements on the 640x480 and 1280x720 fixtures). One decoder per thread; not thread-safe.
 typedef struct hr_decoder hr_decoder;
 
 hr_decoder *hr_decoder_create(void);

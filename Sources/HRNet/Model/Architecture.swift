@@ -67,7 +67,6 @@ struct ArchitectureBuilder {
         let w = graph.addParameter(name + ".weight", shape: [out, s.channels, kernel, kernel], block: block)
         let bOffset = bias ? graph.addParameter(name + ".bias", shape: [out], block: block) : nil
         let y = graph.addTensor(channels: out, height: g.outHeight, width: g.outWidth)
-        graph.workspaceCount = max(graph.workspaceCount, g.workspaceCount)
         graph.append(ConvLayer(input: x, output: y, geometry: g, weight: w, bias: bOffset, needsInputGradient: x != 0, block: block))
         return y
     }

@@ -70,7 +70,6 @@ final class Graph {
     /// `num_batches_tracked` names, one per BatchNorm, index = BN index.
     var batchesTrackedNames: [String] = []
     var savedCount = 0
-    var workspaceCount = 0
     /// Named activations the tests and tools can read after a training forward (`layer1`, `stage2.0`).
     var taps: [String: Int] = [:]
     /// Summary row of each parameter (same order as `parameters`).
@@ -82,6 +81,11 @@ final class Graph {
 
     init(inputChannels: Int, height: Int, width: Int) {
         tensors.append(TensorDesc(channels: inputChannels, height: height, width: width, producer: -1, needsGradient: false))
+    }
+
+    /// Convolution scratch for `batch` items: the largest any convolution needs (they run one at a time).
+    func workspaceCount(batch: Int) -> Int {
+        layers.compactMap { ($0 as? ConvLayer)?.geometry.workspaceCount(batch: batch) }.max() ?? 0
     }
 
     func addTensor(channels: Int, height: Int, width: Int) -> Int {

@@ -72,7 +72,7 @@ public final class HRNetModel {
             arena: floats(plan.arenaCount), input: floats(batchSize * input.perItem),
             parameters: floats(graph.parameterCount), gradients: floats(graph.parameterCount),
             running: floats(graph.runningCount), saved: floats(graph.savedCount),
-            workspace: floats(graph.workspaceCount), batchesTracked: tracked,
+            workspace: floats(graph.workspaceCount(batch: batchSize)), batchesTracked: tracked,
             valueOffset: valueOffsets, gradientOffset: gradientOffsets)
         self.allocations = allocations
         initializeWeights(seed: seed)
