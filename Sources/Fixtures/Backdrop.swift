@@ -1,3 +1,4 @@
+import PoseData
 import Render
 
 /// Textured, cluttered backgrounds, so a detector has to find the figure rather than any
@@ -5,7 +6,7 @@ import Render
 /// random grid, upsampled and blurred), a few muted boxes and discs, then mild pixel noise.
 /// Muted colours keep the saturated figures in front the thing to learn.
 enum Backdrop {
-    static func draw(width: Int, height: Int, random: inout FixtureRandom) throws -> Canvas {
+    static func draw(width: Int, height: Int, random: inout SampleRNG) throws -> Canvas {
         let top = mutedColour(&random), bottom = mutedColour(&random)
         let horizon = random.uniform(0.45, 0.8)
         var coarse = Canvas(width: 16, height: 12)
@@ -39,7 +40,7 @@ enum Backdrop {
     }
 
     /// A greyish colour: a random hue at low saturation and middle brightness.
-    static func mutedColour(_ random: inout FixtureRandom) -> RGB {
+    static func mutedColour(_ random: inout SampleRNG) -> RGB {
         let grey = random.uniform(70, 180), spread = random.uniform(10, 35)
         return RGB(clamp(grey + random.uniform(-spread, spread)), clamp(grey + random.uniform(-spread, spread)),
                    clamp(grey + random.uniform(-spread, spread)))

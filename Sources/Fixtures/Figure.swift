@@ -1,4 +1,5 @@
 import Foundation
+import PoseData
 import Render
 
 /// A synthetic person: the 16 MPII joints (dataset order, 0-based image pixels) of a stick figure
@@ -21,7 +22,7 @@ struct Figure {
     }
 
     /// A random pose with the pelvis at `pelvis` and standing height `height`.
-    static func random(pelvis: (x: Double, y: Double), height h: Double, random r: inout FixtureRandom) -> Figure {
+    static func random(pelvis: (x: Double, y: Double), height h: Double, random r: inout SampleRNG) -> Figure {
         let facingFront = r.chance(0.75)
         // The person's right side is on the image's left when they face the camera.
         let right: Double = facingFront ? -1 : 1
@@ -113,7 +114,7 @@ struct Figure {
 }
 
 /// A strong clothing colour: a random hue at high saturation.
-private func saturated(_ r: inout FixtureRandom) -> RGB {
+private func saturated(_ r: inout SampleRNG) -> RGB {
     let hue = r.uniform(0, 6), x = 1 - abs(hue.truncatingRemainder(dividingBy: 2) - 1)
     let (a, b, c): (Double, Double, Double) = [(1, x, 0), (x, 1, 0), (0, 1, x), (0, x, 1), (x, 0, 1), (1, 0, x)][min(5, Int(hue))]
     let v = r.uniform(170, 240), floor = r.uniform(0, 50)

@@ -1,4 +1,5 @@
 import Foundation
+import PoseData
 import Render
 
 /// One MPII annotation record as the reference's JSON holds it: MATLAB 1-based pixels, joints of
@@ -57,7 +58,7 @@ public struct MPIIFixture {
         guard validImages >= 1, validImages < imageSizes.count else {
             throw FixtureError("fixture: \(validImages) valid images out of \(imageSizes.count) (need at least one of each set)")
         }
-        var random = FixtureRandom(seed: seed)
+        var random = SampleRNG(fixtureSeed: seed)
         var out = Output(images: [], train: [], valid: [])
         for (index, (w, h)) in imageSizes.enumerated() {
             let name = Self.imageName(index)
@@ -80,7 +81,7 @@ public struct MPIIFixture {
 
     /// Figure `slot` of `count` side by side; now and then pushed past an image edge so some joints
     /// fall outside it.
-    private func placeFigure(slot: Int, of count: Int, width: Int, height: Int, random r: inout FixtureRandom) -> Figure {
+    private func placeFigure(slot: Int, of count: Int, width: Int, height: Int, random r: inout SampleRNG) -> Figure {
         let w = Double(width), h = Double(height)
         let slotWidth = w / Double(count)
         let tall = r.uniform(0.45, 0.78) * h
@@ -95,7 +96,7 @@ public struct MPIIFixture {
     }
 
     /// Draws a muted box over one limb's end and returns which joints it hides.
-    private func occlude(_ f: Figure, on canvas: inout Canvas, random r: inout FixtureRandom) throws -> [Bool] {
+    private func occlude(_ f: Figure, on canvas: inout Canvas, random r: inout SampleRNG) throws -> [Bool] {
         let target = [0, 5, 10, 15, 1, 4][r.int(0...5)]
         let p = f.joints[target], size = f.height * r.uniform(0.12, 0.2)
         let x0 = p.x - size * r.uniform(0.3, 0.7), y0 = p.y - size * r.uniform(0.3, 0.7)

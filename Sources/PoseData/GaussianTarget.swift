@@ -53,8 +53,9 @@ public struct GaussianTarget: Sendable {
         patch.withUnsafeBufferPointer { g in
             for j in 0..<nj {
                 weight[j] = Float(jointsVis[j].x)
-                let ul = (Self.truncated(Self.mu(joints[j].x, strideX) - tmp), Self.truncated(Self.mu(joints[j].y, strideY) - tmp))
-                let br = (Self.truncated(Self.mu(joints[j].x, strideX) + tmp + 1), Self.truncated(Self.mu(joints[j].y, strideY) + tmp + 1))
+                let muX = Self.mu(joints[j].x, strideX), muY = Self.mu(joints[j].y, strideY)
+                let ul = (Self.truncated(muX - tmp), Self.truncated(muY - tmp))
+                let br = (Self.truncated(muX + tmp + 1), Self.truncated(muY + tmp + 1))
                 if ul.0 >= hw || ul.1 >= hh || br.0 < 0 || br.1 < 0 {
                     weight[j] = 0
                 } else if weight[j] > 0.5 {

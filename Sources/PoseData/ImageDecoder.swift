@@ -87,7 +87,7 @@ public final class ImageLoader {
 
     public init() {}
 
-    /// Loads the image at `path` (file or `archive@/member`) into `image`; errors name `path`.
+    /// Loads the image at `path` (file or `archive.zip@/member`) into `image`; errors name `path`.
     public func load(_ path: String, into image: RGBImage) throws {
         let bytes = try reader.read(path)
         try decoder.decode(bytes, name: path, into: image)

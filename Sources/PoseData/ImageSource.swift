@@ -15,18 +15,19 @@ public enum ImageFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// A zip path `archive@/member`: the archive is everything before the first `@`, the member
-/// everything after the `@/` (the reference's `zipreader`). Nil when `path` has no `@`.
+/// A zip path `archive.zip@/member`: the archive is everything up to the first `.zip@` (its `.zip`
+/// included), the member everything after the `@/` (the reference's `zipreader` splits at the first
+/// `@`; anchoring on `.zip@` also lets an `@` appear in a folder name). Nil for a plain file path.
 public func splitZipPath(_ path: String) -> (archive: String, member: String)? {
-    guard let at = path.firstIndex(of: "@") else { return nil }
-    let archive = String(path[..<at])
-    var rest = path[path.index(after: at)...]
+    guard let marker = path.range(of: ".zip@") else { return nil }
+    let archive = String(path[..<marker.upperBound].dropLast())
+    var rest = path[marker.upperBound...]
     if rest.hasPrefix("/") { rest = rest.dropFirst() }
     return (archive, String(rest))
 }
 
 /// Reads the encoded bytes of images into one reused buffer, from plain files or from zip archives
-/// (`archive@/member`). Zip archives stay open, one libzip handle per archive per reader; a libzip
+/// (`archive.zip@/member`). Zip archives stay open, one libzip handle per archive per reader; a libzip
 /// handle must never be shared between threads (concurrent reads through one handle corrupt each
 /// other), so make ONE ImageReader PER THREAD. Not thread-safe by design.
 public final class ImageReader {
@@ -40,8 +41,8 @@ public final class ImageReader {
         buffer.deallocate()
     }
 
-    /// The bytes of the image at `path` (a file path or `archive@/member`), valid until the next
-    /// call. Refuses a missing file or member, a read error, and a JPEG/PNG without its end marker
+    /// The bytes of the image at `path` (a file path or `archive.zip@/member`), valid until the next
+    /// call and only while this reader lives (it is the reader's buffer). Refuses a missing file or member, a read error, and a JPEG/PNG without its end marker
     /// (a truncated file that OpenCV would decode with a grey bottom and only a warning).
     public func read(_ path: String) throws -> UnsafeRawBufferPointer {
         let bytes: UnsafeRawBufferPointer

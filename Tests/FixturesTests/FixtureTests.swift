@@ -89,7 +89,7 @@ final class FixtureTests: XCTestCase {
     func testOurMPIILoaderReadsBothSets() throws {
         let train = try MPIIAnnotations.load(path: fixtureRoot + "/annot/train.json", set: "train")
         let valid = try MPIIAnnotations.load(path: fixtureRoot + "/annot/valid.json", set: "valid")
-        XCTAssertEqual(train.count, 16)
+        XCTAssertEqual(train.count, 17)
         XCTAssertEqual(valid.count, 6)
         let raw = try records("train")[0]
         let center = raw["center"] as! [Double], scale = raw["scale"] as! Double

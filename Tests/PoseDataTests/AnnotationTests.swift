@@ -41,6 +41,9 @@ final class AnnotationTests: XCTestCase {
         XCTAssertEqual(ImageFormat.zip.path(root: "/d", image: "x.jpg"), "/d/images.zip@/x.jpg")
         XCTAssertEqual(splitZipPath("/d/images.zip@/x.jpg")?.archive, "/d/images.zip")
         XCTAssertEqual(splitZipPath("/d/images.zip@/x.jpg")?.member, "x.jpg")
+        XCTAssertEqual(splitZipPath("/me@home/images.zip@/sub/x.jpg")?.archive, "/me@home/images.zip")
+        XCTAssertEqual(splitZipPath("/me@home/images.zip@/sub/x.jpg")?.member, "sub/x.jpg")
+        XCTAssertNil(splitZipPath("/me@home/images/x.jpg"))
     }
 
     /// A bad record is refused with the file, the 0-based record index and the field.
