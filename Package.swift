@@ -49,7 +49,7 @@ let package = Package(
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip"], swiftSettings: kernelSwiftSettings),
-        .target(name: "Shards"),
+        .target(name: "Shards", swiftSettings: kernelSwiftSettings),
         .target(name: "HRNet", dependencies: ["CBLAS", "ExperimentConfig", "Shards"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),

@@ -42,7 +42,7 @@ public final class ImageReader {
     }
 
     /// The bytes of the image at `path` (a file path or `archive.zip@/member`), valid until the next
-    /// call. Refuses a missing file or member, a read error, and a JPEG/PNG without its end marker
+    /// call and only while this reader lives (it is the reader's buffer). Refuses a missing file or member, a read error, and a JPEG/PNG without its end marker
     /// (a truncated file that OpenCV would decode with a grey bottom and only a warning).
     public func read(_ path: String) throws -> UnsafeRawBufferPointer {
         let bytes: UnsafeRawBufferPointer

@@ -72,7 +72,8 @@ public enum ShardBuilder {
         // comes later, from the background finisher).
         var shardEnds: [Int: (nextPlanned: Int, skippedCount: Int)] = [:]
         let writer = ShardSequenceWriter(directory: options.out, layout: layout, samplesPerShard: options.resolvedSamplesPerShard,
-                                         metadata: metadata(options), firstShard: journal.done.count, firstSample: keptSamples) { entry in
+                                         metadata: metadata(options), firstShard: journal.done.count, firstSample: keptSamples,
+                                         concurrentFinishes: options.threads) { entry in
             let end = shardEnds.removeValue(forKey: entry.firstSample)!
             journal.done.append(.init(shard: entry, nextPlanned: end.nextPlanned, skippedCount: end.skippedCount))
             try journal.write(directory: options.out)

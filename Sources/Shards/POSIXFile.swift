@@ -11,35 +11,24 @@ enum POSIXFile {
         return fd
     }
 
-    /// Writes all `count` bytes at the current position.
-    static func writeAll(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int, file: String) throws {
-        var done = 0
-        while done < count {
-            let n = write(fd, p + done, count - done)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw SafeTensorsError(file: file, problem: "write failed (\(n < 0 ? reason() : "no progress"))") }
-            done += n
-        }
-    }
-
     /// Writes all `count` bytes at `offset`.
     static func pwriteAll(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int, at offset: Int, file: String) throws {
-        var done = 0
-        while done < count {
-            let n = pwrite(fd, p + done, count - done, off_t(offset + done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw SafeTensorsError(file: file, problem: "write failed (\(n < 0 ? reason() : "no progress"))") }
-            done += n
-        }
+        try complete(count, file: file, "write failed", "no progress") { pwrite(fd, p + $0, count - $0, off_t(offset + $0)) }
     }
 
     /// Reads exactly `count` bytes at `offset`.
     static func preadAll(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, at offset: Int, file: String) throws {
+        try complete(count, file: file, "read failed", "unexpected end of file") { pread(fd, p + $0, count - $0, off_t(offset + $0)) }
+    }
+
+    /// Repeats `step(done)` (a read or write returning bytes moved, or −1) until `count` bytes
+    /// have moved, retrying interrupted calls.
+    private static func complete(_ count: Int, file: String, _ failure: String, _ stalled: String, _ step: (Int) -> Int) throws {
         var done = 0
         while done < count {
-            let n = pread(fd, p + done, count - done, off_t(offset + done))
+            let n = step(done)
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw SafeTensorsError(file: file, problem: "read failed (\(n < 0 ? reason() : "unexpected end of file"))") }
+            guard n > 0 else { throw SafeTensorsError(file: file, problem: "\(failure) (\(n < 0 ? reason() : stalled))") }
             done += n
         }
     }

@@ -60,7 +60,7 @@ public enum AtomicFile {
             let fd = try POSIXFile.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
             defer { close(fd) }
             try data.withUnsafeBytes { raw in
-                if raw.count > 0 { try POSIXFile.writeAll(fd, raw.baseAddress!, raw.count, file: temp) }
+                if raw.count > 0 { try POSIXFile.pwriteAll(fd, raw.baseAddress!, raw.count, at: 0, file: temp) }
             }
             try POSIXFile.commit(fd, temp: temp, to: path)
         } catch {

@@ -3,7 +3,8 @@ import Foundation
 /// Writes an ordered stream of samples as consecutive shards of `samplesPerShard` samples
 /// (`shard-00000.safetensors`, …), each with the common metadata plus its own `first_sample` and
 /// `image_paths`. Finishing a full shard (checksum, fsync, rename) runs on a background thread
-/// while the next one fills, at most one at a time, so memory stays bounded.
+/// while the next ones fill, at most `concurrentFinishes` at a time (SHA-256 is sequential within
+/// a file, so several shards hash in parallel), which keeps memory bounded.
 ///
 /// `onShardFinished` is called, in shard order and on the appending thread (from `append` or
 /// `finish`), after each shard is complete under its final name: the place to record progress.
@@ -16,7 +17,8 @@ public final class ShardSequenceWriter {
     private var nextSample: Int
     private var current: ShardWriter?
     private var currentPaths: [String] = []
-    private var pending: (thread: Thread, done: DispatchSemaphore, result: Box)?
+    private var pending: [(done: DispatchSemaphore, result: Box)] = []
+    private let concurrentFinishes: Int
     private let onShardFinished: (ShardEntry) throws -> Void
     public private(set) var entries: [ShardEntry] = []
 
@@ -24,8 +26,10 @@ public final class ShardSequenceWriter {
 
     /// Starts at shard index `firstShard` whose first sample is `firstSample` (non-zero on resume).
     public init(directory: String, layout: ShardLayout, samplesPerShard: Int, metadata: [String: String],
-                firstShard: Int = 0, firstSample: Int = 0, onShardFinished: @escaping (ShardEntry) throws -> Void = { _ in }) {
+                firstShard: Int = 0, firstSample: Int = 0, concurrentFinishes: Int = 1,
+                onShardFinished: @escaping (ShardEntry) throws -> Void = { _ in }) {
         precondition(samplesPerShard > 0)
+        self.concurrentFinishes = max(1, concurrentFinishes)
         self.directory = directory; self.layout = layout; self.samplesPerShard = samplesPerShard
         self.metadata = metadata; self.nextShard = firstShard; self.nextSample = firstSample
         self.onShardFinished = onShardFinished
@@ -51,14 +55,15 @@ public final class ShardSequenceWriter {
     /// Finishes the last (possibly short) shard and waits for every shard to be complete.
     public func finish() throws -> [ShardEntry] {
         if current != nil { try closeCurrent() }
-        try awaitPending()
+        while !pending.isEmpty { try awaitOldest() }
         return entries
     }
 
     /// Drops the shard being filled (an error elsewhere ended the build); finished shards stay.
     public func abandon() {
         current?.discard(); current = nil
-        if let p = pending { p.done.wait(); pending = nil }
+        for p in pending { p.done.wait() }
+        pending = []
     }
 
     private func closeCurrent() throws {
@@ -69,21 +74,21 @@ public final class ShardSequenceWriter {
         meta[ShardFormat.Metadata.firstSample] = String(writer.firstSample)
         meta[ShardFormat.Metadata.imagePaths] = String(decoding: try JSONEncoder().encode(currentPaths), as: UTF8.self)
         currentPaths = []
-        try awaitPending()
+        while pending.count >= concurrentFinishes { try awaitOldest() }
         let box = Box(), done = DispatchSemaphore(value: 0), shardMetadata = meta
         let thread = Thread {
             box.result = Result { try writer.finish(metadata: shardMetadata) }
             done.signal()
         }
         thread.stackSize = 1 << 20
-        pending = (thread, done, box)
+        pending.append((done, box))
         thread.start()
     }
 
-    private func awaitPending() throws {
-        guard let p = pending else { return }
+    /// Waits for the oldest pending shard, so entries and callbacks stay in shard order.
+    private func awaitOldest() throws {
+        let p = pending.removeFirst()
         p.done.wait()
-        pending = nil
         let entry = try p.result.result!.get()
         entries.append(entry)
         try onShardFinished(entry)

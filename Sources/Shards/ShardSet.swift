@@ -153,6 +153,10 @@ public final class ShardSet: @unchecked Sendable {
     /// Sample `i`'s bytes of layout tensor `t` (no copy).
     public func bytes(tensor t: Int, sample i: Int) -> UnsafeRawBufferPointer {
         let (shard, index) = location(of: i)
+        return bytes(tensor: t, shard: shard, index: index)
+    }
+
+    func bytes(tensor t: Int, shard: Int, index: Int) -> UnsafeRawBufferPointer {
         let all = files[shard].bytes(infos[shard][t])
         let n = layout.tensors[t].sampleBytes
         return UnsafeRawBufferPointer(rebasing: all[(index * n)..<((index + 1) * n)])
@@ -171,8 +175,10 @@ public final class ShardSet: @unchecked Sendable {
     /// The image sample `i` was cropped from (relative to the dataset root).
     public func imagePath(_ i: Int) -> String {
         let (shard, index) = location(of: i)
-        return imagePaths[shard][index]
+        return imagePath(shard: shard, index: index)
     }
+
+    func imagePath(shard: Int, index: Int) -> String { imagePaths[shard][index] }
 }
 
 /// Layout positions of the pose tensors, looked up once per set.
@@ -209,7 +215,10 @@ public struct ShardSample {
     public let imagePath: String
 
     init(index i: Int, set: ShardSet, slots: SampleSlots) {
-        func raw(_ t: Int) -> UnsafeRawBufferPointer { t >= 0 ? set.bytes(tensor: t, sample: i) : UnsafeRawBufferPointer(start: nil, count: 0) }
+        let (shard, position) = set.location(of: i)
+        func raw(_ t: Int) -> UnsafeRawBufferPointer {
+            t >= 0 ? set.bytes(tensor: t, shard: shard, index: position) : UnsafeRawBufferPointer(start: nil, count: 0)
+        }
         func floats(_ t: Int) -> UnsafeBufferPointer<Float> { raw(t).bindMemory(to: Float.self) }
         func pair(_ t: Int) -> SIMD2<Double> {
             let r = raw(t); return r.count == 16 ? SIMD2(r.load(as: Double.self), r.load(fromByteOffset: 8, as: Double.self)) : .zero
@@ -227,7 +236,7 @@ public struct ShardSample {
         score = scalar(slots.score, Float.self, 1)
         record = Int(scalar(slots.record, Int64.self, -1))
         augEpoch = Int(scalar(slots.augEpoch, Int32.self, 0))
-        imagePath = set.imagePath(i)
+        imagePath = set.imagePath(shard: shard, index: position)
     }
 
     /// Number of target values (J·h·w).

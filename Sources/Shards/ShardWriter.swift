@@ -119,7 +119,7 @@ public final class ShardWriter {
             defer { close(fd) }
             func emit(_ p: UnsafeRawPointer, _ n: Int) throws {
                 hasher.update(UnsafeRawBufferPointer(start: p, count: n))
-                try POSIXFile.writeAll(fd, p, n, file: temp)
+                try POSIXFile.pwriteAll(fd, p, n, at: total, file: temp)
                 total += n
             }
             try header.withUnsafeBytes { try emit($0.baseAddress!, $0.count) }

@@ -51,7 +51,7 @@ public struct CheckpointStore: Sendable {
         try SafeTensorsWriter.write(network.stateTensors(), metadata: ["format": record.format, "global_step": String(record.globalStep)],
                                     to: directory + "/" + record.stateFile)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(record), to: recordPath)
         if let previous, previous != record.stateFile { try? FileManager.default.removeItem(atPath: directory + "/" + previous) }
     }

@@ -15,6 +15,7 @@ struct HRPrep: ParsableCommand {
             BuildShardsCommand.self,
             VerifyCommand.self,
             InspectCommand.self,
+            BenchBuildCommand.self,
             VisualizeHeatmapsCommand.self,
             MakeFixtureCommand.self,
         ])

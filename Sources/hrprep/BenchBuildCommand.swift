@@ -1,0 +1,63 @@
+import ArgumentParser
+import ExperimentConfig
+import Foundation
+import ShardBuild
+
+/// `hrprep bench-build` (hidden; `make bench` runs it): build-shards speed against pure decoding.
+struct BenchBuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-build",
+        abstract: "Benchmark build-shards against the decode-only rate on the same images.",
+        discussion: """
+        Decodes the images alone, then builds shards with 1 and 2 threads at 1 and 5 augmentation \
+        epochs; prints the median rates and their ratios to the decode rate (targets: K=1 1 thread \
+        ≥ 0.85×, K=5 ≥ 3×, 2 threads ≥ 1.8× 1 thread). The data set holds each image of --root \
+        --copies times with one record each.
+        """,
+        shouldDisplay: false)
+
+    @Option(help: "Experiment YAML.")
+    var config: String
+
+    @Option(help: "MPII-format dataset whose images are used.")
+    var root: String
+
+    @Option(help: "Scratch folder (removed afterwards).")
+    var work: String = NSTemporaryDirectory() + "hrprep-bench"
+
+    @Option(help: "Copies of every image.")
+    var copies = 20
+
+    @Option(help: "Runs per figure (the median is reported).")
+    var runs = 3
+
+    @Option(help: "Append the figures as JSON lines to this file.")
+    var json: String?
+
+    func run() throws {
+        var bench = BuildBenchmark(config: try ExperimentConfig.load(path: config), root: root, work: work)
+        bench.copies = copies
+        bench.runs = runs
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var lines: [String] = []
+        let figures = try bench.run { f in
+            let what = f.name == "decode-only" ? "decode-only            " : "build-shards K=\(f.augEpochs) \(f.threads) thread\(f.threads > 1 ? "s" : " ")"
+            print("\(what)  \(String(format: "%8.1f", f.rate)) \(f.name == "decode-only" ? "images" : "samples")/s  \(String(format: "%5.2f", f.ratio))×   per CPU-second \(String(format: "%7.1f", f.cpuRate)) (\(String(format: "%.2f", f.cpuRatio))×)   runs: \(f.runs.map { String(format: "%.1f", $0) }.joined(separator: " "))")
+            lines.append(String(decoding: (try? encoder.encode(f)) ?? Data(), as: UTF8.self))
+        }
+        for k in [1, 5] {
+            let one = figures.first { $0.augEpochs == k && $0.threads == 1 }, two = figures.first { $0.augEpochs == k && $0.threads == 2 }
+            if let one, let two { print("K=\(k): 2 threads / 1 thread = \(String(format: "%.2f", two.rate / one.rate))×") }
+        }
+        try? FileManager.default.removeItem(atPath: work)
+        if let json {
+            let text = lines.joined(separator: "\n") + "\n"
+            if let handle = FileHandle(forWritingAtPath: json) {
+                handle.seekToEndOfFile(); handle.write(Data(text.utf8)); handle.closeFile()
+            } else {
+                try text.write(toFile: json, atomically: true, encoding: .utf8)
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GoldenFiles
+import Shards
+import XCTest
+
+/// `hrnet-train` run as a user runs it, on shards of fixtures/mpii built with the golden tiny
+/// network config (64×64 crops, 16×16 heatmaps): train with validation, a run killed mid-way and
+/// resumed, `--evaluate`, and a refused shard set.
+final class TrainEndToEndTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let tiny = Golden.path("hrnet_tiny/config.yaml")
+
+    private var folder = ""
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("train-e2e-\(UUID().uuidString)").path
+        for (set, extra) in [("train", ["--aug-epochs", "2"]), ("valid", [])] {
+            let built = try Executable.run("hrprep", ["build-shards", "--config", Self.tiny, "--root", Self.repo + "/fixtures/mpii",
+                                                      "--set", set, "--out", folder + "/" + set] + extra)
+            XCTAssertEqual(built.status, 0, built.stderr)
+        }
+    }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+    private func train(_ out: String, _ extra: [String] = []) -> [String] {
+        ["--config", Self.tiny, "--shards", folder + "/train", "--valid-shards", folder + "/valid", "--out", out,
+         "--batch", "4", "--epochs", "2", "--threads", "1", "--no-progress"] + extra
+    }
+
+    private func stepLosses(_ run: String) throws -> [String] {
+        let text = try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8)
+        return text.split(separator: "\n").dropFirst().filter { $0.hasPrefix("step,") }.map { String($0.split(separator: ",", omittingEmptySubsequences: false)[5]) }
+    }
+
+    func testTrainKillResumeAndEvaluate() throws {
+        let manifest = try ShardManifest.load(path: folder + "/train/manifest.json")
+        let batches = (manifest.totalSamples / manifest.augEpochs + 3) / 4
+        let whole = folder + "/whole"
+        let run = try Executable.run("hrnet-train", train(whole))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("Epoch: [0][0/\(batches)]\tTime "), run.stdout)
+        XCTAssertTrue(run.stdout.contains("| Arch | Head | Shoulder | Elbow | Wrist | Hip | Knee | Ankle | Mean | Mean@0.1 | Mean@0.11 |"), run.stdout)
+        for name in ["model_best.safetensors", "final_state.safetensors", "curves.png", "valid_heatmaps.safetensors", "metrics.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: whole + "/" + name), name)
+        }
+        let expected = try stepLosses(whole)
+        XCTAssertEqual(expected.count, 2 * batches, "batches of 4, 2 epochs")
+
+        // Killed (SIGKILL) once a checkpoint exists, then resumed: the same losses.
+        let killed = folder + "/killed"
+        let started = try Executable.start("hrnet-train", train(killed, ["--checkpoint-every", "1"]))
+        let record = killed + "/checkpoint.json"
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: record) && started.process.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(started.process.isRunning, "killed mid-run")
+        kill(started.process.processIdentifier, SIGKILL)
+        started.process.waitUntilExit()
+        let checkpoint = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: record))) as? [String: Any])
+        let step = try XCTUnwrap(checkpoint["global_step"] as? Int)
+        XCTAssertLessThan(step, 2 * batches, "the kill came before the end")
+        let resumed = try Executable.run("hrnet-train", train(killed, ["--resume"]))
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("=> resumed from"), resumed.stdout)
+        XCTAssertEqual(try stepLosses(killed), expected)
+
+        // --evaluate: predictions of the best weights, the table, and a JSON last line.
+        let evalOut = folder + "/eval"
+        let e = try Executable.run("hrnet-train", ["--evaluate", "--config", Self.tiny, "--weights", whole + "/model_best.safetensors",
+                                                   "--valid-shards", folder + "/valid", "--out", evalOut])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let last = try XCTUnwrap(e.stdout.split(separator: "\n").last)
+        let table = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        XCTAssertEqual(Set(table.keys), ["Head", "Shoulder", "Elbow", "Wrist", "Hip", "Knee", "Ankle", "Mean", "Mean@0.1", "Mean@0.11"])
+        let p = try SafeTensorsFile(path: evalOut + "/predictions.safetensors")
+        let valid = try ShardManifest.load(path: folder + "/valid/manifest.json").totalSamples
+        XCTAssertEqual(try p.array("record", as: Int64.self), (0..<Int64(valid)).map { $0 })
+        XCTAssertEqual(try p.info("preds").shape, [valid, 16, 2])
+        XCTAssertEqual(try p.info("maxvals").shape, [valid, 16, 1])
+        XCTAssertEqual(try p.info("heatmaps").shape, [2, 16, 16, 16], "TEST.BATCH_SIZE_PER_GPU 2 of the tiny config")
+        XCTAssertEqual(try p.array("heatmaps_record", as: Int64.self), [0, 1])
+    }
+
+    func testShardsOfAnotherSizeAreRefused() throws {
+        let run = try Executable.run("hrnet-train", ["--config", Self.repo + "/experiments/mpii/w16_256x256_compact.yaml",
+                                                     "--shards", folder + "/train", "--out", folder + "/refused", "--no-progress"])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("image size [64, 64]") && run.stderr.contains("MODEL.IMAGE_SIZE [256, 256]"), run.stderr)
+    }
+}
