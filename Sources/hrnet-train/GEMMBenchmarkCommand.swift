@@ -12,14 +12,13 @@ struct GEMMBenchmarkCommand: ParsableCommand {
             square 2048 figure is the practical peak that network GFLOP/s are compared with. \
             --openblas times OpenBLAS's cblas_sgemm on the same operands in the same run (its \
             kernel follows OPENBLAS_CORETYPE; unset it for OpenBLAS's best kernel on this CPU). \
-            The last line is one JSON object per run with the peak figures.
+            Threads: HRNET_THREADS, else every core. (No --threads here: the root command's \
+            --threads, given after the subcommand name, would take the value.) The last line is \
+            one JSON object with the peak figures.
             """)
 
     @Option(help: "Rounds per shape; the median is reported.")
     var runs = 5
-
-    @Option(help: "Threads taking part (default: all of the pool, HRNET_THREADS or the core count).")
-    var threads: Int?
 
     @Flag(help: "Also time OpenBLAS's cblas_sgemm on the same shapes.")
     var openblas = false
@@ -30,18 +29,20 @@ struct GEMMBenchmarkCommand: ParsableCommand {
     @Flag(help: "Divide by the process's CPU time instead of elapsed time (per-core speed on a loaded machine; OpenBLAS's spinning threads count against it).")
     var cpuTime = false
 
+    @Flag(help: "Cycle through 96 MB of operand copies, so each call reads A and B from memory (as in the network) rather than from cache.")
+    var cold = false
+
     @Flag(help: "Only the large square GEMM.")
     var peakOnly = false
 
     func run() throws {
-        if let threads { ThreadPool.shared.parallelism = threads }
         let shapes = [GEMMBenchmark.peakShape] + (peakOnly ? [] : GEMMBenchmark.hrnetShapes)
         guard let chosen = kernel.map({ GEMMKernel(rawValue: $0) }) ?? GEMMKernel.native else {
             throw ValidationError("unknown --kernel '\(kernel!)'; one of: \(GEMMKernel.allCases.map(\.rawValue))")
         }
         let results = GEMMBenchmark.run(shapes: shapes, runs: runs, compareOpenBLAS: openblas,
-                                        kernel: chosen, clock: cpuTime ? .processCPU : .wall)
-        print("kernel \(chosen.rawValue), \(cpuTime ? "CPU" : "wall") time, threads \(ThreadPool.shared.parallelism), median of \(runs)")
+                                        kernel: chosen, clock: cpuTime ? .processCPU : .wall, cold: cold)
+        print("kernel \(chosen.rawValue), \(cpuTime ? "CPU" : "wall") time, \(cold ? "cold" : "warm") operands, threads \(ThreadPool.shared.parallelism), median of \(runs)")
         for r in results {
             let s = r.shape
             var line = "\(s.name.padding(toLength: 32, withPad: " ", startingAt: 0)) m=\(s.m) n=\(s.n) k=\(s.k)"

@@ -101,6 +101,32 @@ final class ShardSetTests: XCTestCase {
         XCTAssertEqual(report[1].paths, ["images/2.jpg", "images/2.jpg"])
     }
 
+    /// Python's own `safetensors.numpy.load_file`, where it is installed (CI may pip-install it).
+    func testSafetensorsLibraryLoadsOurShards() throws {
+        guard Self.python(["-c", "import safetensors.numpy"]).status == 0 else { throw XCTSkip("python3 safetensors not installed") }
+        let tiny = try TinyShardSet(count: 5, perShard: 5, targetDType: .f16)
+        defer { tiny.remove() }
+        let script = """
+        import json, sys
+        from safetensors.numpy import load_file
+        t = load_file(sys.argv[1])
+        out = {k: str(v.dtype) + " " + ",".join(map(str, v.shape)) for k, v in t.items()}
+        out["target_sum"] = repr(float(t["target"].astype("float64").sum()))
+        out["record"] = ",".join(map(str, t["record"].tolist()))
+        print(json.dumps(out))
+        """
+        let run = Self.python(["-c", script, tiny.shardPath(0)])
+        XCTAssertEqual(run.status, 0, run.output)
+        let report = try JSONDecoder().decode([String: String].self, from: Data(run.output.utf8))
+        XCTAssertEqual(report["input"], "uint8 5,4,6,3")
+        XCTAssertEqual(report["target"], "float16 5,2,2,3")
+        XCTAssertEqual(report["center"], "float64 5,2")
+        XCTAssertEqual(report["record"], "0,0,1,1,2")
+        var targetSum = 0.0
+        for i in 0..<5 { for k in 0..<12 { targetSum += Double((i + k) % 9) / 8 } }
+        XCTAssertEqual(report["target_sum"].flatMap(Double.init), targetSum)
+    }
+
     static func python(_ arguments: [String]) -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

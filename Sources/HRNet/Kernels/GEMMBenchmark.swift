@@ -72,8 +72,9 @@ public enum GEMMBenchmark {
     /// then OpenBLAS's (a pause between them lets OpenBLAS's spinning threads park); medians per
     /// shape, so a burst of load from other processes spoils one round, not the figure.
     public static func run(shapes: [GEMMShape], runs: Int, compareOpenBLAS: Bool,
-                           kernel: GEMMKernel = .native, clock: Clock = .wall) -> [GEMMBenchmarkResult] {
-        let operands = shapes.map { Operands($0, kernel: kernel, clock: clock) }
+                           kernel: GEMMKernel = .native, clock: Clock = .wall,
+                           cold: Bool = false) -> [GEMMBenchmarkResult] {
+        let operands = shapes.map { Operands($0, kernel: kernel, clock: clock, cold: cold) }
         var ours = [[Double]](repeating: [], count: shapes.count)
         var theirs = [[Double]](repeating: [], count: shapes.count)
         for _ in 0..<max(runs, 1) {
@@ -96,51 +97,53 @@ public enum GEMMBenchmark {
             : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
-    /// Random operands of one shape, allocated once and reused by every timing.
+    /// Random operands of one shape, allocated once and reused by every timing. `cold`: enough
+    /// copies to cycle through 96 MB (3 × L3), so every call reads A and B from memory, as a layer
+    /// of the network does (its input was written long before, or is bigger than the caches).
     private final class Operands {
         let shape: GEMMShape, kernel: GEMMKernel, clock: Clock
-        var a: [Float], b: [Float], c: [Float]
-        init(_ shape: GEMMShape, kernel: GEMMKernel, clock: Clock) {
+        let copies: Int
+        let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+        init(_ shape: GEMMShape, kernel: GEMMKernel, clock: Clock, cold: Bool) {
             self.shape = shape; self.kernel = kernel; self.clock = clock
-            var state: UInt32 = 12345
-            func next() -> Float { state = state &* 1_664_525 &+ 1_013_904_223; return Float(state >> 8) / 16_777_216 - 0.5 }
-            a = (0..<(shape.m * shape.k)).map { _ in next() }
-            b = (0..<(shape.k * shape.n)).map { _ in next() }
-            c = [Float](repeating: 0, count: shape.m * shape.n)
+            let bytes = 4 * (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n)
+            copies = cold ? max(1, (96 << 20) / bytes) : 1
+            func random(_ count: Int) -> UnsafeMutablePointer<Float> {
+                var state: UInt32 = 12345
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+                for i in 0..<count { state = state &* 1_664_525 &+ 1_013_904_223; p[i] = Float(state >> 8) / 16_777_216 - 0.5 }
+                return p
+            }
+            a = random(copies * shape.m * shape.k)
+            b = random(copies * shape.k * shape.n)
+            c = random(copies * shape.m * shape.n)
         }
+        deinit { a.deallocate(); b.deallocate(); c.deallocate() }
 
         func gflops(openBLAS: Bool) -> Double {
             let s = shape
             let lda = s.transA ? s.m : s.k, ldb = s.transB ? s.k : s.n
-            return a.withUnsafeBufferPointer { ap in
-                b.withUnsafeBufferPointer { bp in
-                    c.withUnsafeMutableBufferPointer { cBuffer in
-                        let cp = cBuffer
-                        func call() {
-                            if openBLAS {
-                                cblas_sgemm(CblasRowMajor, s.transA ? CblasTrans : CblasNoTrans,
-                                            s.transB ? CblasTrans : CblasNoTrans, Int32(s.m), Int32(s.n), Int32(s.k),
-                                            1, ap.baseAddress, Int32(lda), bp.baseAddress, Int32(ldb),
-                                            0, cp.baseAddress, Int32(s.n))
-                            } else {
-                                sgemm(kernel: kernel, pool: .shared, transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, alpha: 1,
-                                      a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
-                                      beta: 0, c: cp.baseAddress!, ldc: s.n)
-                            }
-                        }
-                        call()  // warm-up: packing buffers, caches, worker threads awake
-                        var calls = 0
-                        let start = now(clock)
-                        var elapsed = 0.0
-                        repeat {
-                            call()
-                            calls += 1
-                            elapsed = now(clock) - start
-                        } while elapsed < 0.04
-                        return Double(calls) * s.flops / elapsed / 1e9
-                    }
+            func call(_ i: Int) {
+                let ap = a + i * s.m * s.k, bp = b + i * s.k * s.n, cp = c + i * s.m * s.n
+                if openBLAS {
+                    cblas_sgemm(CblasRowMajor, s.transA ? CblasTrans : CblasNoTrans,
+                                s.transB ? CblasTrans : CblasNoTrans, Int32(s.m), Int32(s.n), Int32(s.k),
+                                1, ap, Int32(lda), bp, Int32(ldb), 0, cp, Int32(s.n))
+                } else {
+                    sgemm(kernel: kernel, pool: .shared, transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
+                          alpha: 1, a: ap, lda: lda, b: bp, ldb: ldb, beta: 0, c: cp, ldc: s.n)
                 }
             }
+            call(0)  // warm-up: packing buffers, worker threads awake
+            var calls = 0
+            let start = now(clock)
+            var elapsed = 0.0
+            repeat {
+                call(calls % copies)
+                calls += 1
+                elapsed = now(clock) - start
+            } while elapsed < 0.04
+            return Double(calls) * s.flops / elapsed / 1e9
         }
     }
 
