@@ -70,6 +70,12 @@ bench: build
 	@echo "== GEMM: our sgemm vs OpenBLAS (OPENBLAS_CORETYPE unset for this command only: OpenBLAS's own best kernel)"
 	env -u OPENBLAS_CORETYPE $(BIN)/hrnet-train gemm-benchmark --runs 5 --openblas | tee $(DEMO)/gemm-benchmark.txt
 	@tail -n 1 $(DEMO)/gemm-benchmark.txt >> $(DEMO)/bench.jsonl
+	@echo "== HRNet: training steps and forward passes on random data (W32 and the compact W16, batch 8)"
+	@for run in "w32_256x256_adam_lr1e-3.yaml" "w32_256x256_adam_lr1e-3.yaml --forward-only" \
+	            "w16_256x256_compact.yaml" "w16_256x256_compact.yaml --forward-only"; do \
+	  $(BIN)/hrnet-train benchmark --batch 8 --steps 3 --config experiments/mpii/$$run | tee $(DEMO)/hrnet-benchmark.txt || exit 1; \
+	  tail -n 1 $(DEMO)/hrnet-benchmark.txt >> $(DEMO)/bench.jsonl; \
+	done
 
 clean:
 	rm -rf .build $(DEMO)
