@@ -10,9 +10,15 @@ public struct HeatmapRow {
     public var weights: [Float]
     /// Written on the crop tile, e.g. "#17 target".
     public var label: String
+    /// Predictions are drawn stretched from their own minimum to their peak (a barely trained
+    /// network's maps lie within 0.001 of each other and would show as flat blue), and their
+    /// arg-max is marked whatever its value; the tile's "max" still gives the true peak. Targets
+    /// are drawn as they are, like the reference.
+    public var isPrediction: Bool
 
-    public init(crop: Canvas, heatmaps: JointHeatmaps, weights: [Float], label: String) {
+    public init(crop: Canvas, heatmaps: JointHeatmaps, weights: [Float], label: String, isPrediction: Bool = false) {
         self.crop = crop; self.heatmaps = heatmaps; self.weights = weights; self.label = label
+        self.isPrediction = isPrediction
     }
 }
 
@@ -75,7 +81,8 @@ public struct HeatmapGrid {
             try frame(&labelled)
             grid.paste(labelled, x: 0, y: y)
             for j in 0..<joints {
-                var jointTile = try painter.blend(row.heatmaps, joint: j, over: cropTile)
+                var jointTile = try painter.blend(row.heatmaps, joint: j, range: row.isPrediction ? row.heatmaps.range(j) : nil,
+                                                  over: cropTile)
                 try annotate(&jointTile, row: row, joint: j)
                 grid.paste(jointTile, x: (j + 1) * tw, y: y)
             }
@@ -104,7 +111,7 @@ public struct HeatmapGrid {
             try frame(&t)
         }
         // The marker goes on last, so no label ever hides it.
-        if peak.value > 0 {
+        if peak.value > 0 || row.isPrediction {
             let c = Self.markerCentre(x: peak.x, y: peak.y, heatmapWidth: row.heatmaps.width,
                                       heatmapHeight: row.heatmaps.height, tileWidth: t.width, tileHeight: t.height)
             let radius = max(2, Double(t.height) / 64)
@@ -140,10 +147,14 @@ struct TilePainter {
     }
 
     /// `0.7 * JET(resize(grey(map))) + 0.3 * crop`, truncated to bytes like the reference's
-    /// uint8 assignment.
-    mutating func blend(_ maps: JointHeatmaps, joint j: Int, over crop: Canvas) throws -> Canvas {
+    /// uint8 assignment; with `range` (lo, hi) the map is first stretched, `(v - lo) / (hi - lo)`.
+    mutating func blend(_ maps: JointHeatmaps, joint j: Int, range: (lo: Float, hi: Float)? = nil, over crop: Canvas) throws -> Canvas {
         if grey.count != maps.width * maps.height { grey = [UInt8](repeating: 0, count: maps.width * maps.height) }
-        maps.greyLevels(j, into: &grey)
+        if let r = range, r.hi > r.lo {
+            maps.greyLevels(j, offset: r.lo, gain: 1 / (r.hi - r.lo), into: &grey)
+        } else {
+            maps.greyLevels(j, into: &grey)
+        }
         try resizeU8(grey, width: maps.width, height: maps.height, channels: 1, into: &upsampled,
                      width: tileWidth, height: tileHeight, interpolation: Int32(HR_INTERP_LINEAR))
         try upsampled.withUnsafeBufferPointer { g in

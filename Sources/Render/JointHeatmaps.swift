@@ -26,15 +26,25 @@ public struct JointHeatmaps: Equatable {
         }
     }
 
+    /// The smallest and largest finite value of joint `j`'s map.
+    public func range(_ j: Int) -> (lo: Float, hi: Float) {
+        let n = width * height
+        var lo = Float.infinity, hi = -Float.infinity
+        for v in values[(j * n)..<((j + 1) * n)] where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
+        return (lo, hi)
+    }
+
     /// Joint `j`'s map as grey levels the way the reference's debug pictures make them:
-    /// `byte(clamp(v * 255, 0, 255))` (truncation; NaN becomes 0).
-    func greyLevels(_ j: Int, into grey: inout [UInt8]) {
+    /// `byte(clamp(gain * (v - offset) * 255, 0, 255))` (truncation; NaN becomes 0; the
+    /// reference's offset is 0 and gain 1).
+    func greyLevels(_ j: Int, offset: Float = 0, gain: Float = 1, into grey: inout [UInt8]) {
         let n = width * height
         precondition(grey.count == n)
+        let scale = gain * 255
         values.withUnsafeBufferPointer { all in
             grey.withUnsafeMutableBufferPointer { out in
                 for i in 0..<n {
-                    let v = all[j * n + i] * 255
+                    let v = (all[j * n + i] - offset) * scale
                     out[i] = v >= 255 ? 255 : (v > 0 ? UInt8(v) : 0)
                 }
             }

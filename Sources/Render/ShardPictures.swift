@@ -112,7 +112,8 @@ public struct ShardPictures {
                 rows.append(HeatmapRow(crop: crop, heatmaps: maps, weights: weights, label: name + (show == .both ? " target" : "")))
             }
             if show != .targets, let p = predictions, let k = p.row(forSample: i) {
-                rows.append(HeatmapRow(crop: crop, heatmaps: try p.heatmaps(row: k), weights: weights, label: name + " pred"))
+                rows.append(HeatmapRow(crop: crop, heatmaps: try p.heatmaps(row: k), weights: weights, label: name + " pred",
+                                       isPrediction: true))
             }
         }
         return try HeatmapGrid(jointNames: jointNames, tile: tile).draw(rows)

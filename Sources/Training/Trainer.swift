@@ -90,6 +90,7 @@ public final class Trainer {
                                              firstIndex: firstBatch, depth: o.prefetchDepth)
             defer { prefetcher.cancel() }
             var batchTime = AverageMeter(), dataTime = AverageMeter(), losses = AverageMeter(), accuracy = AverageMeter()
+            var epochWait = 0.0, epochStep = 0.0
             var end = DispatchTime.now().uptimeNanoseconds
             var waited = prefetcher.waitSeconds
             while let batch = prefetcher.next() {
@@ -116,6 +117,7 @@ public final class Trainer {
                 end = now
                 waited = prefetcher.waitSeconds
                 waitTotal += dataTime.value; stepTotal += batchTime.value; samplesTotal += n
+                epochWait += dataTime.value; epochStep += batchTime.value
                 metrics.write(.init(epoch: epoch, step: step, iter: batch.index, lr: lr, loss: loss, accuracy: acc.avgAcc,
                                     batchTime: batchTime.value, dataTime: dataTime.value, samplesPerSecond: Double(n) / batchTime.value))
                 if batch.index % max(1, cfg.printFreq) == 0 {
@@ -138,7 +140,7 @@ public final class Trainer {
                 }
             }
             log.line("=> epoch \(epoch): \(losses.count > 0 ? "loss \(fixed(losses.average, 5)), accuracy \(fixed(accuracy.average, 3)), " : "")"
-                     + "data wait \(fixed(100 * (stepTotal > 0 ? waitTotal / stepTotal : 0), 2))% of step time")
+                     + "\(fixed(losses.count / max(epochStep, 1e-9), 1)) samples/s, data wait \(fixed(100 * (epochStep > 0 ? epochWait / epochStep : 0), 2))% of step time")
             var result: ValidationResult?
             if let validation {
                 let r = try validation.validator.run(network)

@@ -19,8 +19,9 @@ struct VisualizeHeatmapsCommand: ParsableCommand {
         --out-dir DIR writes DIR/heatmaps-<sample>.png per sample and DIR/skeletons.png.
 
         With --heatmaps (the trainer's predictions: 'heatmaps' [N,J,h,w], 'heatmaps_sample'), the \
-        grid shows targets and predictions in turn (--show to pick one); --first N then takes \
-        the first N prediction rows.
+        grid shows targets and predictions in turn (--show to pick one); each predicted map is \
+        stretched from its minimum to its peak so an early network's weak maps still show where they point \
+        (the tile's "max" is the true peak); --first N then takes the first N prediction rows.
 
         Examples:
           hrprep visualize-heatmaps --shards shards/train --samples 0,17,42 --out heatmaps.png

@@ -39,7 +39,7 @@ final class KernelTests: XCTestCase {
         (1, ConvGeometry(inChannels: 17, outChannels: 19, kernel: 1, stride: 1, padding: 0, height: 1, width: 1), false),
     ]
 
-    /// out[n,o,y,x] = b[o] + Σ w[o,c,i,j]·in[n,c,y·s−p+i, x·s−p+j], written out directly.
+    /// out[o,n,y,x] = b[o] + Σ w[o,c,i,j]·in[c,n,y·s−p+i, x·s−p+j] (channel-major), written out directly.
     func naiveConv(_ g: ConvGeometry, batch: Int, _ x: [Double], _ w: [Double], _ b: [Double]?) -> [Double] {
         var out = [Double](repeating: 0, count: batch * g.outputCount)
         let k = g.kernel
@@ -48,9 +48,9 @@ final class KernelTests: XCTestCase {
             for c in 0..<g.inChannels { for i in 0..<k { for j in 0..<k {
                 let iy = y * g.stride - g.padding + i, ix = xo * g.stride - g.padding + j
                 guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
-                s += w[((o * g.inChannels + c) * k + i) * k + j] * x[((n * g.inChannels + c) * g.height + iy) * g.width + ix]
+                s += w[((o * g.inChannels + c) * k + i) * k + j] * x[((c * batch + n) * g.height + iy) * g.width + ix]
             } } }
-            out[((n * g.outChannels + o) * g.outHeight + y) * g.outWidth + xo] = s
+            out[((o * batch + n) * g.outHeight + y) * g.outWidth + xo] = s
         } } } }
         return out
     }
@@ -264,5 +264,17 @@ extension Optional {
         case .some(let a): return a.withUnsafeBufferPointer { body($0.baseAddress) }
         case .none: return body(nil)
         }
+    }
+}
+
+final class LayoutTests: XCTestCase {
+    func testChannelMajorRoundTrip() {
+        let batch = 3, channels = 5, plane = 7
+        let src = (0..<(batch * channels * plane)).map(Float.init)
+        var cm = [Float](repeating: .nan, count: src.count), back = cm
+        Layout.toChannelMajor(src, &cm, batch: batch, channels: channels, plane: plane)
+        XCTAssertEqual(cm[(2 * batch + 1) * plane + 3], src[(1 * channels + 2) * plane + 3])
+        Layout.toBatchMajor(cm, &back, batch: batch, channels: channels, plane: plane)
+        XCTAssertEqual(back, src)
     }
 }

@@ -134,3 +134,29 @@ final class HeatmapGridTests: XCTestCase {
         XCTAssertTrue(maps.argmax(1) == (2, 2, 0.9))
     }
 }
+
+final class PredictionTileTests: XCTestCase {
+    func testWeakPredictionsAreStretchedToTheirRangeAndAlwaysMarked() throws {
+        // One map peaks at 0.002 (an early network), one is all negative.
+        var values = [Float](repeating: 0, count: 2 * 16 * 16)
+        for y in 4...6 { for x in 8...10 { values[y * 16 + x] = 0.0019 } }
+        values[5 * 16 + 9] = 0.002
+        for i in (16 * 16)..<(2 * 16 * 16) { values[i] = -0.01 }
+        values[16 * 16 + 3 * 16 + 2] = -0.001
+        let maps = try JointHeatmaps(joints: 2, width: 16, height: 16, values: values)
+        let crop = Canvas(width: 64, height: 64, fill: RGB(100, 150, 200))
+        let grid = HeatmapGrid(jointNames: ["a", "b"], tile: 64)
+        let asTarget = try grid.draw([HeatmapRow(crop: crop, heatmaps: maps, weights: [1, 1], label: "t")])
+        let asPrediction = try grid.draw([HeatmapRow(crop: crop, heatmaps: maps, weights: [1, 1], label: "p", isPrediction: true)])
+        // Beside the peak cell (9, 5): drawn as is, 0.002 * 255 truncates to grey 0 (JET blue);
+        // stretched, the neighbourhood is warm.
+        let c = HeatmapGrid.markerCentre(x: 9, y: 5, heatmapWidth: 16, heatmapHeight: 16, tileWidth: 64, tileHeight: 64)
+        let beside = (x: 64 + Int(c.x) + 6, y: Int(c.y))
+        XCTAssertEqual(asTarget[beside.x, beside.y], RGB(30, 45, UInt8(0.7 * Float(128) + 0.3 * Float(200))))
+        XCTAssertGreaterThan(asPrediction[beside.x, beside.y].g, 100, "stretched: the peak's surroundings leave JET blue")
+        // The all-negative map's arg-max (2, 3) is marked only as a prediction.
+        let m = HeatmapGrid.markerCentre(x: 2, y: 3, heatmapWidth: 16, heatmapHeight: 16, tileWidth: 64, tileHeight: 64)
+        XCTAssertEqual(asPrediction[128 + Int(m.x.rounded()), Int(m.y.rounded())], HeatmapGrid.markerColour)
+        XCTAssertNotEqual(asTarget[128 + Int(m.x.rounded()), Int(m.y.rounded())], HeatmapGrid.markerColour)
+    }
+}

@@ -1,9 +1,10 @@
-/// The shape of one 2-D convolution over NCHW tensors (square kernel, equal stride and padding on
-/// both axes, no dilation or groups: all HRNet needs).
+/// The shape of one 2-D convolution (square kernel, equal stride and padding on both axes, no
+/// dilation or groups: all HRNet needs).
 ///
-///     out[n, o, y, x] = bias[o] + Σ_{c, i, j} w[o, c, i, j] · in[n, c, y·s − p + i, x·s − p + j]
+///     out[o, n, y, x] = bias[o] + Σ_{c, i, j} w[o, c, i, j] · in[c, n, y·s − p + i, x·s − p + j]
 ///
-/// with zeros outside the input. `hOut = (h + 2p − k) / s + 1`.
+/// with zeros outside the input. `hOut = (h + 2p − k) / s + 1`. Tensors are channel-major,
+/// `[C, N, H, W]` (see `Conv2D`); weights are PyTorch's `[Cout, Cin, k, k]`.
 public struct ConvGeometry: Equatable, Sendable {
     public let inChannels: Int, outChannels: Int
     public let kernel: Int, stride: Int, padding: Int
@@ -24,38 +25,36 @@ public struct ConvGeometry: Equatable, Sendable {
     public var inputCount: Int { inChannels * height * width }
     public var outputCount: Int { outChannels * outHeight * outWidth }
     public var weightCount: Int { outChannels * colRows }
-    /// A 1×1 stride-1 unpadded convolution is a plain GEMM on the NCHW image, no im2col needed.
+    /// A 1×1 stride-1 unpadded convolution is a plain GEMM on the [C, N·H·W] input, no im2col needed.
     public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
-    /// Scratch elements `forward`/`backward` need for `batch` items: the im2col matrix of the whole
-    /// batch (rows `colRows`, columns batch × output pixels) and, for batch > 1, the output (or
-    /// output gradient) in the same [channel, batch × pixel] layout.
-    /// Items are processed in chunks of `chunkItems(batch:)` so the scratch stays near
-    /// `workspaceBudget` floats (a 3×3 conv on 256 channels at 64×64 would need 300 MB for batch 8).
+    /// Scratch elements for `batch` items: the im2col matrix of one chunk of items (none for a
+    /// pointwise convolution, whose input already is the matrix). Chunks of `chunkItems(batch:)`
+    /// keep it near `workspaceBudget` floats (a 3×3 conv on 256 channels at 64×64 needs 38 MB per item).
     public func workspaceCount(batch: Int) -> Int { workspaceCount(chunk: chunkItems(batch: batch)) }
 
     /// Scratch for chunks of `items` batch items.
-    public func workspaceCount(chunk items: Int) -> Int {
-        let columns = items * outHeight * outWidth
-        return (isPointwise && items == 1 ? 0 : colRows * columns) + (items == 1 ? 0 : outChannels * columns)
-    }
+    public func workspaceCount(chunk items: Int) -> Int { isPointwise ? 0 : colRows * items * outHeight * outWidth }
 
     /// Scratch target in floats (32 MB): big enough that every chunk is a large GEMM.
     public static let workspaceBudget = 8 << 20
 
     /// Items per chunk: as many as fit the budget, at least one.
     public func chunkItems(batch: Int) -> Int {
-        min(batch, max(1, Self.workspaceBudget / ((colRows + outChannels) * outHeight * outWidth)))
+        isPointwise ? batch : min(batch, max(1, Self.workspaceBudget / (colRows * outHeight * outWidth)))
     }
     /// Multiply-adds per image.
     public var multiplyAdds: Int { outputCount * colRows }
 }
 
-/// Convolution as one GEMM over the whole batch: with `col = [im2col(X_0) | … | im2col(X_N−1)]`
-/// (r = (c, i, j) rows, batch × pixel columns), `Yᵗ[o, (n, p)] = W[o, r] · col[r, (n, p)]`, then
-/// scattered to NCHW. One large product packs the weights once and keeps the thin low-resolution
-/// branches (8×8 pixels at W32) efficient. Backward, with `dYᵗ` gathered the same way:
-/// `dW = dYᵗ · colᵀ`, `db[o] = Σ dYᵗ[o, ·]`, `dX_n = col2im((Wᵀ · dYᵗ)[·, n])`.
-/// A single pointwise item needs no copies at all: the NCHW image is the matrix.
+/// Convolution as GEMM over the whole batch. Activations are channel-major, `[C, N, H, W]`, so a
+/// tensor is a [C, N·H·W] matrix and the product needs no reshuffling:
+///
+///     Y[o, (n, p)] = W[o, r] · col[r, (n, p)],   col = im2col over every item (r = (c, i, j))
+///
+/// (pointwise: col = X itself). Backward: `dW = dY · colᵀ`, `db[o] = Σ dY[o, ·]`,
+/// `dX = col2im(Wᵀ · dY)`. Large layers run in chunks of items (column blocks of the same
+/// matrices, addressed through the GEMM strides); one large product per chunk packs the weights
+/// once and keeps the thin low-resolution branches (8×8 pixels at W32) efficient.
 public enum Conv2D {
     /// The batch runs in chunks of `chunk` items (default `g.chunkItems(batch:)`); `workspace`
     /// holds `g.workspaceCount(chunk:)` elements.
@@ -63,10 +62,19 @@ public enum Conv2D {
         _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
         output: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>?, chunk: Int? = nil
     ) {
+        let hw = g.outHeight * g.outWidth, ld = batch * hw
         let chunk = chunk ?? g.chunkItems(batch: batch)
         for n0 in stride(from: 0, to: batch, by: chunk) {
-            forwardChunk(g, batch: min(chunk, batch - n0), input: input + n0 * g.inputCount, weight: weight, bias: bias,
-                         output: output + n0 * g.outputCount, workspace: workspace)
+            let items = min(chunk, batch - n0)
+            let (col, ldcol) = columnMatrix(g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
+            T.gemm(transA: false, transB: false, m: g.outChannels, n: items * hw, k: g.colRows, alpha: 1,
+                   a: weight, lda: g.colRows, b: col, ldb: ldcol, beta: 0, c: output + n0 * hw, ldc: ld)
+        }
+        if let bias {
+            ThreadPool.shared.parallelFor(g.outChannels) { o in
+                let row = output + o * ld, v = bias[o]
+                for p in 0..<ld { row[p] += v }
+            }
         }
     }
 
@@ -78,123 +86,54 @@ public enum Conv2D {
         weightGrad: UnsafeMutablePointer<T>, biasGrad: UnsafeMutablePointer<T>?, workspace: UnsafeMutablePointer<T>?,
         chunk: Int? = nil
     ) {
-        let chunk = chunk ?? g.chunkItems(batch: batch)
-        if let biasGrad { biasGrad.update(repeating: 0, count: g.outChannels) }
-        for n0 in stride(from: 0, to: batch, by: chunk) {
-            backwardChunk(g, batch: min(chunk, batch - n0), input: input + n0 * g.inputCount, weight: weight,
-                          outputGrad: outputGrad + n0 * g.outputCount, inputGrad: inputGrad.map { $0 + n0 * g.inputCount },
-                          accumulate: accumulate, weightGrad: weightGrad, accumulateWeights: n0 > 0,
-                          biasGrad: biasGrad, workspace: workspace)
-        }
-    }
-
-    private static func forwardChunk<T: KernelScalar>(
-        _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
-        output: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>?
-    ) {
-        let hw = g.outHeight * g.outWidth, columns = batch * hw
-        let col = columnMatrix(g, batch: batch, input: input, workspace: workspace)
-        if batch == 1 {
-            T.gemm(transA: false, transB: false, m: g.outChannels, n: hw, k: g.colRows, alpha: 1,
-                   a: weight, lda: g.colRows, b: col, ldb: hw, beta: 0, c: output, ldc: hw)
-            if let bias {
-                for o in 0..<g.outChannels {
-                    let row = output + o * hw, v = bias[o]
-                    for p in 0..<hw { row[p] += v }
-                }
-            }
-            return
-        }
-        let yt = workspace! + g.colRows * columns
-        T.gemm(transA: false, transB: false, m: g.outChannels, n: columns, k: g.colRows, alpha: 1,
-               a: weight, lda: g.colRows, b: col, ldb: columns, beta: 0, c: yt, ldc: columns)
-        ThreadPool.shared.parallelFor(batch * g.outChannels) { job in
-            let n = job / g.outChannels, o = job % g.outChannels
-            let src = yt + o * columns + n * hw, dst = output + n * g.outputCount + o * hw
-            if let bias {
-                let v = bias[o]
-                for p in 0..<hw { dst[p] = src[p] + v }
-            } else {
-                dst.update(from: src, count: hw)
-            }
-        }
-    }
-
-    /// One chunk: dW (and db) are added to when `accumulateWeights` (a later chunk), else overwritten.
-    private static func backwardChunk<T: KernelScalar>(
-        _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>,
-        outputGrad: UnsafePointer<T>, inputGrad: UnsafeMutablePointer<T>?, accumulate: Bool,
-        weightGrad: UnsafeMutablePointer<T>, accumulateWeights: Bool, biasGrad: UnsafeMutablePointer<T>?,
-        workspace: UnsafeMutablePointer<T>?
-    ) {
-        let hw = g.outHeight * g.outWidth, columns = batch * hw
-        let colCount = g.isPointwise && batch == 1 ? 0 : g.colRows * columns
-        let dyt: UnsafePointer<T>
-        if batch == 1 {
-            dyt = outputGrad
-        } else {
-            let gathered = workspace! + colCount
-            ThreadPool.shared.parallelFor(batch * g.outChannels) { job in
-                let n = job / g.outChannels, o = job % g.outChannels
-                (gathered + o * columns + n * hw).update(from: outputGrad + n * g.outputCount + o * hw, count: hw)
-            }
-            dyt = UnsafePointer(gathered)
-        }
-        let col = columnMatrix(g, batch: batch, input: input, workspace: workspace)
-        T.gemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: columns, alpha: 1,
-               a: dyt, lda: columns, b: col, ldb: columns, beta: accumulateWeights ? 1 : 0, c: weightGrad, ldc: g.colRows)
+        let hw = g.outHeight * g.outWidth, ld = batch * hw
+        let inPlane = g.height * g.width, inLD = batch * inPlane
         if let biasGrad {
             for o in 0..<g.outChannels {
-                let row = dyt + o * columns
+                let row = outputGrad + o * ld
                 var s: T = 0
-                for p in 0..<columns { s += row[p] }
-                biasGrad[o] += s
+                for p in 0..<ld { s += row[p] }
+                biasGrad[o] = s
             }
         }
-        guard let inputGrad else { return }
-        if g.isPointwise && batch == 1 {
-            T.gemm(transA: true, transB: false, m: g.inChannels, n: hw, k: g.outChannels, alpha: 1,
-                   a: weight, lda: g.colRows, b: dyt, ldb: hw, beta: accumulate ? 1 : 0, c: inputGrad, ldc: hw)
-            return
-        }
-        let dcol = workspace!
-        T.gemm(transA: true, transB: false, m: g.colRows, n: columns, k: g.outChannels, alpha: 1,
-               a: weight, lda: g.colRows, b: dyt, ldb: columns, beta: 0, c: dcol, ldc: columns)
-        let planeSize = g.height * g.width
-        ThreadPool.shared.parallelFor(batch * g.inChannels) { job in
-            let n = job / g.inChannels, c = job % g.inChannels
-            let dx = inputGrad + n * g.inputCount + c * planeSize, src = dcol + n * hw
+        let chunk = chunk ?? g.chunkItems(batch: batch)
+        for n0 in stride(from: 0, to: batch, by: chunk) {
+            let items = min(chunk, batch - n0), dy = outputGrad + n0 * hw
+            let (col, ldcol) = columnMatrix(g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
+            T.gemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: items * hw, alpha: 1,
+                   a: dy, lda: ld, b: col, ldb: ldcol, beta: n0 > 0 ? 1 : 0, c: weightGrad, ldc: g.colRows)
+            guard let inputGrad else { continue }
             if g.isPointwise {
-                let row = src + c * columns
-                if accumulate {
-                    for p in 0..<hw { dx[p] += row[p] }
-                } else {
-                    dx.update(from: row, count: hw)
-                }
-            } else {
-                if !accumulate { dx.update(repeating: 0, count: planeSize) }
-                col2im(g, channel: c, col: src, ld: columns, plane: dx)
+                T.gemm(transA: true, transB: false, m: g.inChannels, n: items * hw, k: g.outChannels, alpha: 1,
+                       a: weight, lda: g.colRows, b: dy, ldb: ld, beta: accumulate ? 1 : 0, c: inputGrad + n0 * hw, ldc: inLD)
+                continue
+            }
+            let dcol = workspace!, dcolLD = items * hw
+            T.gemm(transA: true, transB: false, m: g.colRows, n: dcolLD, k: g.outChannels, alpha: 1,
+                   a: weight, lda: g.colRows, b: dy, ldb: ld, beta: 0, c: dcol, ldc: dcolLD)
+            ThreadPool.shared.parallelFor(g.inChannels * items) { job in
+                let c = job / items, n = job % items
+                let plane = inputGrad + c * inLD + (n0 + n) * inPlane
+                if !accumulate { plane.update(repeating: 0, count: inPlane) }
+                col2im(g, channel: c, col: dcol + n * hw, ld: dcolLD, plane: plane)
             }
         }
     }
 
-    /// The [colRows, batch × pixels] matrix of the batch: the input itself for one pointwise
-    /// item, else im2col of every item (pointwise: a copy) into column block n of the workspace.
+    /// The [colRows, items × pixels] matrix of a chunk and its row stride: the input itself for a
+    /// pointwise convolution (a column block of [Cin, N·H·W]), else im2col of each item into
+    /// column block n of the workspace.
     private static func columnMatrix<T: KernelScalar>(
-        _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, workspace: UnsafeMutablePointer<T>?
-    ) -> UnsafePointer<T> {
-        if g.isPointwise && batch == 1 { return input }
-        let col = workspace!, hw = g.outHeight * g.outWidth, columns = batch * hw, planeSize = g.height * g.width
-        ThreadPool.shared.parallelFor(batch * g.inChannels) { job in
-            let n = job / g.inChannels, c = job % g.inChannels
-            let plane = input + n * g.inputCount + c * planeSize
-            if g.isPointwise {
-                (col + c * columns + n * hw).update(from: plane, count: hw)
-            } else {
-                im2col(g, channel: c, plane: plane, col: col + n * hw, ld: columns)
-            }
+        _ g: ConvGeometry, batch: Int, items: Range<Int>, input: UnsafePointer<T>, workspace: UnsafeMutablePointer<T>?
+    ) -> (UnsafePointer<T>, Int) {
+        let inPlane = g.height * g.width
+        if g.isPointwise { return (input + items.lowerBound * inPlane, batch * inPlane) }
+        let col = workspace!, hw = g.outHeight * g.outWidth, ld = items.count * hw
+        ThreadPool.shared.parallelFor(g.inChannels * items.count) { job in
+            let c = job / items.count, n = job % items.count
+            im2col(g, channel: c, plane: input + (c * batch + items.lowerBound + n) * inPlane, col: col + n * hw, ld: ld)
         }
-        return UnsafePointer(col)
+        return (UnsafePointer(col), ld)
     }
 
     /// Rows of channel c: `col[((c·k + i)·k + j)·ld + y·wOut + x] = plane[y·s − p + i, x·s − p + j]`

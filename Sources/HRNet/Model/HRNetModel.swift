@@ -4,6 +4,7 @@ import Foundation
 /// HRNet (pose_hrnet) for one batch size: the network built from an experiment config, its
 /// parameters, gradients, BN buffers and optimiser state each in one flat allocation, and every
 /// activation and activation gradient planned once into one arena. Steps allocate nothing.
+/// Inside, activations are channel-major `[C, N, H, W]` (see `Conv2D`); the API speaks NCHW.
 ///
 /// Usage (trainer):
 ///
@@ -30,6 +31,10 @@ public final class HRNetModel {
     private let valueOffsets: UnsafeMutablePointer<Int>, gradientOffsets: UnsafeMutablePointer<Int>
     let buffers: StepBuffers
     private let useTargetWeight: Bool
+    /// The heatmaps and their loss gradient in the caller's NCHW layout.
+    private let outputNCHW: UnsafeMutablePointer<Float>, outputGradNCHW: UnsafeMutablePointer<Float>
+    /// Items in the last forward.
+    private var lastBatch = 0
     private let allocations: [UnsafeMutableRawPointer]
 
     /// Builds the network from `config.model`, plans buffers for `batchSize` and initialises the
@@ -74,6 +79,8 @@ public final class HRNetModel {
             running: floats(graph.runningCount), saved: floats(graph.savedCount),
             workspace: floats(graph.workspaceCount(batch: batchSize)), batchesTracked: tracked,
             valueOffset: valueOffsets, gradientOffset: gradientOffsets)
+        outputNCHW = floats(batchSize * out.perItem)
+        outputGradNCHW = floats(batchSize * out.perItem)
         self.allocations = allocations
         initializeWeights(seed: seed)
     }
@@ -107,9 +114,12 @@ public final class HRNetModel {
     @discardableResult
     public func forward(input: UnsafePointer<Float>, batch: Int? = nil, training: Bool) -> UnsafeBufferPointer<Float> {
         let n = checkedBatch(batch)
-        buffers.input.update(from: input, count: n * graph.tensors[0].perItem)
+        let x = graph.tensors[0], y = graph.tensors[outputTensor]
+        Layout.toChannelMajor(input, buffers.input, batch: n, channels: x.channels, plane: x.height * x.width)
         for layer in graph.layers { layer.forward(buffers, batch: n, training: training) }
-        return UnsafeBufferPointer(start: buffers.value(outputTensor), count: n * graph.tensors[outputTensor].perItem)
+        Layout.toBatchMajor(buffers.value(outputTensor), outputNCHW, batch: n, channels: y.channels, plane: y.height * y.width)
+        lastBatch = n
+        return UnsafeBufferPointer(start: outputNCHW, count: n * y.perItem)
     }
 
     /// Training forward, JointsMSELoss against `target` (`[batch, J, h, w]`) with `weight`
@@ -121,8 +131,10 @@ public final class HRNetModel {
         forward(input: input, batch: n, training: true)
         let out = graph.tensors[outputTensor]
         let loss = JointsMSELoss.evaluate(
-            batch: n, joints: out.channels, pixels: out.height * out.width, prediction: buffers.value(outputTensor),
-            target: target, weight: useTargetWeight ? weight : nil, gradient: buffers.gradient(outputTensor))
+            batch: n, joints: out.channels, pixels: out.height * out.width, prediction: outputNCHW,
+            target: target, weight: useTargetWeight ? weight : nil, gradient: outputGradNCHW)
+        Layout.toChannelMajor(outputGradNCHW, buffers.gradient(outputTensor), batch: n, channels: out.channels,
+                              plane: out.height * out.width)
         for layer in graph.layers.reversed() { layer.backward(buffers, batch: n) }
         return loss
     }
@@ -178,17 +190,22 @@ public final class HRNetModel {
         graph.batchesTrackedNames.enumerated().map { ($1, buffers.batchesTracked[$0]) }
     }
 
-    /// The heatmaps of the last forward, `[batchSize, J, h, w]` (items past that call's batch are stale).
+    /// The heatmaps of the last forward, `[batch, J, h, w]` NCHW.
     public var heatmaps: UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: buffers.value(outputTensor), count: batchSize * graph.tensors[outputTensor].perItem)
+        UnsafeBufferPointer(start: outputNCHW, count: lastBatch * graph.tensors[outputTensor].perItem)
     }
 
-    /// A stage output by hook name (`layer1`, `stage2.0` … branch i of stage K), `[batch, C, h, w]`
-    /// for the last forward. Valid after a training forward (its values are kept for backward).
-    public func activation(_ name: String) -> (shape: [Int], values: UnsafeBufferPointer<Float>)? {
+    /// A stage output by hook name (`layer1`, `stage2.0` … branch i of stage K) of the last
+    /// forward, copied out as NCHW `[batch, C, h, w]`. Valid after a training forward (the values
+    /// are kept for backward; an eval forward may have reused their memory).
+    public func activation(_ name: String) -> (shape: [Int], values: [Float])? {
         guard let t = graph.taps[name] else { return nil }
-        let d = graph.tensors[t]
-        return ([d.channels, d.height, d.width], UnsafeBufferPointer(start: buffers.value(t), count: batchSize * d.perItem))
+        let d = graph.tensors[t], n = lastBatch
+        let values = [Float](unsafeUninitializedCapacity: n * d.perItem) { out, count in
+            Layout.toBatchMajor(buffers.value(t), out.baseAddress!, batch: n, channels: d.channels, plane: d.height * d.width)
+            count = n * d.perItem
+        }
+        return ([n, d.channels, d.height, d.width], values)
     }
 
     private lazy var slotIndex: [String: Int] = Dictionary(uniqueKeysWithValues: graph.parameters.enumerated().map { ($1.name, $0) })

@@ -28,7 +28,8 @@ final class ConvLayer: GraphLayer {
     }
 }
 
-/// BatchNorm2d, optionally with the ReLU that follows it fused in.
+/// BatchNorm2d, optionally with the ReLU that follows it fused in. Channel-major tensors hold each
+/// channel's N·H·W values contiguously, so the NCHW kernel runs as one item of N·H·W pixels.
 final class BatchNormLayer: GraphLayer {
     let inputs: [Int], output: Int, block: String
     let channels: Int, spatial: Int
@@ -52,14 +53,14 @@ final class BatchNormLayer: GraphLayer {
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         if training {
             BatchNorm.forwardTraining(
-                batch: batch, channels: channels, spatial: spatial, input: b.value(inputs[0]),
+                batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
                 gamma: b.parameters + gamma, beta: b.parameters + beta, output: b.value(output),
                 savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
                 runningMean: b.running + runningMean, runningVar: b.running + runningVar, relu: relu)
             b.batchesTracked[index] += 1
         } else {
             BatchNorm.forwardInference(
-                batch: batch, channels: channels, spatial: spatial, input: b.value(inputs[0]),
+                batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
                 gamma: b.parameters + gamma, beta: b.parameters + beta,
                 runningMean: b.running + runningMean, runningVar: b.running + runningVar,
                 output: b.value(output), relu: relu)
@@ -70,7 +71,7 @@ final class BatchNormLayer: GraphLayer {
         let dy = b.gradient(output)
         if relu { ReLU.maskGradient(output: b.value(output), gradient: dy, count: batch * channels * spatial) }
         BatchNorm.backward(
-            batch: batch, channels: channels, spatial: spatial, input: b.value(inputs[0]), gamma: b.parameters + gamma,
+            batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]), gamma: b.parameters + gamma,
             savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels, outputGrad: dy,
             inputGrad: b.gradient(inputs[0]), accumulate: accumulate[0],
             gammaGrad: b.gradients + gamma, betaGrad: b.gradients + beta)

@@ -8,6 +8,8 @@ import Foundation
 public enum NetworkBenchmark {
     public struct Result: Sendable {
         public let mode: String
+        /// Network width tag from the config (`w32`: STAGE2 NUM_CHANNELS[0]) and input size.
+        public let network: String
         public let batch: Int, threads: Int, steps: Int
         public let secondsPerStep: Double
         public let imagesPerSecond: Double
@@ -17,8 +19,8 @@ public enum NetworkBenchmark {
 
         /// One JSON object (the benchmark's last output line).
         public var json: String {
-            String(format: "{\"mode\": \"%@\", \"batch\": %d, \"threads\": %d, \"steps\": %d, \"seconds_per_step\": %.4f, \"images_per_s\": %.3f, \"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"arena_mb\": %.1f}",
-                   mode, batch, threads, steps, secondsPerStep, imagesPerSecond, gflopsPerSecond, peakRSSMegabytes, arenaMegabytes)
+            String(format: "{\"mode\": \"%@\", \"network\": \"%@\", \"batch\": %d, \"threads\": %d, \"steps\": %d, \"seconds_per_step\": %.4f, \"images_per_s\": %.3f, \"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"arena_mb\": %.1f}",
+                   mode, network, batch, threads, steps, secondsPerStep, imagesPerSecond, gflopsPerSecond, peakRSSMegabytes, arenaMegabytes)
         }
     }
 
@@ -43,7 +45,9 @@ public enum NetworkBenchmark {
         }
         let seconds = times.sorted()[times.count / 2]
         let flopsPerImage = 2.0 * Double(macs) * (forwardOnly ? 1 : 3)
-        return Result(mode: forwardOnly ? "forward" : "train", batch: batch, threads: ThreadPool.shared.parallelism, steps: steps,
+        let extra = config.model.extra, size = config.model.imageSize
+        let network = "w\(extra.stage2.numChannels[0])-\(extra.stages.map { "\($0.numModules)" }.joined())-\(size[0])x\(size[1])"
+        return Result(mode: forwardOnly ? "forward" : "train", network: network, batch: batch, threads: ThreadPool.shared.parallelism, steps: steps,
                       secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
                       gflopsPerSecond: flopsPerImage * Double(batch) / seconds / 1e9,
                       peakRSSMegabytes: peakResidentMegabytes(), arenaMegabytes: Double(model.arenaBytes) / 1_048_576)
