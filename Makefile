@@ -76,6 +76,13 @@ bench: build
 	  $(BIN)/hrnet-train benchmark --batch 8 --steps 3 --config experiments/mpii/$$run | tee $(DEMO)/hrnet-benchmark.txt || exit 1; \
 	  tail -n 1 $(DEMO)/hrnet-benchmark.txt >> $(DEMO)/bench.jsonl; \
 	done
+	@echo "== training epochs over golden-fixture shards (compact W16, batch 8): data wait share, samples/s (compare the bare compact step above)"
+	@rm -rf $(DEMO)/bench-train
+	$(BIN)/hrprep build-shards --config $(DEMO_CONFIG) --root Tests/GoldenFiles/Golden/fixture --set train \
+	    --out $(DEMO)/bench-train/shards --aug-epochs 3 --threads 2 >/dev/null
+	$(BIN)/hrnet-train --config $(DEMO_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
+	    --epochs 3 --batch 8 --print-freq 1000 --no-progress | tee $(DEMO)/bench-train.txt
+	@tail -n 1 $(DEMO)/bench-train.txt >> $(DEMO)/bench.jsonl
 
 clean:
 	rm -rf .build $(DEMO)
