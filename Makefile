@@ -30,6 +30,7 @@ test: deps
 
 ## demo: shards from fixtures/, heatmap pictures, a few training steps
 # Steps whose command is not built yet (verify, inspect, the trainer) are skipped with a note.
+# The train pictures take every 9th sample: the 4 augmentation epochs of a record are consecutive.
 DEMO_CONFIG := experiments/mpii/w16_256x256_compact.yaml
 DEMO_DATA := fixtures/mpii
 demo: build
@@ -46,7 +47,8 @@ demo: build
 	  if has hrprep inspect; then "$$bin/hrprep" inspect $(DEMO)/shards/$$set; else echo "(hrprep inspect not built yet: skipped)"; fi; \
 	done; \
 	echo "== pictures"; \
-	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/train --first 8 --out $(DEMO)/train-heatmaps.png; \
+	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/train --samples 0,9,18,27,36,45,54,63 \
+	  --out $(DEMO)/train-heatmaps.png; \
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --first 6 --out $(DEMO)/valid-heatmaps.png; \
 	if "$$bin/hrnet-train" --help 2>&1 | grep -q -- --valid-shards; then \
 	  echo "== a few training steps (hrnet-train, compact W16)"; \
@@ -74,6 +76,13 @@ bench: build
 	  $(BIN)/hrnet-train benchmark --batch 8 --steps 3 --config experiments/mpii/$$run | tee $(DEMO)/hrnet-benchmark.txt || exit 1; \
 	  tail -n 1 $(DEMO)/hrnet-benchmark.txt >> $(DEMO)/bench.jsonl; \
 	done
+	@echo "== training epochs over golden-fixture shards (compact W16, batch 8): data wait share, samples/s (compare the bare compact step above)"
+	@rm -rf $(DEMO)/bench-train
+	$(BIN)/hrprep build-shards --config $(DEMO_CONFIG) --root Tests/GoldenFiles/Golden/fixture --set train \
+	    --out $(DEMO)/bench-train/shards --aug-epochs 3 --threads 2 >/dev/null
+	$(BIN)/hrnet-train --config $(DEMO_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
+	    --epochs 3 --batch 8 --print-freq 1000 --no-progress | tee $(DEMO)/bench-train.txt
+	@tail -n 1 $(DEMO)/bench-train.txt >> $(DEMO)/bench.jsonl
 
 clean:
 	rm -rf .build $(DEMO)

@@ -11,13 +11,17 @@ import PackageDescription
 /// `HRNET_TARGET_CPU` overrides the CPU (e.g. `haswell`, to build and test the non-AVX-512 path);
 /// `HRNET_AVX512` tells HRNet's GEMM which micro-kernel suits the instructions generated.
 let targetCPU = ProcessInfo.processInfo.environment["HRNET_TARGET_CPU"] ?? "native"
-let buildsAVX512: Bool = {
-    let avx512CPUs = ["znver4", "znver5", "skylake-avx512", "icelake-server", "sapphirerapids"]
-    if targetCPU != "native" { return avx512CPUs.contains(targetCPU) }
+/// Whether the target CPU has the instruction-set flag `flag` (/proc/cpuinfo), or for a named CPU
+/// whether it is one of `cpus`.
+func targetHas(_ flag: String, cpus: [String]) -> Bool {
+    if targetCPU != "native" { return cpus.contains(targetCPU) }
     let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     return cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }?
-        .split(separator: " ").contains("avx512f") ?? false
-}()
+        .split(separator: " ").contains(Substring(flag)) ?? false
+}
+let buildsAVX512 = targetHas("avx512f", cpus: ["znver4", "znver5", "skylake-avx512", "icelake-server", "sapphirerapids"])
+/// SHA-256 instructions: Shards hashes shards with them (5× the portable Swift code).
+let buildsSHA = targetHas("sha_ni", cpus: ["znver1", "znver2", "znver3", "znver4", "znver5", "icelake-server", "sapphirerapids", "goldmont"])
 let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
     .unsafeFlags(["-target-cpu", targetCPU]),
@@ -49,7 +53,7 @@ let package = Package(
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip"], swiftSettings: kernelSwiftSettings),
-        .target(name: "Shards", swiftSettings: kernelSwiftSettings),
+        .target(name: "Shards", swiftSettings: kernelSwiftSettings + (buildsSHA ? [.define("SHA_NI")] : [])),
         .target(name: "HRNet", dependencies: ["CBLAS", "ExperimentConfig", "Shards"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),

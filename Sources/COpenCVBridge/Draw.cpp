@@ -1,6 +1,7 @@
 // Pictures for Render: encode, decode (round trips), drawing, resize, JET colour map, blur.
 // Every entry point wraps caller-owned buffers in cv::Mat headers (no copies) and runs inside
-// `guarded`, which turns any C++ exception into HR_DRAW_ERROR with its message.
+// `guarded`, which turns any C++ exception into HR_DRAW_ERROR with its message; drawing calls
+// share that frame through `on_canvas`.
 #include "hr_draw.h"
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -48,8 +49,17 @@ cv::Point fixed(double x, double y) {
     return cv::Point(cvRound(x * (1 << kShift)), cvRound(y * (1 << kShift)));
 }
 
-#define CHECK_CANVAS(canvas, w, h, c)                                                       \
-    if (!(canvas) || !valid((w), (h), (c))) return fail(err, err_cap, "invalid canvas: null or bad size/channels")
+/// The shared frame of every drawing call: check the canvas, wrap it in a cv::Mat header, run
+/// `draw` on it with exceptions caught.
+template <typename Draw>
+int on_canvas(uint8_t *canvas, int width, int height, int channels, char *err, size_t cap, Draw draw) {
+    if (!canvas || !valid(width, height, channels)) return fail(err, cap, "invalid canvas: null or bad size/channels");
+    return guarded(err, cap, [&] {
+        cv::Mat m = wrap(canvas, width, height, channels);
+        draw(m);
+        return (int)HR_DRAW_OK;
+    });
+}
 
 } // namespace
 
@@ -104,73 +114,55 @@ int hr_picture_decode_rgb(const uint8_t *bytes, size_t len, uint8_t *out, size_t
 int hr_draw_line(uint8_t *canvas, int width, int height, int channels, double x0, double y0,
                  double x1, double y1, uint8_t c0, uint8_t c1, uint8_t c2, int thickness,
                  char *err, size_t err_cap) {
-    CHECK_CANVAS(canvas, width, height, channels);
-    return guarded(err, err_cap, [&] {
-        cv::Mat m = wrap(canvas, width, height, channels);
+    return on_canvas(canvas, width, height, channels, err, err_cap, [&](cv::Mat &m) {
         cv::line(m, fixed(x0, y0), fixed(x1, y1), colour(c0, c1, c2), thickness, cv::LINE_AA, kShift);
-        return (int)HR_DRAW_OK;
     });
 }
 
 int hr_draw_circle(uint8_t *canvas, int width, int height, int channels, double cx, double cy,
                    double radius, uint8_t c0, uint8_t c1, uint8_t c2, int thickness,
                    char *err, size_t err_cap) {
-    CHECK_CANVAS(canvas, width, height, channels);
-    return guarded(err, err_cap, [&] {
-        cv::Mat m = wrap(canvas, width, height, channels);
+    return on_canvas(canvas, width, height, channels, err, err_cap, [&](cv::Mat &m) {
         cv::circle(m, fixed(cx, cy), cvRound(radius * (1 << kShift)), colour(c0, c1, c2),
                    thickness < 0 ? cv::FILLED : thickness, cv::LINE_AA, kShift);
-        return (int)HR_DRAW_OK;
     });
 }
 
 int hr_draw_rect(uint8_t *canvas, int width, int height, int channels, int x0, int y0, int x1,
                  int y1, uint8_t c0, uint8_t c1, uint8_t c2, int thickness, char *err, size_t err_cap) {
-    CHECK_CANVAS(canvas, width, height, channels);
-    return guarded(err, err_cap, [&] {
-        cv::Mat m = wrap(canvas, width, height, channels);
+    return on_canvas(canvas, width, height, channels, err, err_cap, [&](cv::Mat &m) {
         cv::rectangle(m, cv::Point(x0, y0), cv::Point(x1, y1), colour(c0, c1, c2),
                       thickness < 0 ? cv::FILLED : thickness, cv::LINE_8);
-        return (int)HR_DRAW_OK;
     });
 }
 
 int hr_fill_polygon(uint8_t *canvas, int width, int height, int channels, const double *xy,
                     int count, uint8_t c0, uint8_t c1, uint8_t c2, char *err, size_t err_cap) {
-    CHECK_CANVAS(canvas, width, height, channels);
     if (!xy || count < 3) return fail(err, err_cap, "polygon: needs at least 3 points");
-    return guarded(err, err_cap, [&] {
-        cv::Mat m = wrap(canvas, width, height, channels);
+    return on_canvas(canvas, width, height, channels, err, err_cap, [&](cv::Mat &m) {
         std::vector<cv::Point> points;
         points.reserve(count);
         for (int i = 0; i < count; ++i) points.push_back(fixed(xy[2 * i], xy[2 * i + 1]));
         cv::fillPoly(m, std::vector<std::vector<cv::Point>>{points}, colour(c0, c1, c2), cv::LINE_AA, kShift);
-        return (int)HR_DRAW_OK;
     });
 }
 
 int hr_fill_ellipse(uint8_t *canvas, int width, int height, int channels, double cx, double cy,
                     double ax, double ay, double angle, uint8_t c0, uint8_t c1, uint8_t c2,
                     char *err, size_t err_cap) {
-    CHECK_CANVAS(canvas, width, height, channels);
-    return guarded(err, err_cap, [&] {
-        cv::Mat m = wrap(canvas, width, height, channels);
+    return on_canvas(canvas, width, height, channels, err, err_cap, [&](cv::Mat &m) {
         cv::ellipse(m, fixed(cx, cy), cv::Size(cvRound(ax * (1 << kShift)), cvRound(ay * (1 << kShift))),
                     angle, 0, 360, colour(c0, c1, c2), cv::FILLED, cv::LINE_AA, kShift);
-        return (int)HR_DRAW_OK;
     });
 }
 
 int hr_draw_text(uint8_t *canvas, int width, int height, int channels, const char *text, int x,
                  int y, double scale, uint8_t c0, uint8_t c1, uint8_t c2, int thickness,
                  char *err, size_t err_cap) {
-    CHECK_CANVAS(canvas, width, height, channels);
     if (!text) return fail(err, err_cap, "text: null string");
-    return guarded(err, err_cap, [&] {
-        cv::Mat m = wrap(canvas, width, height, channels);
+    return on_canvas(canvas, width, height, channels, err, err_cap, [&](cv::Mat &m) {
         cv::putText(m, text, cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, scale, colour(c0, c1, c2),
                     thickness, cv::LINE_AA);
-        return (int)HR_DRAW_OK;
     });
 }
 
@@ -216,12 +208,9 @@ int hr_colormap_jet(const uint8_t *grey, size_t count, uint8_t *rgb, char *err, 
 
 int hr_gaussian_blur(uint8_t *image, int width, int height, int channels, double sigma,
                      char *err, size_t err_cap) {
-    if (!image || !valid(width, height, channels) || !(sigma > 0))
-        return fail(err, err_cap, "blur: null buffer, bad size/channels or sigma <= 0");
-    return guarded(err, err_cap, [&] {
-        cv::Mat m = wrap(image, width, height, channels);
+    if (!(sigma > 0)) return fail(err, err_cap, "blur: sigma must be > 0");
+    return on_canvas(image, width, height, channels, err, err_cap, [&](cv::Mat &m) {
         cv::GaussianBlur(m, m, cv::Size(0, 0), sigma, sigma, cv::BORDER_REFLECT_101);
-        return (int)HR_DRAW_OK;
     });
 }
 

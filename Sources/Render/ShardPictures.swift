@@ -119,18 +119,40 @@ public struct ShardPictures {
         return try HeatmapGrid(jointNames: jointNames, tile: tile).draw(rows)
     }
 
-    /// The crops of `ids` with their joints and skeleton; invisible joints left out.
-    public func skeletons(_ ids: [Int], size: Int? = nil, columns: Int = 4) throws -> Canvas {
-        let poses = try ids.map { i -> PoseView in
+    /// The crops of `ids` with their joints and skeleton; invisible joints left out. With
+    /// predictions (and `show` not `.targets`), each sample's predicted pose follows its target
+    /// pose (or replaces it, for `.predictions`).
+    public func skeletons(_ ids: [Int], predictions: HeatmapPredictions? = nil, show: HeatmapSource = .targets,
+                          size: Int? = nil, columns: Int = 4) throws -> Canvas {
+        if let p = predictions { try check(p) }
+        var poses: [PoseView] = []
+        for i in ids {
             let s = set.sample(i)
             let crop = try Canvas(width: cropSize.width, height: cropSize.height, pixels: Array(s.input))
-            let joints = (0..<self.joints).map { (x: Double(s.joints[3 * $0]), y: Double(s.joints[3 * $0 + 1])) }
-            let visible = (0..<self.joints).map { s.jointsVis[3 * $0] > 0 }
             var label = "#\(i) rec \(s.record)"
             if s.rotation != 0 { label += " rot \(Int(s.rotation.rounded()))" }
-            return PoseView(crop: crop, joints: joints, visible: visible, flipped: s.flipped, label: label)
+            if show != .predictions {
+                let joints = (0..<self.joints).map { (x: Double(s.joints[3 * $0]), y: Double(s.joints[3 * $0 + 1])) }
+                let visible = (0..<self.joints).map { s.jointsVis[3 * $0] > 0 }
+                poses.append(PoseView(crop: crop, joints: joints, visible: visible, flipped: s.flipped, label: label))
+            }
+            if show != .targets, let p = predictions, let k = p.row(forSample: i) {
+                let maps = try p.heatmaps(row: k)
+                poses.append(PoseView(crop: crop, joints: predictedJoints(maps), visible: [Bool](repeating: true, count: joints),
+                                      flipped: s.flipped, label: "#\(i) pred"))
+            }
         }
         return try SkeletonPicture(skeleton: skeleton, size: size ?? cropSize.height, columns: columns).draw(poses)
+    }
+
+    /// Each map's arg-max cell centre in crop pixels, `(x + 0.5) * cropWidth / w - 0.5` (same for
+    /// y): where the network points, without the evaluator's quarter-pixel refinement.
+    func predictedJoints(_ maps: JointHeatmaps) -> [(x: Double, y: Double)] {
+        (0..<maps.joints).map { j in
+            let m = maps.argmax(j)
+            return ((Double(m.x) + 0.5) * Double(cropSize.width) / Double(maps.width) - 0.5,
+                    (Double(m.y) + 0.5) * Double(cropSize.height) / Double(maps.height) - 0.5)
+        }
     }
 }
 

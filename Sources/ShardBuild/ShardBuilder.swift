@@ -36,17 +36,7 @@ public struct BuildSummary: Sendable {
 public enum ShardBuilder {
     public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
         try options.validate()
-        let annotation: Data
-        guard let data = FileManager.default.contents(atPath: options.annotationPath) else {
-            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.set)' under --root \(options.root))")
-        }
-        annotation = data
-        let annotationSHA = annotation.withUnsafeBytes { SHA256.hex($0) }
-        let records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.set != "test",
-                                                 numJoints: options.config.model.numJoints)
-        let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
-            ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
-        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat)
+        let (plan, annotationSHA) = try loadPlan(options)
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let folder = OutputFolder(path: options.out)
 
@@ -128,6 +118,19 @@ public enum ShardBuilder {
         progress.finish()
         return try finishManifest(options, journal: journal, annotationSHA: annotationSHA, key: key,
                                   seconds: progress.elapsed, made: made, kept: keptShards)
+    }
+
+    /// The annotation's records (SELECT_DATA applied for train) as a plan, and the file's SHA-256.
+    static func loadPlan(_ options: BuildOptions) throws -> (BuildPlan, String) {
+        guard let annotation = FileManager.default.contents(atPath: options.annotationPath) else {
+            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.set)' under --root \(options.root))")
+        }
+        let records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.set != "test",
+                                                 numJoints: options.config.model.numJoints)
+        let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
+            ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
+        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat)
+        return (plan, annotation.withUnsafeBytes { SHA256.hex($0) })
     }
 
     /// Shard metadata common to every shard of the build (deterministic: no time, no paths

@@ -3,6 +3,11 @@
 ///
 /// Streaming: `update` any number of times, then `finalize`. Blocks are compressed straight from
 /// the caller's buffer; only a partial trailing block is copied into the 64-byte carry buffer.
+///
+/// Where the build's target CPU has the SHA instructions (`SHA_NI`, set by Package.swift), blocks
+/// go through them (`SHA256+Hardware.swift`, about 1.7 GB/s against 0.3 GB/s here): a shard's
+/// checksum then costs a fraction of making its samples. `portable: true` forces the plain code
+/// (tests check both against the same vectors).
 public struct SHA256: Sendable {
     private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
@@ -11,17 +16,19 @@ public struct SHA256: Sendable {
     private var carryCount = 0
     private var totalBytes: UInt64 = 0
 
-    public init() {}
+    private let portable: Bool
+
+    public init(portable: Bool = false) { self.portable = portable }
 
     /// The hex digest of `bytes` in one call.
-    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        var hasher = SHA256()
+    public static func hex(_ bytes: UnsafeRawBufferPointer, portable: Bool = false) -> String {
+        var hasher = SHA256(portable: portable)
         hasher.update(bytes)
         return hasher.finalizeHex()
     }
 
-    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        Array(bytes).withUnsafeBytes { hex($0) }
+    public static func hex<C: Collection>(_ bytes: C, portable: Bool = false) -> String where C.Element == UInt8 {
+        Array(bytes).withUnsafeBytes { hex($0, portable: portable) }
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -81,9 +88,19 @@ public struct SHA256: Sendable {
         h = t1 &+ (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
     }
 
+    private mutating func compress(_ p: UnsafeRawPointer, blocks: Int) {
+        #if SHA_NI && arch(x86_64)
+        if !portable {
+            SHA256.k.withUnsafeBufferPointer { k in SHA256.compressWithInstructions(&h, p, blocks: blocks, k: k.baseAddress!) }
+            return
+        }
+        #endif
+        compressPortable(p, blocks: blocks)
+    }
+
     /// The compression function over `blocks` consecutive 64-byte blocks at `p`, with the message
     /// schedule w[t] = σ1(w[t-2]) + w[t-7] + σ0(w[t-15]) + w[t-16] computed into a 64-word stack buffer.
-    private mutating func compress(_ p: UnsafeRawPointer, blocks: Int) {
+    private mutating func compressPortable(_ p: UnsafeRawPointer, blocks: Int) {
         var (a0, b0, c0, d0, e0, f0, g0, h0) = h
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             SHA256.k.withUnsafeBufferPointer { k in
@@ -114,7 +131,7 @@ public struct SHA256: Sendable {
         h = (a0, b0, c0, d0, e0, f0, g0, h0)
     }
 
-    private static let k: [UInt32] = [
+    static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
         0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,

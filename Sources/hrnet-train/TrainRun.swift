@@ -19,7 +19,7 @@ extension TrainingArguments {
         options.maxSteps = maxSteps
         options.progressBar = !noProgress
         let summary = try Trainer(options: options, makeNetwork: Self.hrnet).run()
-        var fields = ["global_step": "\(summary.globalStep)", "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",
+        var fields = ["mode": "\"train\"", "batch": "\(cfg.train.batchSizePerGPU)", "global_step": "\(summary.globalStep)", "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",
                       "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)"]
         if let best = summary.bestPerformance { fields["best_performance"] = "\(best)" }
         print("{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")

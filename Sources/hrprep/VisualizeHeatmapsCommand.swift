@@ -13,7 +13,8 @@ struct VisualizeHeatmapsCommand: ParsableCommand {
         reference's debug pictures), upsampled to --tile pixels, the arg-max marked with a white \
         dot, the joint's name and peak written on it; joints with target weight 0 are greyed out \
         with a red frame and "w=0". The skeleton picture shows the crops with the visible joints \
-        and the MPII skeleton (the person's right in orange, left in blue), noting flipped samples.
+        and the MPII skeleton (the person's right in orange, left in blue), noting flipped samples; \
+        with predictions, each predicted pose (the maps' arg-max) follows its target pose.
 
         --out FILE.png writes the grid to FILE.png and the skeletons to FILE-skeletons.png; \
         --out-dir DIR writes DIR/heatmaps-<sample>.png per sample and DIR/skeletons.png.
@@ -68,7 +69,7 @@ struct VisualizeHeatmapsCommand: ParsableCommand {
         if let out {
             try pictures.heatmapGrid(ids, predictions: predictions, show: source, tile: tile).write(to: out)
             let skeletons = SkeletonsFile.beside(out)
-            try pictures.skeletons(ids).write(to: skeletons)
+            try pictures.skeletons(ids, predictions: predictions, show: source).write(to: skeletons)
             written = [out, skeletons]
         } else if let outDir {
             try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
@@ -77,7 +78,7 @@ struct VisualizeHeatmapsCommand: ParsableCommand {
                 try pictures.heatmapGrid([i], predictions: predictions, show: source, tile: tile).write(to: path)
                 written.append(path)
             }
-            try pictures.skeletons(ids).write(to: outDir + "/skeletons.png")
+            try pictures.skeletons(ids, predictions: predictions, show: source).write(to: outDir + "/skeletons.png")
             written.append(outDir + "/skeletons.png")
         }
         print("drew \(ids.count) samples of \(shards): " + written.joined(separator: ", "))

@@ -111,8 +111,8 @@ final class GEMMTests: XCTestCase {
     }
 
     /// The same problem on 1 and 2 threads, split along n (wide C) and along m (tall C), gives
-    /// identical bits, and the default `sgemm` is the native kernel. (100, 50, 500) without
-    /// transposed B packs B on one thread and reads it in place in the 50-row halves on two.
+    /// identical bits, and the default `sgemm` is the native kernel ((100, 50, 500): a row split
+    /// with a non-transposed B).
     func testThreadCountDoesNotChangeBits() {
         let one = ThreadPool(threads: 1), two = ThreadPool(threads: 2)
         for (m, n, k, transB) in [(64, 1000, 300, true), (700, 20, 500, true), (96, 96, 800, true), (100, 50, 500, false)] {

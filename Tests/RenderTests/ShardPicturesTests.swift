@@ -117,6 +117,15 @@ final class ShardPicturesTests: XCTestCase {
         XCTAssertEqual(markerPixel(both, row: 0, joint: 5, cell: PictureShards.peak(sample: 0, joint: 5), tile: tile), HeatmapGrid.markerColour)
         let only = try pictures.heatmapGrid([0, 2], predictions: predictions, show: .predictions, tile: tile)
         XCTAssertEqual(only.height, 2 * tile)
+        // Skeletons: target pose then predicted pose per sample. Every predicted joint of sample 0
+        // (row 1, peak cell (1, 2)) sits at that cell's centre, (2.5, 4.5) in the 32-pixel crop, drawn
+        // 4x: (11.5, 19.5); the last joint drawn there is l_wrist.
+        let poses = try pictures.skeletons([0, 2], predictions: predictions, show: .both, columns: 4)
+        XCTAssertEqual(poses.width, 4 * 32 + 3 * 4)
+        let predicted = try pictures.skeletons([0], predictions: predictions, show: .predictions, size: 128)
+        XCTAssertEqual(predicted.width, 128)
+        XCTAssertEqual(predicted[12, 20], BodySide.left.colour, "joint dot at the predicted position")
+        XCTAssertNotEqual(predicted[30, 20], BodySide.left.colour)
     }
 
     func testSampleOutOfRangeIsAClearError() throws {

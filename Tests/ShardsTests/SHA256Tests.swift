@@ -13,9 +13,12 @@ final class SHA256Tests: XCTestCase {
             ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
              "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
         ]
-        for (text, digest) in vectors { XCTAssertEqual(SHA256.hex(Array(text.utf8)), digest, text) }
-        XCTAssertEqual(SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)),
-                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // Both the default implementation (SHA instructions where the build has them) and the portable one.
+        for portable in [false, true] {
+            for (text, digest) in vectors { XCTAssertEqual(SHA256.hex(Array(text.utf8), portable: portable), digest, text) }
+            XCTAssertEqual(SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000), portable: portable),
+                           "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        }
     }
 
     /// Padding edge cases: lengths around the 55/56/64-byte boundaries, fed in uneven pieces.
@@ -39,7 +42,10 @@ final class SHA256Tests: XCTestCase {
                         56: "ad574708f75c044c9b85de64cb568ee7711ff4f36448c6242f053ba8f6cc2b63",
                         64: "c6ab9724ade5b6a7a1edfffb12f3aa9181351355af8fd08c919952ad211339dd",
                         119: "3d610547d68216dedf7435a4fb6260353911f6b3fd3f18805ddb8be285d726fe"]
-        for (length, digest) in expected { XCTAssertEqual(SHA256.hex(Array(bytes[0..<length])), digest, "length \(length)") }
+        for (length, digest) in expected {
+            XCTAssertEqual(SHA256.hex(Array(bytes[0..<length])), digest, "length \(length)")
+            XCTAssertEqual(SHA256.hex(Array(bytes[0..<length]), portable: true), digest, "length \(length), portable")
+        }
     }
 
     /// A 24 MB buffer against the system's `sha256sum`.
@@ -62,5 +68,6 @@ final class SHA256Tests: XCTestCase {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         XCTAssertEqual(SHA256.hex(bytes), String(output.prefix(64)))
+        XCTAssertEqual(SHA256.hex(bytes, portable: true), String(output.prefix(64)))
     }
 }

@@ -82,11 +82,7 @@ public enum BatchNorm {
             let k3 = -k1 * sdy / count - k2 * mean
             for n in 0..<batch {
                 let o = n * stride + c * spatial
-                let dy = outputGrad + o, x = input + o, dx = inputGrad + o
-                for i in 0..<spatial {
-                    let v = k1 * dy[i] + k2 * x[i] + k3
-                    dx[i] = accumulate ? dx[i] + v : v
-                }
+                VectorMath.combine(outputGrad + o, input + o, into: inputGrad + o, spatial, k1, k2, k3, accumulate: accumulate)
             }
         }
     }

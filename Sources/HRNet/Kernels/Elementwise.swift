@@ -1,16 +1,27 @@
-/// ReLU as a forward/backward pair. In the network the ReLU is fused into the layer before it
+/// ReLU as a forward/backward pair (plain loops: the compiler turns them into vector max/blend;
+/// generic SIMD masks compile to per-lane code here). In the network the ReLU is fused into the layer before it
 /// (BatchNorm, fusion sum); its backward masks the output gradient in place before that layer's
 /// own backward runs: `dy ← dy · [y > 0]` (y = max(x, 0) > 0 exactly where x > 0).
 public enum ReLU {
     /// y = max(x, 0); `x` and `y` may be the same buffer.
     public static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count: Int) {
-        for i in 0..<count { y[i] = x[i] > 0 ? x[i] : 0 }
+        let parts = elementwiseChunks(count)
+        ThreadPool.shared.parallelFor(parts) { c in
+            let r = ThreadPool.chunkRange(c, of: parts, total: count)
+            for i in r { y[i] = max(x[i], 0) }
+        }
     }
 
     /// dy ← dy · [y > 0], in place.
     public static func maskGradient<T: KernelScalar>(output y: UnsafePointer<T>, gradient dy: UnsafeMutablePointer<T>, count: Int) {
-        for i in 0..<count where !(y[i] > 0) { dy[i] = 0 }
+        let parts = elementwiseChunks(count)
+        ThreadPool.shared.parallelFor(parts) { c in
+            let r = ThreadPool.chunkRange(c, of: parts, total: count)
+            for i in r { dy[i] = y[i] > 0 ? dy[i] : 0 }
+        }
     }
+
+
 }
 
 /// Nearest-neighbour upsampling by 2^shift over NCHW planes, fused with the sum it feeds (HRNet
@@ -99,3 +110,6 @@ public enum JointsMSELoss {
         return total * 0.5 / Double(batch * pixels * joints)
     }
 }
+
+/// Elementwise loops over long arrays run in chunks of about 64 Ki values on the pool.
+func elementwiseChunks(_ count: Int) -> Int { (count + (1 << 16) - 1) >> 16 }

@@ -97,16 +97,10 @@ private struct GEMMProblem {
     /// The blocked GEMM of one C block (BLIS loop order, transposed for row-major C): A blocks of
     /// mc × kc packed once each; for each, B blocks of kc × nc packed into L2; each A micro-panel
     /// then sweeps the B block in L1. The first k block applies `beta`, later ones accumulate.
-    ///
-    /// A block of few rows reuses each B value only a few times, so copying B costs more than it
-    /// saves: then a non-transposed B is read in place (only its ragged last panel is packed, to
-    /// pad it with zeros) — but only with a single k block: deeper B (several MB, strided rows)
-    /// measured faster packed in the network. Same values, same order: identical results.
     func block<K: GEMMMicroKernel>(_ kernel: K.Type, rows: Range<Int>, cols: Range<Int>) {
         let scratch = GEMMScratch.current
         let (mr, nr) = (K.mr, K.nr)
         let kcMax = GEMMBlocking.kc, mcMax = GEMMBlocking.mc / mr * mr, ncMax = GEMMBlocking.nc / nr * nr
-        let inPlaceB = !transB && rows.count <= GEMMBlocking.inPlaceBMaxRows && k <= GEMMBlocking.kc
         for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: mcMax) {
             let mc = min(mcMax, rows.upperBound - ic)
             for pc in stride(from: 0, to: k, by: kcMax) {
@@ -116,24 +110,19 @@ private struct GEMMProblem {
                       into: scratch.packedA)
                 for jc in stride(from: cols.lowerBound, to: cols.upperBound, by: ncMax) {
                     let nc = min(ncMax, cols.upperBound - jc)
-                    let inPlacePanels = inPlaceB ? nc / nr : 0
-                    packB(transposed: transB, b, ldb: ldb, p0: pc, j0: jc + inPlacePanels * nr, kc: kc,
-                          nc: nc - inPlacePanels * nr, nr: nr, into: scratch.packedB)
+                    packB(transposed: transB, b, ldb: ldb, p0: pc, j0: jc, kc: kc, nc: nc, nr: nr,
+                          into: scratch.packedB)
                     for ir in stride(from: 0, to: mc, by: mr) {
                         let ap = scratch.packedA + ir * kc
                         let tileRows = min(mr, mc - ir)
                         for jr in stride(from: 0, to: nc, by: nr) {
-                            let panel = jr / nr
-                            let inPlace = panel < inPlacePanels
-                            let bp = inPlace ? b + pc * ldb + jc + jr
-                                : UnsafePointer(scratch.packedB + (panel - inPlacePanels) * nr * kc)
-                            let bStride = inPlace ? ldb : nr
+                            let bp = scratch.packedB + jr * kc
                             let cp = c + (ic + ir) * ldc + jc + jr
                             let tileCols = min(nr, nc - jr)
                             if tileRows == mr && tileCols == nr {
-                                K.tile(kc: kc, a: ap, b: bp, ldb: bStride, c: cp, ldc: ldc, alpha: alpha, beta: betaBlock)
+                                K.tile(kc: kc, a: ap, b: bp, c: cp, ldc: ldc, alpha: alpha, beta: betaBlock)
                             } else {
-                                K.tile(kc: kc, a: ap, b: bp, ldb: bStride, c: scratch.tile, ldc: nr, alpha: alpha, beta: 0)
+                                K.tile(kc: kc, a: ap, b: bp, c: scratch.tile, ldc: nr, alpha: alpha, beta: 0)
                                 mergeEdge(scratch.tile, nr: nr, into: cp, rows: tileRows, cols: tileCols,
                                           beta: betaBlock)
                             }

@@ -2,14 +2,13 @@
 ///
 ///     C[mr×nr] = alpha · Σ_p a[p·mr + r] · b[p·nr + j]  +  beta · C      (beta == 0: C not read)
 ///
-/// `a` is an A micro-panel (for each p, the `mr` values of one column of op(A)); `b` holds, for each
-/// p, `nr` consecutive values of one row of op(B), `ldb` apart: a packed B micro-panel (`ldb = nr`)
-/// or, for a non-transposed B, the matrix itself. The whole tile
+/// `a` is an A micro-panel (for each p, the `mr` values of one column of op(A)); `b` a B micro-panel
+/// (for each p, `nr` consecutive values of one row of op(B)), both 64-byte aligned. The whole tile
 /// lives in registers for the k loop: `mr` broadcasts of A times `nr / lanes` vector loads of B.
 protocol GEMMMicroKernel {
     static var mr: Int { get }
     static var nr: Int { get }
-    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float)
 }
 
@@ -35,7 +34,7 @@ enum Kernel8x32: GEMMMicroKernel {
     static var nr: Int { 32 }
 
     @inline(__always)
-    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
         typealias V = SIMD16<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
@@ -43,8 +42,8 @@ enum Kernel8x32: GEMMMicroKernel {
         var ap = a
         var bp = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = bp.loadUnaligned(as: V.self)
-            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let b0 = bp.load(as: V.self)
+            let b1 = bp.load(fromByteOffset: 64, as: V.self)
             var x = V(repeating: ap[0]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
             x = V(repeating: ap[1]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
             x = V(repeating: ap[2]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
@@ -54,7 +53,7 @@ enum Kernel8x32: GEMMMicroKernel {
             x = V(repeating: ap[6]); c60 = c60.addingProduct(x, b0); c61 = c61.addingProduct(x, b1)
             x = V(repeating: ap[7]); c70 = c70.addingProduct(x, b0); c71 = c71.addingProduct(x, b1)
             ap += 8
-            bp += ldb * 4
+            bp += 128
         }
         storeRow(c00, c, alpha, beta); storeRow(c01, c + 16, alpha, beta)
         storeRow(c10, c + ldc, alpha, beta); storeRow(c11, c + ldc + 16, alpha, beta)
@@ -74,7 +73,7 @@ enum Kernel6x16: GEMMMicroKernel {
     static var nr: Int { 16 }
 
     @inline(__always)
-    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
         typealias V = SIMD8<Float>
         let w = 8
@@ -83,8 +82,8 @@ enum Kernel6x16: GEMMMicroKernel {
         var ap = a
         var bp = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = bp.loadUnaligned(as: V.self)
-            let b1 = bp.loadUnaligned(fromByteOffset: 32, as: V.self)
+            let b0 = bp.load(as: V.self)
+            let b1 = bp.load(fromByteOffset: 32, as: V.self)
             var x = V(repeating: ap[0]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
             x = V(repeating: ap[1]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
             x = V(repeating: ap[2]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
@@ -92,7 +91,7 @@ enum Kernel6x16: GEMMMicroKernel {
             x = V(repeating: ap[4]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
             x = V(repeating: ap[5]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
             ap += 6
-            bp += ldb * 4
+            bp += 64
         }
         storeRow(c00, c, alpha, beta); storeRow(c01, c + w, alpha, beta)
         storeRow(c10, c + ldc, alpha, beta); storeRow(c11, c + ldc + w, alpha, beta)

@@ -28,7 +28,24 @@ func packA(transposed: Bool, _ a: UnsafePointer<Float>, lda: Int, i0: Int, p0: I
 func packB(transposed: Bool, _ b: UnsafePointer<Float>, ldb: Int, p0: Int, j0: Int, kc: Int, nc: Int,
            nr: Int, into dst: UnsafeMutablePointer<Float>) {
     var panel = dst
-    for c0 in stride(from: 0, to: nc, by: nr) {
+    var c0 = 0
+    if !transposed && nr % 16 == 0 {
+        // Row by row, so each source row segment streams from memory in one sequential read
+        // (B is typically a cold im2col matrix here) and is dealt out to the whole panels.
+        let panels = nc / nr
+        for q in 0..<kc {
+            let src = UnsafeRawPointer(b + (p0 + q) * ldb + j0)
+            let d = UnsafeMutableRawPointer(dst + q * nr)
+            for v in stride(from: 0, to: panels * nr * 4, by: 64) {
+                let panelOffset = v / (nr * 4) * (nr * kc * 4) + v % (nr * 4)
+                d.storeBytes(of: src.loadUnaligned(fromByteOffset: v, as: SIMD16<Float>.self),
+                             toByteOffset: panelOffset, as: SIMD16<Float>.self)
+            }
+        }
+        c0 = panels * nr
+        panel += panels * nr * kc
+    }
+    for c0 in stride(from: c0, to: nc, by: nr) {
         let cols = min(nr, nc - c0)
         if transposed {
             // op(B)[p, j] = b[j·ldb + p]: stored rows run along k.

@@ -14,9 +14,6 @@ enum GEMMBlocking {
     static let kc = 384
     static let nc = 320
     static let mc = 1152
-    /// Blocks of at most this many rows (and k ≤ kc) read a non-transposed B in place instead of
-    /// packing it (measured in a W32 step: 32-channel 3×3 forward 72 → 85 GFLOP/s per core).
-    static let inPlaceBMaxRows = 64
     /// The widest tile of any kernel (bounds of the scratch buffers).
     static let maxMR = 8, maxNR = 32
 }

@@ -62,8 +62,9 @@ public final class Adam: Optimizer {
         let correction2 = Float(pow(1 - pow(beta2, t), 0.5))
         let w1 = Float(1 - beta1), b2 = Float(beta2), w2 = Float(1 - beta2), e = Float(eps), wd = Float(weightDecay)
         let m = state(0), v = state(1)
-        ThreadPool.shared.parallelFor(chunks(count)) { c in
-            for i in chunkRange(c, count) {
+        let parts = elementwiseChunks(count)
+        ThreadPool.shared.parallelFor(parts) { c in
+            for i in ThreadPool.chunkRange(c, of: parts, total: count) {
                 var g = gradients[i]
                 if wd != 0 { g += wd * parameters[i] }
                 m[i] += w1 * (g - m[i])
@@ -95,8 +96,9 @@ public final class SGD: Optimizer {
         steps += 1
         let mu = Float(momentum), wd = Float(weightDecay), rate = Float(lr), nesterov = self.nesterov
         let b = buffer.pointer
-        ThreadPool.shared.parallelFor(chunks(count)) { c in
-            for i in chunkRange(c, count) {
+        let parts = elementwiseChunks(count)
+        ThreadPool.shared.parallelFor(parts) { c in
+            for i in ThreadPool.chunkRange(c, of: parts, total: count) {
                 var g = gradients[i]
                 if wd != 0 { g += wd * parameters[i] }
                 if mu != 0 {
@@ -123,7 +125,3 @@ public struct MultiStepLR: Equatable, Sendable {
         return lr
     }
 }
-
-private let chunkSize = 1 << 16
-@inline(__always) private func chunks(_ count: Int) -> Int { (count + chunkSize - 1) / chunkSize }
-@inline(__always) private func chunkRange(_ c: Int, _ count: Int) -> Range<Int> { (c * chunkSize)..<min(count, (c + 1) * chunkSize) }
