@@ -32,7 +32,8 @@ public struct Evaluation {
         let batch = max(1, config.test.batchSizePerGPU)
         let network = try makeNetwork(config, batch, 0)
         try network.loadWeightFile(SafeTensorsFile(path: weights))
-        let result = try Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth).run(network)
+        let result = try Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth,
+                                   useTargetWeight: config.loss.useTargetWeight).run(network)
         do { try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true) } catch {
             throw TrainingError("\(outDirectory): cannot create the output folder (\(error.localizedDescription))")
         }

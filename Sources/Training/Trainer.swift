@@ -38,136 +38,127 @@ public final class Trainer {
 
     public func run() throws -> TrainingSummary {
         let o = options, cfg = o.config
-        let fm = FileManager.default
-        do { try fm.createDirectory(atPath: o.outDirectory, withIntermediateDirectories: true) } catch {
+        do { try FileManager.default.createDirectory(atPath: o.outDirectory, withIntermediateDirectories: true) } catch {
             throw TrainingError("\(o.outDirectory): cannot create the run folder (\(error.localizedDescription))")
         }
-        let log = ConsoleLog(logPath: o.outDirectory + "/train.log", progressBar: o.progressBar)
-        let train = try ShardStream(directory: o.trainShards, expected: o.geometry, configName: o.configName)
-        let validation = try o.validShards.map { try makeValidator(directory: $0, train: train) }
         let batchSize = cfg.train.batchSizePerGPU
         guard batchSize > 0 else { throw TrainingError("\(o.configName): TRAIN.BATCH_SIZE_PER_GPU must be positive, found \(batchSize)") }
-        let network = try makeNetwork(cfg, max(batchSize, validation?.batchSize ?? 0), o.seed)
+        let log = ConsoleLog(logPath: o.outDirectory + "/train.log", progressBar: o.progressBar)
+        let train = try ShardStream(directory: o.trainShards, expected: o.geometry, configName: o.configName)
+        let validator = try o.validShards.map(makeValidator)
+        let network = try makeNetwork(cfg, max(batchSize, validator?.batchSize ?? 0), o.seed)
         let store = CheckpointStore(directory: o.outDirectory)
-        let schedule = MultiStepLR(cfg.train)
-        let endEpoch = cfg.train.endEpoch
+        var run = RunState(network: network, train: train, store: store, log: log, batchSize: batchSize)
 
-        var epoch = cfg.train.beginEpoch, firstBatch = 0, step = 0
-        var best: (performance: Double, epoch: Int)?
-        var resumedFrom: Int?
         if o.resume || (cfg.autoResume && store.exists) {
             let (record, state) = try store.load()
             try check(record, against: train, batchSize: batchSize)
             try network.restoreState(from: state)
-            (epoch, firstBatch, step) = (record.epoch, record.batchInEpoch, record.globalStep)
-            if let p = record.bestPerformance, let e = record.bestEpoch { best = (p, e) }
-            resumedFrom = step
-            log.line("=> resumed from \(store.recordPath): epoch \(epoch), batch \(firstBatch), step \(step)")
-        } else if let path = o.initWeights {
-            try network.loadWeightFile(SafeTensorsFile(path: path))
-            log.line("=> initialised from \(path)")
+            (run.epoch, run.firstBatch, run.step) = (record.epoch, record.batchInEpoch, record.globalStep)
+            if let p = record.bestPerformance, let e = record.bestEpoch { run.best = (p, e) }
+            run.resumedFrom = run.step
+            log.line("=> resumed from \(store.recordPath): epoch \(run.epoch), batch \(run.firstBatch), step \(run.step)")
+        } else {
+            run.epoch = cfg.train.beginEpoch
+            if let path = o.initWeights {
+                let skipped = try network.loadPretrained(SafeTensorsFile(path: path), layers: cfg.model.extra.pretrainedLayers)
+                log.line("=> initialised from \(path) (PRETRAINED_LAYERS \(cfg.model.extra.pretrainedLayers))"
+                         + (skipped.isEmpty ? "" : "; left out:\n   " + skipped.joined(separator: "\n   ")))
+            }
         }
-        let metrics = try MetricsLog(path: o.outDirectory + "/metrics.csv", keepThroughStep: resumedFrom, keepEpochsBefore: epoch)
-        log.line("=> \(train.set.count) training samples in \(train.augEpochs) augmentation epoch(s) from \(o.trainShards); batch \(batchSize), epochs \(epoch)..<\(endEpoch), seed \(o.seed)")
+        let metrics = try MetricsLog(path: o.outDirectory + "/metrics.csv", keepThroughStep: run.resumedFrom, keepEpochsBefore: run.epoch)
+        log.line("=> \(train.set.count) training samples in \(train.augEpochs) augmentation epoch(s) from \(o.trainShards); "
+                 + "batch \(batchSize), epochs \(run.epoch)..<\(cfg.train.endEpoch), seed \(o.seed)")
 
-        func record(epoch: Int, batch: Int) -> CheckpointRecord {
-            CheckpointRecord(stateFile: "", epoch: epoch, batchInEpoch: batch, globalStep: step, seed: o.seed, batchSize: batchSize,
-                             shuffle: cfg.train.shuffle, epochSamples: train.samples(forEpoch: epoch).count,
-                             bestPerformance: best?.performance, bestEpoch: best?.epoch)
-        }
-
-        var summary = TrainingSummary(globalStep: step, epoch: epoch, stoppedEarly: false, resumedFromStep: resumedFrom,
-                                      dataWaitShare: 0, samplesPerSecond: 0, lastValidation: nil, bestPerformance: best?.performance)
-        var waitTotal = 0.0, stepTotal = 0.0, samplesTotal = 0
-        let g = o.geometry
-        let layout = HeatmapLayout(batch: batchSize, joints: g.joints, height: g.heatmapSize[1], width: g.heatmapSize[0])
-        while epoch < endEpoch {
-            let lr = schedule.learningRate(epoch: epoch)
+        var lastValidation: ValidationResult?
+        while run.epoch < cfg.train.endEpoch {
+            let lr = MultiStepLR(cfg.train).learningRate(epoch: run.epoch)
             network.learningRate = lr
-            let order = train.order(epoch: epoch, seed: o.seed, shuffle: cfg.train.shuffle)
-            let batches = (order.count + batchSize - 1) / batchSize
-            let prefetcher = BatchPrefetcher(stream: train, order: order, batchSize: batchSize, epoch: epoch,
-                                             firstIndex: firstBatch, depth: o.prefetchDepth)
-            defer { prefetcher.cancel() }
-            var batchTime = AverageMeter(), dataTime = AverageMeter(), losses = AverageMeter(), accuracy = AverageMeter()
-            var epochWait = 0.0, epochStep = 0.0
-            var end = DispatchTime.now().uptimeNanoseconds
-            var waited = prefetcher.waitSeconds
-            while let batch = prefetcher.next() {
-                dataTime.update(prefetcher.waitSeconds - waited)
-                let n = batch.count
-                let (loss, acc) = batch.input.withUnsafeBufferPointer { x in
-                    batch.target.withUnsafeBufferPointer { t in
-                        batch.targetWeight.withUnsafeBufferPointer { w in
-                            let r = network.trainBatch(input: x.baseAddress!, target: t.baseAddress!, weight: w.baseAddress!, batch: n)
-                            return (r.loss, HeatmapAccuracy(output: r.output, target: UnsafeBufferPointer(rebasing: t[0..<batch.targetCount]),
-                                                            layout: layout.with(batch: n)))
-                        }
-                    }
-                }
-                guard loss.isFinite else {
-                    let kept = store.exists ? "the last good checkpoint \(store.recordPath) is kept" : "no checkpoint was written yet"
-                    throw TrainingError("non-finite loss (\(loss)) at epoch \(epoch), batch \(batch.index), step \(step + 1): training stopped; \(kept). Try a lower TRAIN.LR or check the shards.")
-                }
-                step += 1
-                losses.update(loss, Double(n))
-                accuracy.update(acc.avgAcc, Double(acc.count))
-                let now = DispatchTime.now().uptimeNanoseconds
-                batchTime.update(Double(now - end) / 1e9)
-                end = now
-                waited = prefetcher.waitSeconds
-                waitTotal += dataTime.value; stepTotal += batchTime.value; samplesTotal += n
-                epochWait += dataTime.value; epochStep += batchTime.value
-                metrics.write(.init(epoch: epoch, step: step, iter: batch.index, lr: lr, loss: loss, accuracy: acc.avgAcc,
-                                    batchTime: batchTime.value, dataTime: dataTime.value, samplesPerSecond: Double(n) / batchTime.value))
-                if batch.index % max(1, cfg.printFreq) == 0 {
-                    log.line("Epoch: [\(epoch)][\(batch.index)/\(batches)]\tTime \(fixed(batchTime.value, 3))s (\(fixed(batchTime.average, 3))s)\t"
-                             + "Speed \(fixed(Double(n) / batchTime.value, 1)) samples/s\tData \(fixed(dataTime.value, 3))s (\(fixed(dataTime.average, 3))s)\t"
-                             + "Loss \(fixed(loss, 5)) (\(fixed(losses.average, 5)))\tAccuracy \(fixed(acc.avgAcc, 3)) (\(fixed(accuracy.average, 3)))")
-                }
-                log.progress(done: batch.index + 1, total: batches, suffix: "epoch \(epoch)  loss \(fixed(losses.average, 5))  acc \(fixed(accuracy.average, 3))")
-                if o.checkpointEvery > 0 && step % o.checkpointEvery == 0 {
-                    try store.save(network, record(epoch: epoch, batch: batch.index + 1))
-                }
-                if let limit = o.maxSteps, step >= limit {
-                    try store.save(network, record(epoch: epoch, batch: batch.index + 1))
-                    log.line("=> stopped after step \(step) (--max-steps); checkpoint \(store.recordPath)")
-                    summary.stoppedEarly = true
-                    summary.globalStep = step; summary.epoch = epoch
-                    summary.dataWaitShare = stepTotal > 0 ? waitTotal / stepTotal : 0
-                    summary.samplesPerSecond = stepTotal > 0 ? Double(samplesTotal) / stepTotal : 0
-                    return summary
-                }
+            guard let meters = try trainEpoch(&run, lr: lr, metrics: metrics) else {
+                return run.summary(stoppedEarly: true, validation: lastValidation)
             }
-            log.line("=> epoch \(epoch): \(losses.count > 0 ? "loss \(fixed(losses.average, 5)), accuracy \(fixed(accuracy.average, 3)), " : "")"
-                     + "\(fixed(losses.count / max(epochStep, 1e-9), 1)) samples/s, data wait \(fixed(100 * (epochStep > 0 ? epochWait / epochStep : 0), 2))% of step time")
-            var result: ValidationResult?
-            if let validation {
-                let r = try validation.validator.run(network)
-                result = r
-                log.line("Test: Loss \(fixed(r.loss, 5))\tAccuracy \(fixed(r.accuracy, 3))")
-                if let p = r.pckh { log.line(p.table.markdown(arch: cfg.model.name)) }
-                try ValidationHeatmaps.write(r, geometry: g, to: o.outDirectory + "/valid_heatmaps.safetensors")
-                if best == nil || r.performance > best!.performance {
-                    best = (r.performance, epoch)
-                    try store.saveWeights(network, to: store.bestPath, metadata: ["epoch": "\(epoch)", "performance": "\(r.performance)"])
-                    log.line("=> best so far (\(fixed(r.performance, 3))): \(store.bestPath)")
-                }
-            }
-            metrics.writeEpoch(epoch: epoch, step: step, lr: lr, loss: losses.average, accuracy: accuracy.average, validation: result)
-            epoch += 1
-            firstBatch = 0
-            try store.save(network, record(epoch: epoch, batch: 0))
-            summary.lastValidation = result ?? summary.lastValidation
+            log.line(meters.summary(epoch: run.epoch))
+            let result = try validator.map { try validate(&run, with: $0.validator) }
+            lastValidation = result ?? lastValidation
+            metrics.writeEpoch(epoch: run.epoch, step: run.step, lr: lr, loss: meters.losses.average, accuracy: meters.accuracy.average,
+                               validation: result)
+            run.epoch += 1
+            run.firstBatch = 0
+            try store.save(network, run.record(options))
             TrainingCurves.redraw(metrics: metrics.path, to: o.outDirectory + "/curves.png", log: log)
         }
-        try store.saveWeights(network, to: store.finalPath, metadata: ["epoch": "\(epoch)", "global_step": "\(step)"])
+        try store.saveWeights(network, to: store.finalPath, metadata: ["epoch": "\(run.epoch)", "global_step": "\(run.step)"])
         log.line("=> final weights: \(store.finalPath)")
-        summary.globalStep = step; summary.epoch = epoch
-        summary.bestPerformance = best?.performance
-        summary.dataWaitShare = stepTotal > 0 ? waitTotal / stepTotal : 0
-        summary.samplesPerSecond = stepTotal > 0 ? Double(samplesTotal) / stepTotal : 0
-        return summary
+        return run.summary(stoppedEarly: false, validation: lastValidation)
+    }
+
+    /// One epoch from `run.firstBatch` on: steps, metrics rows, log lines, step checkpoints.
+    /// Returns the epoch's meters, or nil when `maxSteps` stopped the run (after a checkpoint).
+    private func trainEpoch(_ run: inout RunState, lr: Double, metrics: MetricsLog) throws -> EpochMeters? {
+        let o = options, network = run.network, batchSize = run.batchSize
+        let order = run.train.order(epoch: run.epoch, seed: o.seed, shuffle: o.config.train.shuffle)
+        let batches = (order.count + batchSize - 1) / batchSize
+        let prefetcher = BatchPrefetcher(stream: run.train, order: order, batchSize: batchSize, epoch: run.epoch,
+                                         firstIndex: run.firstBatch, depth: o.prefetchDepth)
+        defer { prefetcher.cancel() }
+        let g = o.geometry
+        let layout = HeatmapLayout(batch: batchSize, joints: g.joints, height: g.heatmapSize[1], width: g.heatmapSize[0])
+        // A resumed epoch's means also cover the steps logged before the interruption.
+        var meters = EpochMeters(replaying: metrics.rows(epoch: run.epoch))
+        var end = DispatchTime.now().uptimeNanoseconds
+        var waited = prefetcher.waitSeconds
+        while let batch = prefetcher.next() {
+            let n = batch.count
+            let (loss, acc) = batch.input.withUnsafeBufferPointer { x in
+                batch.target.withUnsafeBufferPointer { t in
+                    batch.targetWeight.withUnsafeBufferPointer { w in
+                        let r = network.trainBatch(input: x.baseAddress!, target: t.baseAddress!, weight: w.baseAddress!, batch: n)
+                        return (r.loss, HeatmapAccuracy(output: r.output, target: UnsafeBufferPointer(rebasing: t[0..<batch.targetCount]),
+                                                        layout: layout.with(batch: n)))
+                    }
+                }
+            }
+            guard loss.isFinite else {
+                let kept = run.store.exists ? "the last good checkpoint \(run.store.recordPath) is kept" : "no checkpoint was written yet"
+                throw TrainingError("non-finite loss (\(loss)) at epoch \(run.epoch), batch \(batch.index), step \(run.step + 1): "
+                                    + "training stopped; \(kept). Try a lower TRAIN.LR or check the shards.")
+            }
+            run.step += 1
+            let now = DispatchTime.now().uptimeNanoseconds
+            meters.add(loss: loss, accuracy: HeatmapAccuracySummary(value: acc.avgAcc, count: acc.count), items: n,
+                       batchSeconds: Double(now - end) / 1e9, dataSeconds: prefetcher.waitSeconds - waited)
+            end = now
+            waited = prefetcher.waitSeconds
+            run.account(meters, items: n)
+            metrics.write(.init(epoch: run.epoch, step: run.step, iter: batch.index, lr: lr, loss: loss, accuracy: acc.avgAcc,
+                                batchTime: meters.batchTime.value, dataTime: meters.dataTime.value,
+                                samplesPerSecond: Double(n) / meters.batchTime.value, items: n, jointsCounted: acc.count))
+            if batch.index % max(1, o.config.printFreq) == 0 { run.log.line(meters.line(epoch: run.epoch, index: batch.index, batches: batches, items: n)) }
+            run.log.progress(done: batch.index + 1, total: batches,
+                             suffix: "epoch \(run.epoch)  loss \(fixed(meters.losses.average, 5))  acc \(fixed(meters.accuracy.average, 3))")
+            run.firstBatch = batch.index + 1
+            let stop = o.maxSteps.map { run.step >= $0 } ?? false
+            if stop || (o.checkpointEvery > 0 && run.step % o.checkpointEvery == 0) { try run.store.save(network, run.record(o)) }
+            if stop {
+                run.log.line("=> stopped after step \(run.step) (--max-steps); checkpoint \(run.store.recordPath)")
+                return nil
+            }
+        }
+        return meters
+    }
+
+    /// The end-of-epoch validation: table on the log, first-batch heatmaps saved, `model_best` kept.
+    private func validate(_ run: inout RunState, with validator: Validator) throws -> ValidationResult {
+        let r = try validator.run(run.network)
+        run.log.line("Test: Loss \(fixed(r.loss, 5))\tAccuracy \(fixed(r.accuracy, 3))")
+        if let p = r.pckh { run.log.line(p.table.markdown(arch: options.config.model.name)) }
+        try ValidationHeatmaps.write(r, geometry: options.geometry, to: options.outDirectory + "/valid_heatmaps.safetensors")
+        if run.best.map({ r.performance > $0.performance }) ?? true {
+            run.best = (r.performance, run.epoch)
+            try run.store.saveWeights(run.network, to: run.store.bestPath, metadata: ["epoch": "\(run.epoch)", "performance": "\(r.performance)"])
+            run.log.line("=> best so far (\(fixed(r.performance, 3))): \(run.store.bestPath)")
+        }
+        return r
     }
 
     /// A checkpoint from another seed, batch size or shard set would not continue the same run.
@@ -183,7 +174,7 @@ public final class Trainer {
         if r.epochSamples != samples { throw refuse("samples per epoch", r.epochSamples, "\(samples) (\(options.trainShards))") }
     }
 
-    private func makeValidator(directory: String, train: ShardStream) throws -> (validator: Validator, batchSize: Int) {
+    private func makeValidator(directory: String) throws -> (validator: Validator, batchSize: Int) {
         let o = options
         let stream = try ShardStream(directory: directory, expected: o.geometry, configName: o.configName)
         let truth = try GroundTruthLocator.load(explicit: o.groundTruth, shards: stream)
@@ -191,6 +182,44 @@ public final class Trainer {
         let pairs = stream.set.manifest.flipPairs
         if !pairs.isEmpty { inference.flipPairs = pairs.map { ($0[0], $0[1]) } }
         let batch = max(1, o.config.test.batchSizePerGPU)
-        return (Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth), batch)
+        return (Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth,
+                          useTargetWeight: o.config.loss.useTargetWeight), batch)
+    }
+}
+
+/// Where a run stands (the checkpointed position) and what it has measured so far.
+private struct RunState {
+    let network: PoseNetwork
+    let train: ShardStream
+    let store: CheckpointStore
+    let log: ConsoleLog
+    let batchSize: Int
+    var epoch = 0, firstBatch = 0, step = 0
+    var best: (performance: Double, epoch: Int)?
+    var resumedFrom: Int?
+    var waitSeconds = 0.0, stepSeconds = 0.0, samples = 0
+
+    init(network: PoseNetwork, train: ShardStream, store: CheckpointStore, log: ConsoleLog, batchSize: Int) {
+        self.network = network; self.train = train; self.store = store; self.log = log; self.batchSize = batchSize
+    }
+
+    /// Adds the meters' latest step (of `items` samples) to the run's totals.
+    mutating func account(_ m: EpochMeters, items: Int) {
+        waitSeconds += m.dataTime.value
+        stepSeconds += m.batchTime.value
+        samples += items
+    }
+
+    func record(_ o: TrainingOptions) -> CheckpointRecord {
+        CheckpointRecord(stateFile: "", epoch: epoch, batchInEpoch: firstBatch, globalStep: step, seed: o.seed, batchSize: batchSize,
+                         shuffle: o.config.train.shuffle, epochSamples: train.samples(forEpoch: epoch).count,
+                         bestPerformance: best?.performance, bestEpoch: best?.epoch)
+    }
+
+    func summary(stoppedEarly: Bool, validation: ValidationResult?) -> TrainingSummary {
+        TrainingSummary(globalStep: step, epoch: epoch, stoppedEarly: stoppedEarly, resumedFromStep: resumedFrom,
+                        dataWaitShare: stepSeconds > 0 ? waitSeconds / stepSeconds : 0,
+                        samplesPerSecond: stepSeconds > 0 ? Double(samples) / stepSeconds : 0,
+                        lastValidation: validation, bestPerformance: best?.performance)
     }
 }

@@ -47,9 +47,12 @@ public struct Validator {
     public let options: InferenceOptions
     public let batchSize: Int
     public let groundTruth: MPIIGroundTruth?
+    /// `LOSS.USE_TARGET_WEIGHT`: weight the validation loss by the target weights.
+    public let useTargetWeight: Bool
 
-    public init(stream: ShardStream, options: InferenceOptions, batchSize: Int, groundTruth: MPIIGroundTruth?) {
+    public init(stream: ShardStream, options: InferenceOptions, batchSize: Int, groundTruth: MPIIGroundTruth?, useTargetWeight: Bool = true) {
         self.stream = stream; self.options = options; self.batchSize = batchSize; self.groundTruth = groundTruth
+        self.useTargetWeight = useTargetWeight
     }
 
     public func run(_ network: PoseNetwork) throws -> ValidationResult {
@@ -75,12 +78,12 @@ public struct Validator {
                     FlipTest.combine(plain: $0, flipped: flipped, layout: bl, shift: options.shiftHeatmap, pairs: options.flipPairs)
                 }
             }
-            let target = Array(batch.target[0..<batch.targetCount])
-            let loss = output.withUnsafeBufferPointer { o in
-                target.withUnsafeBufferPointer { t in
+            let (loss, acc) = output.withUnsafeBufferPointer { o in
+                batch.target.withUnsafeBufferPointer { t in
                     batch.targetWeight.withUnsafeBufferPointer { w in
-                        JointsMSELoss.evaluate(batch: n, joints: g.joints, pixels: bl.mapSize, prediction: o.baseAddress!,
-                                               target: t.baseAddress!, weight: w.baseAddress!, gradient: nil)
+                        (JointsMSELoss.evaluate(batch: n, joints: g.joints, pixels: bl.mapSize, prediction: o.baseAddress!,
+                                                target: t.baseAddress!, weight: useTargetWeight ? w.baseAddress! : nil, gradient: nil),
+                         HeatmapAccuracy(output: o, target: UnsafeBufferPointer(rebasing: t[0..<batch.targetCount]), layout: bl))
                     }
                 }
             }
@@ -88,7 +91,6 @@ public struct Validator {
                 throw TrainingError("validation: non-finite loss (\(loss)) on batch \(batch.index) of \(stream.set.directory)")
             }
             lossSum += loss * Double(n); lossCount += n
-            let acc = HeatmapAccuracy(output: output, target: target, layout: bl)
             accSum += acc.avgAcc * Double(acc.count); accCount += acc.count
             let final = output.withUnsafeBufferPointer {
                 FinalPredictions(heatmaps: $0, layout: bl, centers: Array(batch.centers[0..<n]), scales: Array(batch.scales[0..<n]),
