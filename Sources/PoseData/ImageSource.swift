@@ -15,15 +15,19 @@ public enum ImageFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// A zip path `archive.zip@/member`: the archive is everything up to the first `.zip@` (its `.zip`
+/// A zip path `archive.zip@/member`: the archive is everything up to the first `.zip@/` (its `.zip`
 /// included), the member everything after the `@/` (the reference's `zipreader` splits at the first
-/// `@`; anchoring on `.zip@` also lets an `@` appear in a folder name). Nil for a plain file path.
+/// `@` and drops the next character, the `/`; anchoring on `.zip@/` also lets an `@` appear in a
+/// folder name). Nil for a plain file path, including `a.zip@member` and `a.zip/member`: those are
+/// not member paths, and reading them fails as a file with a hint (`zipPathHint`).
 public func splitZipPath(_ path: String) -> (archive: String, member: String)? {
-    guard let marker = path.range(of: ".zip@") else { return nil }
-    let archive = String(path[..<marker.upperBound].dropLast())
-    var rest = path[marker.upperBound...]
-    if rest.hasPrefix("/") { rest = rest.dropFirst() }
-    return (archive, String(rest))
+    guard let marker = path.range(of: ".zip@/") else { return nil }
+    return (String(path[..<marker.lowerBound]) + ".zip", String(path[marker.upperBound...]))
+}
+
+/// Added to the error of a plain path that cannot be opened but looks meant as a zip member.
+func zipPathHint(_ path: String) -> String {
+    path.contains(".zip/") || path.contains(".zip@") ? " (a member of a zip archive is written archive.zip@/member)" : ""
 }
 
 /// Reads the encoded bytes of images into one reused buffer, from plain files or from zip archives
@@ -67,7 +71,9 @@ public final class ImageReader {
 
     private func readFile(_ path: String) throws -> UnsafeRawBufferPointer {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw PoseDataError(file: path, problem: "cannot be opened (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else {
+            throw PoseDataError(file: path, problem: "cannot be opened (\(String(cString: strerror(errno))))" + zipPathHint(path))
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
@@ -120,6 +126,14 @@ public final class ImageReader {
                 throw PoseDataError(file: path, problem: "member read failed after \(done) of \(size) bytes (\(String(cString: zip_file_strerror(f))))")
             }
             done += Int(n)
+        }
+        // libzip checks the member's CRC-32 only when a read reaches the end of the data, which the
+        // loop above never asks for: without this read a corrupt stored member passes silently.
+        var extra: UInt8 = 0
+        let tail = zip_fread(f, &extra, 1)
+        guard tail == 0 else {
+            throw PoseDataError(file: path, problem: tail < 0 ? "member is corrupt (\(String(cString: zip_file_strerror(f))))"
+                                                              : "member holds more bytes than its recorded size \(size)")
         }
         return UnsafeRawBufferPointer(rebasing: dst[0..<size])
     }

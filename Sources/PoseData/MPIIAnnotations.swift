@@ -37,14 +37,25 @@ public enum MPIIAnnotations {
         return try parse(data, file: path, hasJoints: set != "test", numJoints: numJoints)
     }
 
-    /// Parses annotation JSON bytes; `file` only names the source in errors.
+    /// Parses annotation JSON bytes; `file` only names the source in errors. Strict JSON: a file
+    /// with `NaN`/`Infinity` (Python's json writes them) is refused naming the record and field
+    /// that hold the value (found by a lenient JSON5 re-read, see `LenientJSON`).
     public static func parse(_ data: Data, file: String, hasJoints: Bool, numJoints: Int = 16) throws -> [PoseRecord] {
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw PoseDataError(file: file, problem: "is not valid JSON (\(error.localizedDescription))")
+            if let lenient = LenientJSON.object(data) {
+                _ = try records(lenient, file: file, hasJoints: hasJoints, numJoints: numJoints)
+            }
+            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            throw PoseDataError(file: file, problem: "is not valid JSON (\(reason))")
         }
+        return try records(json, file: file, hasJoints: hasJoints, numJoints: numJoints)
+    }
+
+    /// The records of a parsed JSON tree: a list of record objects, each checked field by field.
+    private static func records(_ json: Any, file: String, hasJoints: Bool, numJoints: Int) throws -> [PoseRecord] {
         guard let list = json as? [Any] else { throw PoseDataError(file: file, problem: "top level is not a JSON list of records") }
         var records: [PoseRecord] = []
         records.reserveCapacity(list.count)

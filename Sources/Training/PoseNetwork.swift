@@ -23,6 +23,10 @@ public protocol PoseNetwork: AnyObject {
 
     /// The weights alone, by PyTorch state_dict names (`model_best`, `final_state`, `--weights`).
     func weightTensors() -> [TensorPayload]
-    /// Loads weights (`--init`, `--weights`); a file that does not fit is refused naming the tensors.
+    /// Loads weights (`--weights`); a file that does not fit is refused naming the tensors.
     func loadWeightFile(_ file: SafeTensorsFile) throws
+    /// Loads what fits of a pretrained file (`--init`), restricted to the top-level modules
+    /// `layers` (MODEL.EXTRA.PRETRAINED_LAYERS, `*` = all), like the reference's non-strict load;
+    /// returns a line per tensor left out.
+    func loadPretrained(_ file: SafeTensorsFile, layers: [String]) throws -> [String]
 }

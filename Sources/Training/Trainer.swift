@@ -61,8 +61,9 @@ public final class Trainer {
         } else {
             run.epoch = cfg.train.beginEpoch
             if let path = o.initWeights {
-                try network.loadWeightFile(SafeTensorsFile(path: path))
-                log.line("=> initialised from \(path)")
+                let skipped = try network.loadPretrained(SafeTensorsFile(path: path), layers: cfg.model.extra.pretrainedLayers)
+                log.line("=> initialised from \(path) (PRETRAINED_LAYERS \(cfg.model.extra.pretrainedLayers))"
+                         + (skipped.isEmpty ? "" : "; left out:\n   " + skipped.joined(separator: "\n   ")))
             }
         }
         let metrics = try MetricsLog(path: o.outDirectory + "/metrics.csv", keepThroughStep: run.resumedFrom, keepEpochsBefore: run.epoch)

@@ -2,6 +2,7 @@ import XCTest
 import ExperimentConfig
 import GoldenFiles
 import HRNet
+import Shards
 import Training
 
 /// The trainer with HRNet itself (the golden tiny config: 64×64 input, 16×16 heatmaps, 16 joints):
@@ -89,5 +90,20 @@ final class HRNetTrainingTests: XCTestCase {
             }
             XCTAssertEqual(recomputed, loss)
         }
+    }
+
+    /// `--init`: what PRETRAINED_LAYERS lists is loaded, the rest keeps its initialisation, and
+    /// tensors the model lacks are reported.
+    func testPretrainedLoadFollowsPretrainedLayers() throws {
+        let c = try ExperimentConfig.load(path: Golden.path("hrnet_tiny/config.yaml"))
+        let source = try HRNetNetwork(config: c, batchSize: 1, seed: 1), target = try HRNetNetwork(config: c, batchSize: 1, seed: 2)
+        let file = temporaryRunFolder("pretrained") + ".safetensors"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try SafeTensorsWriter.write(source.weightTensors() + [TensorPayload(name: "stage2.bogus", shape: [1], values: [Float(1)])], to: file)
+        let before = Array(target.model.parameter("final_layer.weight")!)
+        let skipped = try target.loadPretrained(SafeTensorsFile(path: file), layers: c.model.extra.pretrainedLayers)
+        XCTAssertEqual(skipped, ["not in the model: stage2.bogus"])
+        XCTAssertEqual(Array(target.model.parameter("conv1.weight")!), Array(source.model.parameter("conv1.weight")!))
+        XCTAssertEqual(Array(target.model.parameter("final_layer.weight")!), before, "final_layer is not in PRETRAINED_LAYERS")
     }
 }

@@ -58,6 +58,10 @@ final class MeanMapNetwork: PoseNetwork {
 
     func weightTensors() -> [TensorPayload] { [TensorPayload(name: "bias", shape: [joints, pixels], values: bias)] }
     func loadWeightFile(_ file: SafeTensorsFile) throws { bias = try file.array("bias") }
+    func loadPretrained(_ file: SafeTensorsFile, layers: [String]) throws -> [String] {
+        try loadWeightFile(file)
+        return file.tensors.map(\.name).filter { $0 != "bias" }.map { "not in the model: \($0)" }
+    }
 
     private func fill(_ batch: Int) {
         precondition(batch <= capacity)
