@@ -44,6 +44,13 @@ public struct ConvGeometry: Equatable, Sendable {
     }
     /// Multiply-adds per image.
     public var multiplyAdds: Int { outputCount * colRows }
+
+    /// The output columns x whose input column x·s − p + j lies inside [0, width), as x0..<x1
+    /// (x1 ≤ x0 when none does).
+    @inline(__always)
+    func insideColumns(kernelColumn j: Int) -> (Int, Int) {
+        (max(0, (padding - j + stride - 1) / stride), min(outWidth, floorDivide(width - 1 + padding - j, stride) + 1))
+    }
 }
 
 /// Convolution as GEMM over the whole batch. Activations are channel-major, `[C, N, H, W]`, so a
@@ -144,9 +151,7 @@ public enum Conv2D {
         for i in 0..<k {
             for j in 0..<k {
                 let rowBase = col + ((c * k + i) * k + j) * ld
-                // Output columns whose input column x·s − p + j lies inside [0, width).
-                let x0 = max(0, (p - j + s - 1) / s)
-                let x1 = min(wo, floorDivide(g.width - 1 + p - j, s) + 1)
+                let (x0, x1) = g.insideColumns(kernelColumn: j)
                 for y in 0..<ho {
                     let dst = rowBase + y * wo
                     let iy = y * s - p + i
@@ -174,8 +179,7 @@ public enum Conv2D {
         for i in 0..<k {
             for j in 0..<k {
                 let rowBase = col + ((c * k + i) * k + j) * ld
-                let x0 = max(0, (p - j + s - 1) / s)
-                let x1 = min(wo, floorDivide(g.width - 1 + p - j, s) + 1)
+                let (x0, x1) = g.insideColumns(kernelColumn: j)
                 guard x1 > x0 else { continue }
                 for y in 0..<ho {
                     let iy = y * s - p + i

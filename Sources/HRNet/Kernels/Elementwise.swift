@@ -38,14 +38,7 @@ public enum Upsample {
         precondition(sh << shift == height && sw << shift == width, "upsample ×\(1 << shift) cannot produce \(height)x\(width)")
         ThreadPool.shared.parallelFor(planes) { p in
             let src = source + p * sh * sw, dst = destination + p * height * width
-            if shift == 0 {
-                if accumulate {
-                    for i in 0..<(height * width) { dst[i] += src[i] }
-                } else {
-                    dst.update(from: src, count: height * width)
-                }
-                return
-            }
+            if shift == 0 { return copyOrAdd(src, dst, height * width, accumulate: accumulate) }
             for y in 0..<height {
                 let s = src + (y >> shift) * sw, d = dst + y * width
                 if accumulate {
@@ -66,20 +59,23 @@ public enum Upsample {
         let sh = height >> shift, sw = width >> shift
         ThreadPool.shared.parallelFor(planes) { p in
             let dsrc = sourceGrad + p * sh * sw, ddst = destinationGrad + p * height * width
-            if shift == 0 {
-                if accumulate {
-                    for i in 0..<(height * width) { dsrc[i] += ddst[i] }
-                } else {
-                    dsrc.update(from: ddst, count: height * width)
-                }
-                return
-            }
+            if shift == 0 { return copyOrAdd(ddst, dsrc, height * width, accumulate: accumulate) }
             if !accumulate { dsrc.update(repeating: 0, count: sh * sw) }
             for y in 0..<height {
                 let s = dsrc + (y >> shift) * sw, d = ddst + y * width
                 for x in 0..<width { s[x >> shift] += d[x] }
             }
         }
+    }
+}
+
+/// dst (+)= src over `count` values.
+@inline(__always)
+func copyOrAdd<T: KernelScalar>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ count: Int, accumulate: Bool) {
+    if accumulate {
+        for i in 0..<count { dst[i] += src[i] }
+    } else {
+        dst.update(from: src, count: count)
     }
 }
 
