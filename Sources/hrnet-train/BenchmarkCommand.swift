@@ -8,7 +8,8 @@ struct BenchmarkCommand: ParsableCommand {
         commandName: "benchmark",
         abstract: "Time HRNet training steps (or forward passes) on random data.",
         discussion: """
-            Builds the network of --config for --batch images, runs --warmup untimed steps, then \
+            Builds the network of --config for --batch B images (default 8; --threads T threads, \
+            default HRNET_THREADS or every core), runs --warmup untimed steps, then \
             --steps timed ones and reports the median: images/s, GFLOP/s (2 × multiply-adds per \
             image; a training step counts 3 × the forward) and the peak resident memory. The last \
             line is one JSON object (images_per_s, gflops_per_s, peak_rss_mb, batch, threads, mode).
@@ -17,8 +18,9 @@ struct BenchmarkCommand: ParsableCommand {
     /// Shared with the root command (whose `--print-summary` also takes `--config`).
     @OptionGroup var experiment: ExperimentOption
 
-    @Option(help: "Images per step.")
-    var batch = 8
+    /// `--batch B` (default 8) and `--threads T` are the root command's options (`TrainingArguments`):
+    /// the parser gives a parent's options precedence, so the benchmark reads them from the same group.
+    @OptionGroup(visibility: .hidden) var training: TrainingArguments
 
     @Option(help: "Timed steps (the median is reported).")
     var steps = 5
@@ -29,11 +31,10 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "Time eval-mode forward passes instead of training steps.")
     var forwardOnly = false
 
-    @Option(help: "Threads taking part (default: all of the pool, HRNET_THREADS or the core count).")
-    var threads: Int?
 
     func run() throws {
-        if let threads { ThreadPool.shared.parallelism = threads }
+        let batch = training.batch ?? 8
+        if let threads = training.threads { ThreadPool.shared.parallelism = threads }
         guard let config = experiment.config else { throw ValidationError("benchmark needs --config CFG") }
         let cfg = try ExperimentConfig.load(path: config)
         let result = try NetworkBenchmark.run(config: cfg, batch: batch, steps: steps, warmup: warmup, forwardOnly: forwardOnly) { step, seconds in
