@@ -43,6 +43,10 @@ extension ExperimentConfig {
         do {
             self = try JSONDecoder().decode(ExperimentConfig.self, from: JSONSerialization.data(withJSONObject: merged))
         } catch let error as DecodingError {
+            if case .dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty,
+               let (key, value) = Self.unfittingValue(root, defaults: defaults, source: source) {
+                throw ConfigError(file: source, key: key, problem: "expected a whole number, found \(value)")
+            }
             throw Self.describe(error, source: source)
         }
         try validate(source: source)
@@ -64,10 +68,45 @@ extension ExperimentConfig {
                 }
                 out[key] = try overlay(sub, on: nested, path: full, source: source)
             } else {
+                try checkValue(value, key: full, source: source)
                 out[key] = value
             }
         }
         return out
+    }
+
+    /// The YAML value the typed decode cannot hold, found by decoding the defaults with one YAML
+    /// value at a time: JSONDecoder reports a number that does not fit an Int field (16.5, 1e30) as
+    /// "not valid JSON" with no key. Only called once a decode has failed.
+    private static func unfittingValue(_ yaml: [String: Any], defaults: [String: Any], source: String) -> (String, Any)? {
+        func leaves(_ map: [String: Any], _ prefix: [String]) -> [([String], Any)] {
+            map.flatMap { key, value in
+                (value as? [String: Any]).map { leaves($0, prefix + [key]) } ?? [(prefix + [key], value)]
+            }
+        }
+        for (path, value) in leaves(yaml, []) {
+            let single = path.dropLast().reversed().reduce([path.last!: value] as [String: Any]) { [$1: $0] }
+            guard let merged = try? overlay(single, on: defaults, path: "", source: source),
+                  let json = try? JSONSerialization.data(withJSONObject: merged) else { continue }
+            if (try? JSONDecoder().decode(ExperimentConfig.self, from: json)) == nil { return (path.joined(separator: "."), value) }
+        }
+        return nil
+    }
+
+    /// A value must survive the trip through JSON to the typed config: finite numbers, strings,
+    /// booleans, null and lists of those. YAML can say more (`.nan`, `.inf`, timestamps, binary,
+    /// mappings in place of a value), which JSONSerialization would refuse without naming the key.
+    private static func checkValue(_ value: Any, key: String, source: String) throws {
+        switch value {
+        case let d as Double where !d.isFinite:
+            throw ConfigError(file: source, key: key, problem: "expected a finite number, found \(d)")
+        case let list as [Any]:
+            for (i, item) in list.enumerated() { try checkValue(item, key: "\(key)[\(i)]", source: source) }
+        case is String, is Int, is Double, is Bool, is NSNull:
+            return
+        default:
+            throw ConfigError(file: source, key: key, problem: "expected a number, a string, a boolean or a list, found \(describe(value))")
+        }
     }
 
     private static func describe(_ value: Any) -> String {
@@ -80,7 +119,12 @@ extension ExperimentConfig {
     }
 
     private static func describe(_ error: DecodingError, source: String) -> ConfigError {
-        func key(_ path: [CodingKey]) -> String { path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+        func key(_ path: [CodingKey]) -> String {
+            path.reduce("") { key, part in
+                if let i = part.intValue { return key + "[\(i)]" }
+                return key.isEmpty ? part.stringValue : key + "." + part.stringValue
+            }
+        }
         switch error {
         case .typeMismatch(let type, let ctx):
             return ConfigError(file: source, key: key(ctx.codingPath), problem: "expected a value of type \(type)")
@@ -104,6 +148,14 @@ extension ExperimentConfig {
         try check(model.heatmapSize.count == 2 && model.heatmapSize.allSatisfy { $0 > 0 }, "MODEL.HEATMAP_SIZE", "expected two positive integers [width, height], found \(model.heatmapSize)")
         try check(model.numJoints > 0, "MODEL.NUM_JOINTS", "must be positive, found \(model.numJoints)")
         try check(model.sigma > 0, "MODEL.SIGMA", "must be positive, found \(model.sigma)")
+        try check(train.batchSizePerGPU > 0, "TRAIN.BATCH_SIZE_PER_GPU", "must be positive, found \(train.batchSizePerGPU)")
+        try check(test.batchSizePerGPU > 0, "TEST.BATCH_SIZE_PER_GPU", "must be positive, found \(test.batchSizePerGPU)")
+        try check(train.lr > 0, "TRAIN.LR", "must be positive, found \(train.lr)")
+        try check(train.beginEpoch >= 0 && train.endEpoch >= train.beginEpoch, "TRAIN.END_EPOCH",
+                  "expected 0 <= BEGIN_EPOCH <= END_EPOCH, found \(train.beginEpoch) and \(train.endEpoch)")
+        try check(dataset.scaleFactor >= 0, "DATASET.SCALE_FACTOR", "must not be negative, found \(dataset.scaleFactor)")
+        try check(dataset.rotFactor >= 0, "DATASET.ROT_FACTOR", "must not be negative, found \(dataset.rotFactor)")
+        try check(workers >= 0, "WORKERS", "must not be negative, found \(workers)")
         try check(["jpg", "zip"].contains(dataset.dataFormat), "DATASET.DATA_FORMAT", "expected jpg or zip, found '\(dataset.dataFormat)'")
         try check(["adam", "sgd"].contains(train.optimizer), "TRAIN.OPTIMIZER", "expected adam or sgd, found '\(train.optimizer)'")
         for (k, stage) in model.extra.stages.enumerated() {

@@ -98,7 +98,9 @@ public enum ShardBuilder {
                     if (global + 1) % perShard == 0 {
                         shardEnds[global + 1 - perShard] = (p + 1, journal.skipped.count)
                     }
-                    try writer.append(imagePath: unit.image) { t, out in
+                    // The images of the next samples as planned (exact unless a later image is skipped).
+                    let upcoming = { (n: Int) in (p..<min(p + n, plan.plannedSamples)).map { plan.units[plan.unit(containing: $0)].image } }
+                    try writer.append(imagePath: unit.image, upcoming: upcoming) { t, out in
                         out.baseAddress!.copyMemory(from: base + encoder.offsets[t], byteCount: out.count)
                     }
                     made += 1

@@ -19,6 +19,7 @@ public final class ShardSequenceWriter {
     private var currentPaths: [String] = []
     private var pending: [(done: DispatchSemaphore, result: Box)] = []
     private let concurrentFinishes: Int
+    private let stagingBytes: Int
     private let onShardFinished: (ShardEntry) throws -> Void
     public private(set) var entries: [ShardEntry] = []
 
@@ -26,10 +27,11 @@ public final class ShardSequenceWriter {
 
     /// Starts at shard index `firstShard` whose first sample is `firstSample` (non-zero on resume).
     public init(directory: String, layout: ShardLayout, samplesPerShard: Int, metadata: [String: String],
-                firstShard: Int = 0, firstSample: Int = 0, concurrentFinishes: Int = 1,
+                firstShard: Int = 0, firstSample: Int = 0, concurrentFinishes: Int = 1, stagingBytes: Int = 4 << 20,
                 onShardFinished: @escaping (ShardEntry) throws -> Void = { _ in }) {
         precondition(samplesPerShard > 0)
         self.concurrentFinishes = max(1, concurrentFinishes)
+        self.stagingBytes = stagingBytes
         self.directory = directory; self.layout = layout; self.samplesPerShard = samplesPerShard
         self.metadata = metadata; self.nextShard = firstShard; self.nextSample = firstSample
         self.onShardFinished = onShardFinished
@@ -41,9 +43,17 @@ public final class ShardSequenceWriter {
     }
 
     /// Appends the next sample (see `ShardWriter.append`); `imagePath` goes into the metadata.
-    public func append(imagePath: String, _ fill: (_ tensor: Int, _ destination: UnsafeMutableRawBufferPointer) -> Void) throws {
+    /// `upcoming(n)`, when given, names the images of this sample and the next ones, up to n in all,
+    /// as far as the caller knows them: a shard that turns out so is written once, in place.
+    public func append(imagePath: String, upcoming: ((Int) -> [String])? = nil,
+                       _ fill: (_ tensor: Int, _ destination: UnsafeMutableRawBufferPointer) -> Void) throws {
         if current == nil {
-            current = try ShardWriter(directory: directory, file: ShardFormat.shardFile(nextShard), layout: layout, firstSample: nextSample)
+            let expected = upcoming.map { paths -> (count: Int, metadata: [String: String]) in
+                let p = paths(samplesPerShard)
+                return (p.count, shardMetadata(first: nextSample, paths: p))
+            }
+            current = try ShardWriter(directory: directory, file: ShardFormat.shardFile(nextShard), layout: layout,
+                                      firstSample: nextSample, expected: expected, stagingBytes: stagingBytes)
             nextShard += 1
         }
         try current!.append(fill)
@@ -69,12 +79,14 @@ public final class ShardSequenceWriter {
     private func closeCurrent() throws {
         guard let writer = current else { return }
         current = nil
-        var meta = metadata
-        meta[ShardFormat.Metadata.format] = ShardFormat.name
-        meta[ShardFormat.Metadata.firstSample] = String(writer.firstSample)
-        meta[ShardFormat.Metadata.imagePaths] = String(decoding: try JSONEncoder().encode(currentPaths), as: UTF8.self)
+        let meta = shardMetadata(first: writer.firstSample, paths: currentPaths)
         currentPaths = []
-        while pending.count >= concurrentFinishes { try awaitOldest() }
+        do {
+            while pending.count >= concurrentFinishes { try awaitOldest() }
+        } catch {
+            writer.discard()
+            throw error
+        }
         let box = Box(), done = DispatchSemaphore(value: 0), shardMetadata = meta
         let thread = Thread {
             box.result = Result { try writer.finish(metadata: shardMetadata) }
@@ -83,6 +95,15 @@ public final class ShardSequenceWriter {
         thread.stackSize = 1 << 20
         pending.append((done, box))
         thread.start()
+    }
+
+    /// The common metadata plus the shard's own: format, first sample, image paths.
+    private func shardMetadata(first: Int, paths: [String]) -> [String: String] {
+        var meta = metadata
+        meta[ShardFormat.Metadata.format] = ShardFormat.name
+        meta[ShardFormat.Metadata.firstSample] = String(first)
+        meta[ShardFormat.Metadata.imagePaths] = String(decoding: (try? JSONEncoder().encode(paths)) ?? Data(), as: UTF8.self)
+        return meta
     }
 
     /// Waits for the oldest pending shard, so entries and callbacks stay in shard order.

@@ -26,6 +26,11 @@ public struct ShardEntry: Codable, Equatable, Sendable {
 /// bytes with SHA-256 as they are written, fsyncs and renames it into place. Memory stays at about
 /// `stagingBytes` per tensor whatever the shard size; N need not be known before `finish`.
 ///
+/// When the caller knows the shard's final count and metadata in advance (`expected`), the header
+/// is written first and every chunk goes straight to its final place in `<file>.tmp-<pid>`: the
+/// data is written once, and `finish` only hashes it (read back from the page cache) and commits.
+/// Should the shard end differently (a record skipped), that file serves as the spill instead.
+///
 /// Not thread-safe: one thread appends samples, in order.
 public final class ShardWriter {
     public let directory: String
@@ -36,6 +41,9 @@ public final class ShardWriter {
 
     private let spill: Int32
     private var spillEnd = 0
+    /// Direct mode: the expected count and metadata, and where each tensor's region starts.
+    private let expected: (count: Int, metadata: [String: String])?
+    private let regionStart: [Int]
     private let staging: [UnsafeMutableRawPointer]
     /// Samples each tensor's staging buffer holds.
     private let capacity: [Int]
@@ -49,12 +57,29 @@ public final class ShardWriter {
     private var spillName: String { directory + "/" + file + ".spill" }
     public var path: String { directory + "/" + file }
 
-    /// Starts shard `file` in `directory`. `firstSample` is the global index of its first sample.
-    public init(directory: String, file: String, layout: ShardLayout, firstSample: Int, stagingBytes: Int = 4 << 20) throws {
+    private var tempPath: String { path + ".tmp-\(getpid())" }
+
+    /// Starts shard `file` in `directory`. `firstSample` is the global index of its first sample;
+    /// `expected`, if known, the count and metadata `finish` will most likely be given.
+    public init(directory: String, file: String, layout: ShardLayout, firstSample: Int,
+                expected: (count: Int, metadata: [String: String])? = nil, stagingBytes: Int = 4 << 20) throws {
         self.directory = directory; self.file = file; self.layout = layout; self.firstSample = firstSample
-        let spillPath = directory + "/." + file + ".spill-\(getpid())"
-        spill = try POSIXFile.openFile(spillPath, O_RDWR | O_CREAT | O_TRUNC)
-        unlink(spillPath)
+        self.expected = expected
+        if let expected {
+            let header = try Self.header(layout, count: expected.count, metadata: expected.metadata)
+            let fd = try POSIXFile.openFile(directory + "/" + file + ".tmp-\(getpid())", O_RDWR | O_CREAT | O_TRUNC)
+            spill = fd
+            try header.withUnsafeBytes { try POSIXFile.pwriteAll(fd, $0.baseAddress!, $0.count, at: 0, file: directory + "/" + file) }
+            var starts: [Int] = [], next = header.count
+            for t in layout.tensors { starts.append(next); next += expected.count * t.sampleBytes }
+            regionStart = starts
+            spillEnd = next
+        } else {
+            let spillPath = directory + "/." + file + ".spill-\(getpid())"
+            spill = try POSIXFile.openFile(spillPath, O_RDWR | O_CREAT | O_TRUNC)
+            unlink(spillPath)
+            regionStart = []
+        }
         capacity = layout.tensors.map { max(1, stagingBytes / max(1, $0.sampleBytes)) }
         staging = zip(layout.tensors, capacity).map { t, c in
             UnsafeMutableRawPointer.allocate(byteCount: max(1, t.sampleBytes * c), alignment: 64)
@@ -64,7 +89,7 @@ public final class ShardWriter {
     }
 
     deinit {
-        if !closed { close(spill) }
+        discard()
         for p in staging { p.deallocate() }
     }
 
@@ -92,14 +117,28 @@ public final class ShardWriter {
         }
     }
 
+    /// Writes tensor t's staged samples out: in direct mode to their final place while they fit
+    /// the expected count, otherwise appended at the end of the spill.
     private func flush(_ t: Int) throws {
         let n = (staged - flushedAt[t]) * layout.tensors[t].sampleBytes
         if n > 0 {
-            try POSIXFile.pwriteAll(spill, staging[t], n, at: spillEnd, file: spillName)
-            chunks[t].append((spillEnd, n))
-            spillEnd += n
+            let offset: Int
+            if let expected, staged <= expected.count {
+                offset = regionStart[t] + flushedAt[t] * layout.tensors[t].sampleBytes
+            } else {
+                offset = spillEnd
+                spillEnd += n
+            }
+            try POSIXFile.pwriteAll(spill, staging[t], n, at: offset, file: spillName)
+            chunks[t].append((offset, n))
         }
         flushedAt[t] = staged
+    }
+
+    static func header(_ layout: ShardLayout, count: Int, metadata: [String: String]) throws -> Data {
+        try SafeTensorsWriter.header(
+            for: layout.tensors.map { ($0.name, $0.dtype, [count] + $0.sampleShape, count * $0.sampleBytes) },
+            metadata: metadata)
     }
 
     /// Writes the shard under its final name (header with `metadata`, then the data), hashing it
@@ -108,10 +147,13 @@ public final class ShardWriter {
         precondition(!closed, "finish twice")
         closed = true
         defer { close(spill) }
-        let header = try SafeTensorsWriter.header(
-            for: layout.tensors.map { ($0.name, $0.dtype, [count] + $0.sampleShape, count * $0.sampleBytes) },
-            metadata: metadata)
-        let temp = path + ".tmp-\(getpid())"
+        if let expected {
+            for t in layout.tensors.indices { try flush(t) }
+            if expected.count == count && expected.metadata == metadata { return try commitInPlace() }
+            unlink(tempPath)   // the open descriptor keeps it readable as the spill
+        }
+        let header = try Self.header(layout, count: count, metadata: metadata)
+        let temp = tempPath
         let fd = try POSIXFile.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
         var hasher = SHA256()
         var total = 0
@@ -147,10 +189,33 @@ public final class ShardWriter {
         return ShardEntry(file: file, samples: count, bytes: total, sha256: hasher.finalizeHex(), firstSample: firstSample)
     }
 
+    /// Direct mode, as expected: hash the file front to back (page cache), fsync, rename.
+    private func commitInPlace() throws -> ShardEntry {
+        var hasher = SHA256()
+        let bufferBytes = 4 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferBytes, alignment: 64)
+        defer { buffer.deallocate() }
+        do {
+            var done = 0
+            while done < spillEnd {
+                let n = min(bufferBytes, spillEnd - done)
+                try POSIXFile.preadAll(spill, buffer, n, at: done, file: tempPath)
+                hasher.update(UnsafeRawBufferPointer(start: buffer, count: n))
+                done += n
+            }
+            try POSIXFile.commit(spill, temp: tempPath, to: path)
+        } catch {
+            unlink(tempPath)
+            throw error
+        }
+        return ShardEntry(file: file, samples: count, bytes: spillEnd, sha256: hasher.finalizeHex(), firstSample: firstSample)
+    }
+
     /// Drops the shard (nothing is left under any name).
     public func discard() {
         guard !closed else { return }
         closed = true
+        if expected != nil { unlink(tempPath) }
         close(spill)
     }
 }

@@ -6,6 +6,15 @@ struct HRNetTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hrnet-train",
         abstract: "Train and evaluate HRNet on hrprep shards, configured by a reference experiment YAML.",
+        discussion: """
+        Train (TRAIN.* and TEST.* of the YAML apply; flags override them):
+          hrnet-train --config CFG.yaml --shards shards/train \\
+              --valid-shards shards/valid --out runs/w32 --threads 2
+        Continue a run: add --resume (automatic with AUTO_RESUME: true).
+        Evaluate weights (writes runs/eval/predictions.safetensors):
+          hrnet-train --evaluate --config CFG.yaml --valid-shards shards/valid \\
+              --weights runs/w32/model_best.safetensors --out runs/eval
+        """,
         version: "0.1.0",
         subcommands: [GEMMBenchmarkCommand.self, BenchmarkCommand.self])
 

@@ -25,7 +25,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Weights to evaluate (PyTorch state_dict names), e.g. runs/w32/model_best.safetensors.")
     var weights: String?
 
-    @Option(name: .customLong("init"), help: "Weights to start training from (PyTorch names).")
+    @Option(name: .customLong("init"), help: "Weights to start training from (PyTorch names): the modules MODEL.EXTRA.PRETRAINED_LAYERS lists, what does not fit is listed and left as initialised.")
     var initWeights: String?
 
     @Flag(help: "Continue from <out>/checkpoint.json (also automatic when AUTO_RESUME is true and a checkpoint exists).")

@@ -38,6 +38,24 @@ final class ShardSetTests: XCTestCase {
                        "no temporary or spill file left")
     }
 
+    /// Shards written in place (the writer told what comes) or rewritten after a wrong guess are
+    /// the same bytes as shards assembled from the spill.
+    func testInPlaceAndRewrittenShardsEqualSpilledOnes() throws {
+        let spilled = try TinyShardSet(count: 10, perShard: 4)
+        let exact = try TinyShardSet(count: 10, perShard: 4, guess: .exact)
+        let wrong = try TinyShardSet(count: 10, perShard: 4, guess: .wrong)
+        defer { for t in [spilled, exact, wrong] { t.remove() } }
+        for k in 0..<3 {
+            let reference = try Data(contentsOf: URL(fileURLWithPath: spilled.shardPath(k)))
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: exact.shardPath(k))), reference, "shard \(k) in place")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: wrong.shardPath(k))), reference, "shard \(k) after a wrong guess")
+        }
+        for t in [exact, wrong] {
+            XCTAssertEqual(ShardVerifier.verify(directory: t.directory).map(\.description), [])
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: t.directory).count, 4, "no temporary file left")
+        }
+    }
+
     func testFloat16TargetsWidenOnRead() throws {
         let tiny = try TinyShardSet(count: 3, perShard: 8, targetDType: .f16)
         defer { tiny.remove() }

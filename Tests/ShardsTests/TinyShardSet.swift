@@ -24,15 +24,25 @@ struct TinyShardSet {
         }
     }
 
-    /// Writes `count` samples in shards of `perShard` (staging small, so chunks spill), and the manifest.
-    init(count: Int, perShard: Int, targetDType: DType = .f32, stagingBytes: Int = 64) throws {
+    /// How the writer is told what comes next: not at all (spill), exactly (written in place), or
+    /// wrongly (written in place, then rewritten through the spill).
+    enum Guess { case none, exact, wrong }
+
+    /// Writes `count` samples in shards of `perShard`, and the manifest.
+    init(count: Int, perShard: Int, targetDType: DType = .f32, guess: Guess = .none) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         layout = ShardFormat.layout(imageSize: Self.imageSize, heatmapSize: Self.heatmapSize, joints: Self.joints, targetDType: targetDType)
         self.count = count
-        let writer = ShardSequenceWriter(directory: directory, layout: layout, samplesPerShard: perShard, metadata: ["seed": "5"])
+        let writer = ShardSequenceWriter(directory: directory, layout: layout, samplesPerShard: perShard, metadata: ["seed": "5"],
+                                             stagingBytes: 64)
         for i in 0..<count {
-            try writer.append(imagePath: "images/\(i / 2).jpg") { t, out in
+            let upcoming: ((Int) -> [String])? = switch guess {
+            case .none: nil
+            case .exact: { n in (i..<min(i + n, count)).map { "images/\($0 / 2).jpg" } }
+            case .wrong: { n in (i..<min(i + n, count + 1)).map { "images/\($0 / 2).jpg" } }
+            }
+            try writer.append(imagePath: "images/\(i / 2).jpg", upcoming: upcoming) { t, out in
                 let spec = layout.tensors[t]
                 for k in 0..<spec.sampleCount { Self.store(Self.value(spec.name, sample: i, element: k), spec.dtype, out, k) }
             }

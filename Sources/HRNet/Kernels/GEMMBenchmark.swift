@@ -34,24 +34,25 @@ public struct GEMMBenchmarkResult: Sendable {
 public enum GEMMBenchmark {
     public static let peakShape = GEMMShape("square 2048", m: 2048, n: 2048, k: 2048)
 
-    /// The GEMMs that take most of a W32 training step (per image; batch 8 makes 8 calls each):
-    /// 3×3 convolutions of the four branches (32 @ 64², 64 @ 32², 128 @ 16², 256 @ 8²) forward
-    /// (NN), weight gradient (NT) and input gradient (TN), and the stem's 64 @ 64² convolution.
+    /// The GEMMs that take most of a W32 training step at batch 8, as `Conv2D` issues them (one
+    /// product per chunk of batch items, ≤ 32 MB of im2col: 6 items at 64², 8 below): 3×3
+    /// convolutions of the four branches (32 @ 64², 64 @ 32², 128 @ 16², 256 @ 8²) forward (NN),
+    /// weight gradient (NT) and input gradient (TN), and the 64-channel stem/layer1 convolution.
     public static let hrnetShapes: [GEMMShape] = [
-        GEMMShape("W32 b1 3x3 fwd", m: 32, n: 4096, k: 288),
-        GEMMShape("W32 b2 3x3 fwd", m: 64, n: 1024, k: 576),
-        GEMMShape("W32 b3 3x3 fwd", m: 128, n: 256, k: 1152),
-        GEMMShape("W32 b4 3x3 fwd", m: 256, n: 64, k: 2304),
-        GEMMShape("W32 b1 3x3 dW", transB: true, m: 32, n: 288, k: 4096),
-        GEMMShape("W32 b2 3x3 dW", transB: true, m: 64, n: 576, k: 1024),
-        GEMMShape("W32 b3 3x3 dW", transB: true, m: 128, n: 1152, k: 256),
-        GEMMShape("W32 b4 3x3 dW", transB: true, m: 256, n: 2304, k: 64),
-        GEMMShape("W32 b1 3x3 dX", transA: true, m: 288, n: 4096, k: 32),
-        GEMMShape("W32 b2 3x3 dX", transA: true, m: 576, n: 1024, k: 64),
-        GEMMShape("W32 b3 3x3 dX", transA: true, m: 1152, n: 256, k: 128),
-        GEMMShape("W32 b4 3x3 dX", transA: true, m: 2304, n: 64, k: 256),
-        GEMMShape("stem 3x3 64 @ 64^2 fwd", m: 64, n: 4096, k: 576),
-        GEMMShape("stem 3x3 64 @ 64^2 dW", transB: true, m: 64, n: 576, k: 4096),
+        GEMMShape("W32 b1 3x3 fwd (6 img)", m: 32, n: 6 * 4096, k: 288),
+        GEMMShape("W32 b2 3x3 fwd (8 img)", m: 64, n: 8 * 1024, k: 576),
+        GEMMShape("W32 b3 3x3 fwd (8 img)", m: 128, n: 8 * 256, k: 1152),
+        GEMMShape("W32 b4 3x3 fwd (8 img)", m: 256, n: 8 * 64, k: 2304),
+        GEMMShape("W32 b1 3x3 dW", transB: true, m: 32, n: 288, k: 6 * 4096),
+        GEMMShape("W32 b2 3x3 dW", transB: true, m: 64, n: 576, k: 8 * 1024),
+        GEMMShape("W32 b3 3x3 dW", transB: true, m: 128, n: 1152, k: 8 * 256),
+        GEMMShape("W32 b4 3x3 dW", transB: true, m: 256, n: 2304, k: 8 * 64),
+        GEMMShape("W32 b1 3x3 dX", transA: true, m: 288, n: 6 * 4096, k: 32),
+        GEMMShape("W32 b2 3x3 dX", transA: true, m: 576, n: 8 * 1024, k: 64),
+        GEMMShape("W32 b3 3x3 dX", transA: true, m: 1152, n: 8 * 256, k: 128),
+        GEMMShape("W32 b4 3x3 dX", transA: true, m: 2304, n: 8 * 64, k: 256),
+        GEMMShape("stem 3x3 64 @ 64^2 fwd (3 img)", m: 64, n: 3 * 4096, k: 576),
+        GEMMShape("stem 3x3 64 @ 64^2 dW", transB: true, m: 64, n: 576, k: 3 * 4096),
     ]
 
     /// GFLOP/s of `peakShape` (median of `runs`), on `ThreadPool.shared` at its current parallelism.
