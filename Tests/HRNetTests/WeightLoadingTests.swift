@@ -84,3 +84,19 @@ final class WeightLoadingTests: XCTestCase {
         }
     }
 }
+
+/// A forward-only model plans a much smaller arena and computes the same outputs.
+final class InferencePlanTests: XCTestCase {
+    func testForwardOnlyArenaGivesSameOutputs() throws {
+        let config = try ExperimentConfig.load(path: Golden.path("hrnet_tiny/config.yaml"))
+        let train = try HRNetModel(config: config, batchSize: 2)
+        let eval = try HRNetModel(config: config, batchSize: 2, trainable: false)
+        for m in [train, eval] { try m.loadWeights(from: Golden.path("hrnet_tiny/weights.safetensors")) }
+        XCTAssertLessThan(eval.arenaBytes * 3, train.arenaBytes, "eval \(eval.arenaBytes) B vs train \(train.arenaBytes) B")
+        let input = try Golden.open("hrnet_tiny/step.safetensors").array("input", as: Float.self)
+        for training in [false, true] {
+            let a = Array(train.forward(input: input, training: training)), b = Array(eval.forward(input: input, training: training))
+            XCTAssertEqual(a, b, "training-mode BN \(training)")
+        }
+    }
+}

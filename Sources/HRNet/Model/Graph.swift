@@ -118,8 +118,9 @@ final class Graph {
     }
 
     /// The arena layout for `batchSize`: per tensor the element offsets of its value and gradient,
-    /// and the arena size. Also fixes each layer's accumulate flags.
-    func plan(batchSize: Int, output: Int) -> (values: [Int], gradients: [Int], arenaCount: Int) {
+    /// and the arena size. Also fixes each layer's accumulate flags. Without `training`, only the
+    /// forward lifetimes count (no gradients, nothing kept for backward): an inference arena.
+    func plan(batchSize: Int, output: Int, training: Bool = true) -> (values: [Int], gradients: [Int], arenaCount: Int) {
         let f = layers.count
         let end = 2 * f
         func backwardTime(_ layer: Int) -> Int { 2 * f - 1 - layer }
@@ -127,10 +128,10 @@ final class Graph {
         for (t, d) in tensors.enumerated() where t != 0 {
             let size = (batchSize * d.perItem + 15) & ~15
             var last = d.consumers.max() ?? d.producer
-            if let s = d.savedBy.map(backwardTime).max() { last = max(last, s) }
+            if training, let s = d.savedBy.map(backwardTime).max() { last = max(last, s) }
             if t == output { last = end }
             intervals.append((d.producer, last, size, t, false))
-            if d.needsGradient {
+            if training && d.needsGradient {
                 let first = t == output ? f : backwardTime(d.consumers.max()!)
                 intervals.append((first, backwardTime(d.producer), size, t, true))
             }

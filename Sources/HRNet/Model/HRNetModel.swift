@@ -24,6 +24,8 @@ public final class HRNetModel {
     /// Learning rate of the next optimiser step (starts at `TRAIN.LR`).
     public var learningRate: Double
     public let optimizer: Optimizer
+    /// Whether buffers were planned for backward (see `init`).
+    public let trainable: Bool
 
     let graph: Graph
     let outputTensor: Int
@@ -39,7 +41,10 @@ public final class HRNetModel {
 
     /// Builds the network from `config.model`, plans buffers for `batchSize` and initialises the
     /// weights as SPEC §6 (conv N(0, 0.001), biases 0, BN γ 1 β 0; running mean 0, var 1) from `seed`.
-    public init(config: ExperimentConfig, batchSize: Int, seed: UInt64 = 0) throws {
+    /// `trainable: false` plans for forward passes only (evaluation): activations are freed as soon
+    /// as the next layers have read them and no gradients are kept, so the arena is a fraction of
+    /// a training one (W32 batch 32: ≈ 0.6 GB instead of ≈ 6 GB); `computeGradients` is then unavailable.
+    public init(config: ExperimentConfig, batchSize: Int, seed: UInt64 = 0, trainable: Bool = true) throws {
         guard batchSize >= 1 else { throw HRNetError("batch size must be at least 1, got \(batchSize)") }
         self.config = config
         self.batchSize = batchSize
@@ -53,7 +58,8 @@ public final class HRNetModel {
         useTargetWeight = config.loss.useTargetWeight
         optimizer = try makeOptimizer(config.train, parameterCount: graph.parameterCount)
 
-        let plan = graph.plan(batchSize: batchSize, output: output)
+        self.trainable = trainable
+        let plan = graph.plan(batchSize: batchSize, output: output, training: trainable)
         arenaCount = plan.arenaCount
         var allocations: [UnsafeMutableRawPointer] = []
         func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -127,6 +133,7 @@ public final class HRNetModel {
     /// parameter gradients. Returns the loss. Does not step the optimiser.
     public func computeGradients(input: UnsafePointer<Float>, target: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                  batch: Int? = nil) -> Double {
+        precondition(trainable, "computeGradients on a model built with trainable: false (forward-only buffers)")
         let n = checkedBatch(batch)
         forward(input: input, batch: n, training: true)
         let out = graph.tensors[outputTensor]

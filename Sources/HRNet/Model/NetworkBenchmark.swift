@@ -1,7 +1,7 @@
 import ExperimentConfig
 import Foundation
 
-/// Speed of the network on random data: forward-only (eval mode) or full training steps
+/// Speed of the network on random data: forward-only (eval mode, forward-only buffers) or full training steps
 /// (forward, loss, backward, optimiser), timed after warm-up steps. GFLOP/s counts
 /// 2 × multiply-adds per image, and a training step as 3 × the forward (forward, input
 /// gradients, weight gradients).
@@ -26,7 +26,7 @@ public enum NetworkBenchmark {
 
     public static func run(config: ExperimentConfig, batch: Int, steps: Int, warmup: Int = 2, forwardOnly: Bool,
                            progress: ((Int, Double) -> Void)? = nil) throws -> Result {
-        let model = try HRNetModel(config: config, batchSize: batch, seed: 1)
+        let model = try HRNetModel(config: config, batchSize: batch, seed: 1, trainable: !forwardOnly)
         let macs = try ModelSummary(model: config.model).multiplyAdds
         var rng = SeededRandom(seed: 2)
         let input = (0..<(batch * model.inputShape.reduce(1, *))).map { _ in Float(rng.normal()) }
