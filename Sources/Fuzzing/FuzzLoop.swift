@@ -45,8 +45,12 @@ enum CrashCapture {
     nonisolated(unsafe) static var capacity = 1
     nonisolated(unsafe) static var path = UnsafeMutablePointer<CChar>.allocate(capacity: 4096)
 
+    static let signals = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE]
+    /// The handlers in place before `install` (XCTest's, for one), put back by `disarm`.
+    nonisolated(unsafe) static var previous: [sighandler_t?] = []
+
     static func install() {
-        for s in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] { signal(s, crashHandler) }
+        previous = signals.map { signal($0, crashHandler) }
     }
 
     static func arm(_ input: [UInt8], path p: String) {
@@ -64,7 +68,7 @@ enum CrashCapture {
     }
 
     static func disarm() {
-        for s in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] { signal(s, SIG_DFL) }
+        for (s, handler) in zip(signals, previous) { signal(s, handler) }
     }
 }
 
@@ -74,7 +78,9 @@ private func crashHandler(_ signal: Int32) {
         _ = write(fd, CrashCapture.bytes, CrashCapture.count)
         close(fd)
     }
-    let note = "hrprep-fuzz: crash (signal); input written to the crash directory\n"
-    _ = note.withCString { write(2, $0, strlen($0)) }
+    let note: StaticString = "hrprep-fuzz: crash; input written to "
+    _ = write(2, note.utf8Start, note.utf8CodeUnitCount)
+    _ = write(2, CrashCapture.path, strlen(CrashCapture.path))
+    _ = write(2, "\n", 1)
     _exit(86)
 }
