@@ -161,8 +161,9 @@ public enum Conv2D {
                     }
                     let src = plane + iy * g.width - p + j
                     for x in 0..<x0 { dst[x] = 0 }
+                    // An inline loop, not memmove: rows are short (8–64 values) at HRNet's low resolutions.
                     if s == 1 {
-                        (dst + x0).update(from: src + x0, count: x1 - x0)
+                        for x in x0..<x1 { dst[x] = src[x] }
                     } else {
                         for x in x0..<x1 { dst[x] = src[x * s] }
                     }

@@ -26,8 +26,8 @@ where V.Scalar == Float {
     raw.storeBytes(of: out, as: V.self)
 }
 
-/// An 8 × 32 tile in 16 `SIMD16<Float>` accumulators (16 zmm on AVX-512, 2 B vectors, A broadcast
-/// from memory into each FMA): 16 FMAs per 2 vector loads, and 8 rows divide the channel counts of
+/// An 8 × 32 tile in 16 `SIMD16<Float>` accumulators (16 zmm on AVX-512; per k, 2 B vector loads
+/// and 8 broadcast loads of A, each feeding 2 FMAs): 16 FMAs per k, and 8 rows divide the channel counts of
 /// HRNet (16, 32, 48, 64, …, and 9× them), so its GEMMs have no partial row tiles.
 enum Kernel8x32: GEMMMicroKernel {
     static var mr: Int { 8 }
