@@ -8,7 +8,7 @@ BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libzip-dev libopenblas-dev pkg-config zip
 DEMO := demo-out
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench fuzz clean
 
 ## deps: install the Debian packages that are missing (needs root or sudo)
 deps:
@@ -84,6 +84,13 @@ bench: build
 	$(BIN)/hrnet-train --config $(DEMO_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
 	    --epochs 3 --batch 8 --print-freq 1000 --no-progress | tee $(DEMO)/bench-train.txt
 	@tail -n 1 $(DEMO)/bench-train.txt >> $(DEMO)/bench.jsonl
+
+## fuzz: mutated inputs into the safetensors, annotation, config and manifest readers (FUZZ_SECONDS per target)
+FUZZ_SECONDS ?= 30
+FUZZ_SEED ?= 1
+fuzz: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product hrprep-fuzz
+	$(BIN)/hrprep-fuzz --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) --crash-dir $(DEMO)/fuzz-crashes
 
 clean:
 	rm -rf .build $(DEMO)

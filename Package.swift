@@ -60,11 +60,15 @@ let package = Package(
         .target(name: "Fixtures", dependencies: ["Render", "PoseData", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
         .target(name: "Training", dependencies: ["HRNet", "Shards", "PoseEval", "ExperimentConfig", "Render"]),
+        .target(name: "Fuzzing", dependencies: ["Shards", "PoseData", "ExperimentConfig"]),
 
         // MARK: Executables (thin ArgumentParser commands)
         .executableTarget(name: "hrprep", dependencies: [
             "ShardBuild", "Shards", "Render", "ExperimentConfig", "Fixtures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "hrprep-fuzz", dependencies: [
+            "Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrnet-train", dependencies: [
             "Training", "HRNet", "ExperimentConfig",
@@ -84,6 +88,7 @@ let package = Package(
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "HRNet", "Shards", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "GoldenFiles"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"], exclude: ["FuzzRegressions"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -32,7 +32,12 @@ extension ExperimentConfig {
     /// Parses YAML text; `source` names it in errors. Values override the reference defaults.
     public init(yaml: String, source: String = "<yaml>") throws {
         let loaded: Any?
-        do { loaded = try Yams.load(yaml: yaml) } catch {
+        do {
+            if let node = try Yams.compose(yaml: yaml) { try Self.checkKeys(node, path: "", source: source) }
+            loaded = try Yams.load(yaml: yaml)
+        } catch let error as ConfigError {
+            throw error
+        } catch {
             throw ConfigError(file: source, key: "", problem: "is not valid YAML (\(error))")
         }
         guard let root = loaded as? [String: Any] else {
@@ -73,6 +78,27 @@ extension ExperimentConfig {
             }
         }
         return out
+    }
+
+    /// Yams force-unwraps every mapping key as a string when it builds values: a key that is itself a
+    /// mapping or a list (`? a: b`, `[a]: 1`) would crash the process (found by `make fuzz`), so the
+    /// composed tree is checked first and such a key refused by where it is.
+    private static func checkKeys(_ node: Node, path: String, source: String) throws {
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                guard case .scalar(let name) = key else {
+                    let kind: String
+                    switch key { case .mapping: kind = "mapping"; case .sequence: kind = "list"; default: kind = "alias" }
+                    throw ConfigError(file: source, key: path, problem: "a key is a \(kind), not a name (line \(key.mark?.line ?? 0))")
+                }
+                try checkKeys(value, path: path.isEmpty ? name.string : path + "." + name.string, source: source)
+            }
+        case .sequence(let items):
+            for (i, item) in items.enumerated() { try checkKeys(item, path: "\(path)[\(i)]", source: source) }
+        case .scalar, .alias:
+            return
+        }
     }
 
     /// The YAML value the typed decode cannot hold, found by decoding the defaults with one YAML

@@ -7,8 +7,11 @@ import Foundation
 /// non-finite value. The lenient tree is never used to build records: the file is refused either way.
 enum LenientJSON {
     /// The JSON5 value of `data` as JSONSerialization would give it (NSNumber, String, [Any],
-    /// [String: Any], NSNull), or nil when even JSON5 cannot read it.
+    /// [String: Any], NSNull), or nil when even JSON5 cannot read it. Only valid UTF-8 is read:
+    /// Foundation's JSON5 scanner traps (a fatal error, not a thrown one) on an invalid UTF-8 byte
+    /// where an unquoted key may start, e.g. `{` 0xFA (found by `make fuzz`, kept in FuzzRegressions).
     static func object(_ data: Data) -> Any? {
+        guard String(data: data, encoding: .utf8) != nil else { return nil }
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true
         return (try? decoder.decode(Node.self, from: data))?.foundationObject

@@ -12,10 +12,13 @@ struct GEMMBenchmarkCommand: ParsableCommand {
             square 2048 figure is the practical peak that network GFLOP/s are compared with. \
             --openblas times OpenBLAS's cblas_sgemm on the same operands in the same run (its \
             kernel follows OPENBLAS_CORETYPE; unset it for OpenBLAS's best kernel on this CPU). \
-            Threads: HRNET_THREADS, else every core. (No --threads here: the root command's \
-            --threads, given after the subcommand name, would take the value.) The last line is \
-            one JSON object with the peak figures.
+            --threads T (default HRNET_THREADS, else every core) sets the threads taking part. \
+            The last line is one JSON object with the peak figures.
             """)
+
+    /// `--threads T` is the root command's option (`TrainingArguments`): the parser gives a
+    /// parent's options precedence, so the benchmark reads it from the same group.
+    @OptionGroup(visibility: .hidden) var training: TrainingArguments
 
     @Option(help: "Rounds per shape; the median is reported.")
     var runs = 5
@@ -36,6 +39,7 @@ struct GEMMBenchmarkCommand: ParsableCommand {
     var peakOnly = false
 
     func run() throws {
+        if let threads = training.threads { ThreadPool.shared.parallelism = threads }
         let shapes = [GEMMBenchmark.peakShape] + (peakOnly ? [] : GEMMBenchmark.hrnetShapes)
         guard let chosen = kernel.map({ GEMMKernel(rawValue: $0) }) ?? GEMMKernel.native else {
             throw ValidationError("unknown --kernel '\(kernel!)'; one of: \(GEMMKernel.allCases.map(\.rawValue))")

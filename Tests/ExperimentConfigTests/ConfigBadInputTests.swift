@@ -58,6 +58,9 @@ final class ConfigBadInputTests: XCTestCase {
         refuse("", "x.yaml: top level is not a mapping of keys")
         refuse("just a sentence\n", "x.yaml: top level is not a mapping of keys")
         refuse("MODEL: 3\n", "x.yaml: MODEL: expected a mapping of keys, found '3'")
+        // Keys that are not names crash Yams's value builder: refused from the composed tree first.
+        refuse("DATASET:\n  FLIP: true\n  ?  SCALE_FACTOR: 0.25\n", "x.yaml: DATASET: a key is a mapping, not a name (line 3)")
+        refuse("MODEL:\n  [1, 2]: 3\n", "x.yaml: MODEL: a key is a list, not a name (line 2)")
         XCTAssertThrowsError(try ExperimentConfig.load(path: "/nonexistent/c.yaml")) {
             XCTAssertTrue("\($0)".hasPrefix("/nonexistent/c.yaml: cannot be read ("), "\($0)")
         }
