@@ -52,6 +52,7 @@ demo: build
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --first 6 --out $(DEMO)/valid-heatmaps.png; \
 	if "$$bin/hrnet-train" --help 2>&1 | grep -q -- --valid-shards; then \
 	  echo "== a few training steps (hrnet-train, compact W16)"; \
+	  rm -rf $(DEMO)/run; \
 	  "$$bin/hrnet-train" --config $(DEMO_CONFIG) --shards $(DEMO)/shards/train --valid-shards $(DEMO)/shards/valid \
 	    --out $(DEMO)/run --epochs 1 --batch 8 --test-batch 8 --no-progress; \
 	  if [ -f $(DEMO)/run/valid_heatmaps.safetensors ]; then \

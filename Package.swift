@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),
         .target(name: "Fixtures", dependencies: ["Render", "PoseData", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
-        .target(name: "Training", dependencies: ["HRNet", "Shards", "PoseEval", "ExperimentConfig", "Render"]),
+        .target(name: "Training", dependencies: ["HRNet", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render"]),
         .target(name: "Fuzzing", dependencies: ["Shards", "PoseData", "ExperimentConfig"]),
 
         // MARK: Executables (thin ArgumentParser commands)
@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Shards", "PoseData"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "PoseData", "CZip", "GoldenFiles"]),
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "HRNet", "Shards", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "HRNet", "Shards", "PoseData", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "GoldenFiles"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"], exclude: ["FuzzRegressions"]),
     ],

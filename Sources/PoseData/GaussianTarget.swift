@@ -104,34 +104,3 @@ public struct GaussianTarget: Sendable {
     @inline(__always)
     static func truncated(_ v: Double) -> Int { Int(v.rounded(.towardZero)) }
 }
-
-/// The network input normalisation of the reference (ToTensor + Normalize, SPEC §4): float32
-/// `(x/255 − mean)/std` in exactly that order, RGB, written CHW. The trainer applies the same to
-/// the uint8 crops of the shards.
-public struct InputNormalization: Sendable, Equatable {
-    public var mean: SIMD3<Float>
-    public var std: SIMD3<Float>
-
-    public init(mean: SIMD3<Float>, std: SIMD3<Float>) { self.mean = mean; self.std = std }
-
-    /// ImageNet statistics, as in the reference's training script.
-    public static let imagenet = InputNormalization(mean: SIMD3(0.485, 0.456, 0.406), std: SIMD3(0.229, 0.224, 0.225))
-
-    /// `crop` HWC uint8 RGB (`width·height·3`) → `out` CHW float32 (`3·width·height`).
-    public func apply(crop: UnsafeBufferPointer<UInt8>, width: Int, height: Int, into out: UnsafeMutableBufferPointer<Float>) {
-        let plane = width * height
-        precondition(crop.count >= plane * 3 && out.count >= plane * 3, "normalisation buffers")
-        // One table per channel: 256 values, exactly the per-pixel float32 expression.
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 768) { lut in
-            for c in 0..<3 {
-                for v in 0..<256 { lut[c * 256 + v] = (Float(v) / 255 - mean[c]) / std[c] }
-            }
-            let src = crop.baseAddress!, dst = out.baseAddress!
-            for i in 0..<plane {
-                dst[i] = lut[Int(src[3 * i])]
-                dst[plane + i] = lut[256 + Int(src[3 * i + 1])]
-                dst[2 * plane + i] = lut[512 + Int(src[3 * i + 2])]
-            }
-        }
-    }
-}

@@ -101,8 +101,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 guard !overflow else { throw fail("tensor '\(name)': shape \(shape) overflows") }
                 count = product
             }
-            guard count * dtype.size == offsets[1] - offsets[0] else {
-                throw fail("tensor '\(name)': shape \(shape) of \(dtypeName) needs \(count * dtype.size) bytes, data_offsets give \(offsets[1] - offsets[0])")
+            let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: dtype.size)
+            guard !bytesOverflow else { throw fail("tensor '\(name)': shape \(shape) of \(dtypeName) overflows") }
+            guard bytes == offsets[1] - offsets[0] else {
+                throw fail("tensor '\(name)': shape \(shape) of \(dtypeName) needs \(bytes) bytes, data_offsets give \(offsets[1] - offsets[0])")
             }
             tensors.append(TensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: offsets[0]..<offsets[1]))
         }

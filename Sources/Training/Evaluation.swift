@@ -30,7 +30,7 @@ public struct Evaluation {
         let pairs = stream.set.manifest.flipPairs
         if !pairs.isEmpty { inference.flipPairs = pairs.map { ($0[0], $0[1]) } }
         let batch = max(1, config.test.batchSizePerGPU)
-        let network = try makeNetwork(config, batch, 0)
+        let network = try makeNetwork(config, batch, 0, false)
         try network.loadWeightFile(SafeTensorsFile(path: weights))
         let result = try Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth,
                                    useTargetWeight: config.loss.useTargetWeight).run(network)

@@ -6,8 +6,8 @@ import Shards
 public final class HRNetNetwork: PoseNetwork {
     public let model: HRNetModel
 
-    public init(config: ExperimentConfig, batchSize: Int, seed: UInt64) throws {
-        model = try HRNetModel(config: config, batchSize: batchSize, seed: seed)
+    public init(config: ExperimentConfig, batchSize: Int, seed: UInt64, trainable: Bool = true) throws {
+        model = try HRNetModel(config: config, batchSize: batchSize, seed: seed, trainable: trainable)
     }
 
     public var learningRate: Double {

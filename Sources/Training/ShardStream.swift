@@ -1,3 +1,4 @@
+import PoseData
 import Shards
 
 /// A shard folder opened for training or validation: the set is checked against its manifest
@@ -6,7 +7,7 @@ import Shards
 public final class ShardStream: @unchecked Sendable {
     public let set: ShardSet
     public let geometry: SampleGeometry
-    public let normalizer: InputNormalizer
+    public let normalizer: InputNormalization
     /// Global sample indices of each augmentation epoch, in shard order.
     public let samplesByAugEpoch: [[Int]]
 
@@ -42,7 +43,7 @@ public final class ShardStream: @unchecked Sendable {
         }
         self.set = set
         self.geometry = expected
-        self.normalizer = InputNormalizer(mean: m.mean, std: m.std)
+        self.normalizer = InputNormalization(mean: m.mean, std: m.std)
         self.samplesByAugEpoch = groups
     }
 
@@ -70,7 +71,8 @@ public final class ShardStream: @unchecked Sendable {
                 batch.targetWeight.withUnsafeMutableBufferPointer { weight in
                     for (slot, i) in samples.enumerated() {
                         let s = set.sample(i)
-                        normalizer.normalize(s.input, into: input.baseAddress! + slot * g.inputCount)
+                        normalizer.apply(crop: s.input, width: g.imageSize[0], height: g.imageSize[1],
+                                         into: UnsafeMutableBufferPointer(start: input.baseAddress! + slot * g.inputCount, count: g.inputCount))
                         s.copyTarget(into: target.baseAddress! + slot * g.targetCount)
                         for j in 0..<g.joints { weight[slot * g.joints + j] = s.targetWeight[j] }
                         batch.centers[slot] = s.center

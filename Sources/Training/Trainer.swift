@@ -27,7 +27,9 @@ public struct TrainingSummary: Sendable {
 /// restored bit for bit, and the kernels are deterministic for a given thread count, so the steps
 /// after a resume reproduce the losses of an uninterrupted run.
 public final class Trainer {
-    public typealias NetworkFactory = (_ config: ExperimentConfig, _ batchSize: Int, _ seed: UInt64) throws -> PoseNetwork
+    /// Builds the network for at most `batchSize` items; `trainable: false` plans buffers for
+    /// forward passes only (W32 at batch 8: 128 MB instead of 1.5 GB).
+    public typealias NetworkFactory = (_ config: ExperimentConfig, _ batchSize: Int, _ seed: UInt64, _ trainable: Bool) throws -> PoseNetwork
     public let options: TrainingOptions
     private let makeNetwork: NetworkFactory
 
@@ -46,7 +48,7 @@ public final class Trainer {
         let log = ConsoleLog(logPath: o.outDirectory + "/train.log", progressBar: o.progressBar)
         let train = try ShardStream(directory: o.trainShards, expected: o.geometry, configName: o.configName)
         let validator = try o.validShards.map(makeValidator)
-        let network = try makeNetwork(cfg, max(batchSize, validator?.batchSize ?? 0), o.seed)
+        let network = try makeNetwork(cfg, batchSize, o.seed, true)
         let store = CheckpointStore(directory: o.outDirectory)
         var run = RunState(network: network, train: train, store: store, log: log, batchSize: batchSize)
 
@@ -181,7 +183,10 @@ public final class Trainer {
         var inference = o.inference
         let pairs = stream.set.manifest.flipPairs
         if !pairs.isEmpty { inference.flipPairs = pairs.map { ($0[0], $0[1]) } }
-        let batch = max(1, o.config.test.batchSizePerGPU)
+        // Eval-mode outputs do not depend on the batch (BN uses running statistics), so validation
+        // runs in batches no larger than the training batch the network was planned for: a TEST
+        // batch of 32 would otherwise plan a W32 training arena of ~6 GB.
+        let batch = min(max(1, o.config.test.batchSizePerGPU), o.config.train.batchSizePerGPU)
         return (Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth,
                           useTargetWeight: o.config.loss.useTargetWeight), batch)
     }

@@ -26,8 +26,8 @@ extension TrainingArguments {
     }
 
     /// HRNet built from the config for `batchSize` items, initialised from `seed`.
-    static func hrnet(_ config: ExperimentConfig, _ batchSize: Int, _ seed: UInt64) throws -> PoseNetwork {
-        try HRNetNetwork(config: config, batchSize: batchSize, seed: seed)
+    static func hrnet(_ config: ExperimentConfig, _ batchSize: Int, _ seed: UInt64, _ trainable: Bool) throws -> PoseNetwork {
+        try HRNetNetwork(config: config, batchSize: batchSize, seed: seed, trainable: trainable)
     }
 
     func applyThreads() {

@@ -68,3 +68,17 @@ final class SafeTensorsWriterTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["w.safetensors"], "no temporary file left")
     }
 }
+
+final class SafeTensorsOverflowTests: XCTestCase {
+    /// 2^62 + 1 elements of F64: the element count fits in Int, its byte size does not.
+    func testByteSizeOverflowIsRefused() {
+        let header = #"{"x":{"dtype":"F64","shape":[5,5581,8681,49477,384773],"data_offsets":[0,8]}}"#
+        var data = Data()
+        var n = UInt64(header.utf8.count).littleEndian
+        withUnsafeBytes(of: &n) { data.append(contentsOf: $0) }
+        data.append(contentsOf: Array(header.utf8) + [UInt8](repeating: 0, count: 8))
+        XCTAssertThrowsError(try SafeTensorsFile(data: data, path: "o.safetensors")) {
+            XCTAssertTrue("\($0)".contains("tensor 'x': shape [5, 5581, 8681, 49477, 384773] of F64 overflows"), "\($0)")
+        }
+    }
+}

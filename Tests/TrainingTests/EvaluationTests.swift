@@ -37,7 +37,7 @@ final class EvaluationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: weights) }
 
         let e = Evaluation(config: c, configName: "t.yaml", weights: weights, validShards: shards.directory, groundTruth: nil, outDirectory: out)
-        let r = try e.run { _, b, _ in MeanMapNetwork(geometry: SyntheticShards.geometry, batchSize: b, seed: 99) }
+        let r = try e.run { _, b, _, _ in MeanMapNetwork(geometry: SyntheticShards.geometry, batchSize: b, seed: 99) }
         let f = try SafeTensorsFile(path: e.predictionsPath)
         XCTAssertEqual(try f.array("record", as: Int64.self), [0, 1, 2, 3, 4, 5])
         XCTAssertEqual(try f.info("preds").shape, [6, 16, 2])

@@ -24,8 +24,8 @@ final class HRNetTrainingTests: XCTestCase {
         return o
     }
 
-    private func hrnet(_ c: ExperimentConfig, _ batch: Int, _ seed: UInt64) throws -> PoseNetwork {
-        try HRNetNetwork(config: c, batchSize: batch, seed: seed)
+    private func hrnet(_ c: ExperimentConfig, _ batch: Int, _ seed: UInt64, _ trainable: Bool) throws -> PoseNetwork {
+        try HRNetNetwork(config: c, batchSize: batch, seed: seed, trainable: trainable)
     }
 
     private func steps(_ out: String) throws -> [[String: String]] {

@@ -1,4 +1,5 @@
 import XCTest
+import PoseData
 import Training
 
 final class ShardStreamTests: XCTestCase {
@@ -16,10 +17,10 @@ final class ShardStreamTests: XCTestCase {
         XCTAssertEqual(Array(batch.records[0..<2]), [3, 1])
         XCTAssertEqual(Array(batch.samples[0..<2]), [7, 3])
         XCTAssertEqual(batch.centers[0], SIMD2(107, 80))
-        let normalizer = InputNormalizer(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+        let normalizer = InputNormalization.imagenet
         let pixels = (0..<(64 * 64 * 3)).map { k in SyntheticShards.pixel(sample: 3, x: (k / 3) % 64, y: k / (3 * 64), channel: k % 3) }
         var expected = [Float](repeating: 0, count: g.inputCount)
-        pixels.withUnsafeBufferPointer { p in expected.withUnsafeMutableBufferPointer { normalizer.normalize(p, into: $0.baseAddress!) } }
+        pixels.withUnsafeBufferPointer { p in expected.withUnsafeMutableBufferPointer { normalizer.apply(crop: p, width: 64, height: 64, into: $0) } }
         XCTAssertEqual(Array(batch.input[g.inputCount..<(2 * g.inputCount)]), expected, "item 1 is sample 3, CHW, normalised")
         let p = SyntheticShards.position(sample: 7, joint: 4)
         XCTAssertEqual(batch.target[4 * 256 + p.y * 16 + p.x], 1)

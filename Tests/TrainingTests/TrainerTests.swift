@@ -28,7 +28,7 @@ final class TrainerTests: XCTestCase {
     }
 
     private var poison: Int64?
-    private func factory(_ c: ExperimentConfig, _ batch: Int, _ seed: UInt64) throws -> PoseNetwork {
+    private func factory(_ c: ExperimentConfig, _ batch: Int, _ seed: UInt64, _ trainable: Bool) throws -> PoseNetwork {
         let n = MeanMapNetwork(geometry: SyntheticShards.geometry, batchSize: batch, seed: seed)
         n.poisonAtStep = poison
         return n
