@@ -5,7 +5,7 @@ CONFIG ?= release
 BUILD_FLAGS := -c $(CONFIG)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # Debian packages the project links against (only the OpenCV parts it uses: core, imgproc, imgcodecs).
-APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libzip-dev libopenblas-dev pkg-config zip
+APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg62-turbo-dev libzip-dev libopenblas-dev pkg-config zip
 DEMO := demo-out
 
 .PHONY: deps build test demo bench fuzz clean

@@ -1,5 +1,6 @@
 // The image half of the OpenCV bridge (see hr_image.h): every entry point catches everything.
 #include "hr_image.h"
+#include "JpegRGB.h"
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -7,7 +8,17 @@
 #include <exception>
 
 struct hr_decoder {
+    /// Baseline/progressive YCbCr or grey JPEGs: libjpeg straight to RGB (see JpegRGB.h).
+    hr_jpeg_rgb jpeg;
+    /// Everything else (PNG, CMYK JPEG, ...): OpenCV's BGR decode, converted on the copy.
     cv::Mat bgr;
+    bool bgr_pending = false;   ///< bgr holds the image hr_decode started
+    int width = 0, height = 0;
+
+    hr_decoder() { hr_jpeg_init(&jpeg); }
+    ~hr_decoder() { hr_jpeg_destroy(&jpeg); }
+    hr_decoder(const hr_decoder &) = delete;
+    hr_decoder &operator=(const hr_decoder &) = delete;
 };
 
 namespace {
@@ -64,6 +75,12 @@ int hr_decode(hr_decoder *decoder, const uint8_t *data, size_t size, int *width,
             set_error(err, err_cap, "empty or oversized input");
             return HR_IMAGE_BAD_ARGUMENT;
         }
+        decoder->bgr_pending = false;
+        if (hr_jpeg_read_header(&decoder->jpeg, data, size, &decoder->width, &decoder->height)) {
+            *width = decoder->width;
+            *height = decoder->height;
+            return HR_IMAGE_OK;
+        }
         const cv::Mat buffer(1, int(size), CV_8UC1, const_cast<uint8_t *>(data));
         // imdecode with a destination reuses decoder->bgr's allocation when the size matches.
         cv::imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION, &decoder->bgr);
@@ -71,21 +88,28 @@ int hr_decode(hr_decoder *decoder, const uint8_t *data, size_t size, int *width,
             set_error(err, err_cap, "not a decodable image");
             return HR_IMAGE_UNDECODABLE;
         }
-        *width = decoder->bgr.cols;
-        *height = decoder->bgr.rows;
+        decoder->bgr_pending = true;
+        *width = decoder->width = decoder->bgr.cols;
+        *height = decoder->height = decoder->bgr.rows;
         return HR_IMAGE_OK;
     });
 }
 
-int hr_decoder_copy_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char *err, size_t err_cap) {
+int hr_decoder_read_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char *err, size_t err_cap) {
     return guarded(err, err_cap, [&]() -> int {
-        if (decoder == nullptr || decoder->bgr.empty() || rgb == nullptr ||
-            capacity < decoder->bgr.total() * 3) {
+        const bool pending = decoder != nullptr && (decoder->jpeg.started || decoder->bgr_pending);
+        if (!pending || rgb == nullptr || capacity < size_t(decoder->width) * size_t(decoder->height) * 3) {
             set_error(err, err_cap, "no decoded image, or the RGB buffer is too small");
             return HR_IMAGE_BAD_ARGUMENT;
         }
+        if (!decoder->bgr_pending) {
+            if (hr_jpeg_read_rgb(&decoder->jpeg, rgb)) return HR_IMAGE_OK;
+            set_error(err, err_cap, "not a decodable image");
+            return HR_IMAGE_UNDECODABLE;
+        }
         cv::Mat out(decoder->bgr.rows, decoder->bgr.cols, CV_8UC3, rgb);
         cv::cvtColor(decoder->bgr, out, cv::COLOR_BGR2RGB);
+        decoder->bgr_pending = false;
         return HR_IMAGE_OK;
     });
 }

@@ -38,7 +38,8 @@ public final class RGBImage {
 }
 
 /// Decodes JPEG/PNG bytes the reference's way (`IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION`, then
-/// BGR→RGB) through OpenCV. Keeps OpenCV's BGR buffer between calls, so one decoder per thread.
+/// BGR→RGB) through the bridge: JPEGs by libjpeg straight into `image` as RGB (the same pixels,
+/// without OpenCV's two channel swaps), other formats by OpenCV. One decoder per thread.
 public final class ImageDecoder {
     private let handle: OpaquePointer
     private var message = [CChar](repeating: 0, count: 512)
@@ -59,10 +60,10 @@ public final class ImageDecoder {
         guard status == 0 else { throw PoseDataError(file: name, problem: "cannot be decoded as an image (\(lastMessage))") }
         image.resize(width: Int(w), height: Int(h))
         let px = image.pixels
-        let copied = message.withUnsafeMutableBufferPointer { msg in
-            hr_decoder_copy_rgb(handle, px.baseAddress, px.count, msg.baseAddress, msg.count)
+        let read = message.withUnsafeMutableBufferPointer { msg in
+            hr_decoder_read_rgb(handle, px.baseAddress, px.count, msg.baseAddress, msg.count)
         }
-        guard copied == 0 else { throw PoseDataError(file: name, problem: "BGR to RGB conversion failed (\(lastMessage))") }
+        guard read == 0 else { throw PoseDataError(file: name, problem: "cannot be decoded as an image (\(lastMessage))") }
     }
 
     private var lastMessage: String { message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } }

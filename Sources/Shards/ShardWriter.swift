@@ -189,20 +189,17 @@ public final class ShardWriter {
         return ShardEntry(file: file, samples: count, bytes: total, sha256: hasher.finalizeHex(), firstSample: firstSample)
     }
 
-    /// Direct mode, as expected: hash the file front to back (page cache), fsync, rename.
+    /// Direct mode, as expected: hash the file front to back, fsync, rename. The file is hashed
+    /// through a read-only mapping of its page-cache pages: reading it back with pread cost a
+    /// copy of every byte (2% of a build's CPU) for nothing.
     private func commitInPlace() throws -> ShardEntry {
         var hasher = SHA256()
-        let bufferBytes = 4 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferBytes, alignment: 64)
-        defer { buffer.deallocate() }
         do {
-            var done = 0
-            while done < spillEnd {
-                let n = min(bufferBytes, spillEnd - done)
-                try POSIXFile.preadAll(spill, buffer, n, at: done, file: tempPath)
-                hasher.update(UnsafeRawBufferPointer(start: buffer, count: n))
-                done += n
+            let mapped = try MappedBytes(path: tempPath)
+            guard mapped.count == spillEnd else {
+                throw SafeTensorsError(file: tempPath, problem: "is \(mapped.count) bytes after writing, expected \(spillEnd)")
             }
+            hasher.update(mapped.bytes)
             try POSIXFile.commit(spill, temp: tempPath, to: path)
         } catch {
             unlink(tempPath)

@@ -66,6 +66,32 @@ final class ImageBadInputTests: XCTestCase {
         refuse("\(cut): PNG is truncated: no IEND chunk at the end") { _ = try decoded(cut) }
     }
 
+    /// JPEGs are read by libjpeg directly (its fatal errors longjmp out of the bridge): damaged
+    /// bytes, in the header or the entropy-coded data, end in an image or a "cannot be decoded"
+    /// error, never a crash, and the reused decoder then decodes an intact file exactly as before.
+    func testDamagedJPEGBytesFailCleanlyAndTheDecoderRecovers() throws {
+        let path = Golden.path("fixture/images/004000001.jpg")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let decoder = ImageDecoder(), clean = RGBImage(), image = RGBImage()
+        try bytes.withUnsafeBytes { try decoder.decode($0, name: path, into: clean) }
+        var failures = 0
+        for k in 0..<48 {
+            var damaged = bytes
+            let at = k < 24 ? 2 + k * 13 : bytes.count * (k - 23) / 26   // header first, then the scan
+            damaged[at] ^= 0xA5
+            do {
+                try damaged.withUnsafeBytes { try decoder.decode($0, name: "damaged.jpg", into: image) }
+            } catch {
+                failures += 1
+                XCTAssertTrue("\(error)".hasPrefix("damaged.jpg: cannot be decoded as an image ("), "\(error)")
+            }
+            try bytes.withUnsafeBytes { try decoder.decode($0, name: path, into: image) }
+            XCTAssertEqual([image.width, image.height], [clean.width, clean.height])
+            XCTAssertTrue(Array(image.pixels) == Array(clean.pixels), "after damage at byte \(at)")
+        }
+        XCTAssertGreaterThan(failures, 0, "some header damage must be refused")
+    }
+
     /// An APP1 Exif segment with Orientation = 6 (rotate 90° clockwise) inserted after SOI. The
     /// reference reads with IMREAD_IGNORE_ORIENTATION, so size and pixels equal the plain image.
     func testEXIFOrientationIsIgnored() throws {

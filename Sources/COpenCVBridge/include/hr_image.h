@@ -30,22 +30,24 @@ const char *hr_cv_version(void);
 /// -1 restores OpenCV's default.
 void hr_cv_set_threads(int n);
 
-/// A decoder: holds the BGR image OpenCV decodes into, reused from one call to the next so that a
-/// stream of same-sized images allocates nothing (fresh buffers made a decode 15-55% slower in our
-/// measurements on the 640x480 and 1280x720 fixtures). One decoder per thread; not thread-safe.
+/// A decoder: JPEGs go straight from libjpeg into the caller's RGB buffer (OpenCV 4.6's own JPEG
+/// path decodes to RGB, swaps to BGR byte by byte, and we swapped back: 17% of build-shards' CPU);
+/// other formats are decoded by OpenCV into a BGR buffer the decoder keeps and reuses (fresh buffers
+/// made a decode 15-55% slower). One decoder per thread; not thread-safe.
 typedef struct hr_decoder hr_decoder;
 
 hr_decoder *hr_decoder_create(void);
 void hr_decoder_destroy(hr_decoder *decoder);
 
-/// Decodes JPEG/PNG bytes as 8-bit BGR with IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION (the
-/// reference's flags) into the decoder's own buffer, and reports its size. The pixels stay in the
-/// decoder until `hr_decoder_copy_rgb` or the next decode.
+/// Starts decoding JPEG/PNG bytes the reference's way (cv::imdecode with IMREAD_COLOR |
+/// IMREAD_IGNORE_ORIENTATION, then BGR->RGB) and reports the image size. `data` must stay valid
+/// until `hr_decoder_read_rgb`, which delivers the pixels.
 int hr_decode(hr_decoder *decoder, const uint8_t *data, size_t size, int *width, int *height,
               char *err, size_t err_cap);
 
-/// Converts the last decoded image BGR -> RGB into `rgb` (width*height*3 bytes, `capacity` given).
-int hr_decoder_copy_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char *err, size_t err_cap);
+/// Writes the image started by `hr_decode` as RGB into `rgb` (width*height*3 bytes, `capacity`
+/// given): exactly the pixels of cv::imdecode followed by cvtColor(BGR2RGB).
+int hr_decoder_read_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char *err, size_t err_cap);
 
 /// cv::warpAffine(src, dst, M, (dst_w, dst_h), INTER_LINEAR, BORDER_CONSTANT, 0) on 8-bit 3-channel
 /// images. `m` is the forward 2x3 matrix (source -> destination), row-major, as the reference passes it.
