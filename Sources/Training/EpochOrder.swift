@@ -1,5 +1,4 @@
-// Training: streams shards into batches, runs HRNet steps, validates (PoseEval), checkpoints and
-// resumes, and writes metrics people can look at.
+import HRNet
 
 /// The order in which one training epoch visits its samples: a permutation that depends only on
 /// (seed, epoch), so a resumed run recomputes exactly the order it was interrupted in, and the
@@ -13,34 +12,10 @@ public enum EpochOrder {
     public static func permutation(count: Int, seed: UInt64, epoch: Int, shuffle: Bool) -> [Int] {
         var order = Array(0..<count)
         guard shuffle, count > 1 else { return order }
-        var rng = SplitMix64(state: seed ^ (UInt64(epoch + 1) &* 0x9E37_79B9_7F4A_7C15))
+        var rng = SeededRandom(seed: seed ^ (UInt64(epoch + 1) &* 0x9E37_79B9_7F4A_7C15))
         for i in stride(from: count - 1, to: 0, by: -1) {
             order.swapAt(i, Int(rng.below(UInt64(i + 1))))
         }
         return order
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny generator with a 64-bit state, good enough for
-/// shuffling and fully specified, unlike the standard library's `SystemRandomNumberGenerator`.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..<bound` (Lemire 2019: multiply, keep the high word, reject the biased low range).
-    mutating func below(_ bound: UInt64) -> UInt64 {
-        var m = next().multipliedFullWidth(by: bound)
-        if m.low < bound {
-            let threshold = (0 &- bound) % bound
-            while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
-        }
-        return m.high
     }
 }
