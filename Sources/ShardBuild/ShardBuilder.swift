@@ -100,9 +100,7 @@ public enum ShardBuilder {
                     }
                     // The images of the next samples as planned (exact unless a later image is skipped).
                     let upcoming = { (n: Int) in (p..<min(p + n, plan.plannedSamples)).map { plan.units[plan.unit(containing: $0)].image } }
-                    try writer.append(imagePath: unit.image, upcoming: upcoming) { t, out in
-                        out.baseAddress!.copyMemory(from: base + encoder.offsets[t], byteCount: out.count)
-                    }
+                    try writer.append(imagePath: unit.image, upcoming: upcoming) { t in UnsafeRawPointer(base + encoder.offsets[t]) }
                     made += 1
                     progress.update(done: startPlanned + made + skippedPlanned)
                 }

@@ -20,6 +20,7 @@ public final class ShardSequenceWriter {
     private var pending: [(done: DispatchSemaphore, result: Box)] = []
     private let concurrentFinishes: Int
     private let stagingBytes: Int
+    private let directWriteBytes: Int
     private let onShardFinished: (ShardEntry) throws -> Void
     public private(set) var entries: [ShardEntry] = []
 
@@ -28,10 +29,11 @@ public final class ShardSequenceWriter {
     /// Starts at shard index `firstShard` whose first sample is `firstSample` (non-zero on resume).
     public init(directory: String, layout: ShardLayout, samplesPerShard: Int, metadata: [String: String],
                 firstShard: Int = 0, firstSample: Int = 0, concurrentFinishes: Int = 1, stagingBytes: Int = 4 << 20,
-                onShardFinished: @escaping (ShardEntry) throws -> Void = { _ in }) {
+                directWriteBytes: Int = 64 << 10, onShardFinished: @escaping (ShardEntry) throws -> Void = { _ in }) {
         precondition(samplesPerShard > 0)
         self.concurrentFinishes = max(1, concurrentFinishes)
         self.stagingBytes = stagingBytes
+        self.directWriteBytes = directWriteBytes
         self.directory = directory; self.layout = layout; self.samplesPerShard = samplesPerShard
         self.metadata = metadata; self.nextShard = firstShard; self.nextSample = firstSample
         self.onShardFinished = onShardFinished
@@ -47,16 +49,28 @@ public final class ShardSequenceWriter {
     /// as far as the caller knows them: a shard that turns out so is written once, in place.
     public func append(imagePath: String, upcoming: ((Int) -> [String])? = nil,
                        _ fill: (_ tensor: Int, _ destination: UnsafeMutableRawBufferPointer) -> Void) throws {
+        try appending(imagePath: imagePath, upcoming: upcoming) { try $0.append(fill) }
+    }
+
+    /// Appends the next sample from the caller's memory (see `ShardWriter.append(from:)`).
+    public func append(imagePath: String, upcoming: ((Int) -> [String])? = nil,
+                       from source: (_ tensor: Int) -> UnsafeRawPointer) throws {
+        try appending(imagePath: imagePath, upcoming: upcoming) { try $0.append(from: source) }
+    }
+
+    /// Opens the next shard when needed, lets `add` append one sample to it, closes it when full.
+    private func appending(imagePath: String, upcoming: ((Int) -> [String])?, _ add: (ShardWriter) throws -> Void) throws {
         if current == nil {
             let expected = upcoming.map { paths -> (count: Int, metadata: [String: String]) in
                 let p = paths(samplesPerShard)
                 return (p.count, shardMetadata(first: nextSample, paths: p))
             }
             current = try ShardWriter(directory: directory, file: ShardFormat.shardFile(nextShard), layout: layout,
-                                      firstSample: nextSample, expected: expected, stagingBytes: stagingBytes)
+                                      firstSample: nextSample, expected: expected, stagingBytes: stagingBytes,
+                                      directWriteBytes: directWriteBytes)
             nextShard += 1
         }
-        try current!.append(fill)
+        try add(current!)
         currentPaths.append(imagePath)
         nextSample += 1
         if current!.count == samplesPerShard { try closeCurrent() }

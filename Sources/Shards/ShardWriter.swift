@@ -53,6 +53,8 @@ public final class ShardWriter {
     /// Per tensor: (offset, bytes) of its chunks in the spill file, in sample order.
     private var chunks: [[(offset: Int, bytes: Int)]]
     private var closed = false
+    /// Per-sample size from which `append(from:)` writes a tensor without staging it.
+    private let directWriteBytes: Int
 
     private var spillName: String { directory + "/" + file + ".spill" }
     public var path: String { directory + "/" + file }
@@ -62,7 +64,9 @@ public final class ShardWriter {
     /// Starts shard `file` in `directory`. `firstSample` is the global index of its first sample;
     /// `expected`, if known, the count and metadata `finish` will most likely be given.
     public init(directory: String, file: String, layout: ShardLayout, firstSample: Int,
-                expected: (count: Int, metadata: [String: String])? = nil, stagingBytes: Int = 4 << 20) throws {
+                expected: (count: Int, metadata: [String: String])? = nil, stagingBytes: Int = 4 << 20,
+                directWriteBytes: Int = 64 << 10) throws {
+        self.directWriteBytes = directWriteBytes
         self.directory = directory; self.file = file; self.layout = layout; self.firstSample = firstSample
         self.expected = expected
         if let expected {
@@ -106,6 +110,26 @@ public final class ShardWriter {
         count += 1
     }
 
+    /// Appends one sample whose tensor t's `sampleBytes` start at `source(t)`. Tensors of at least
+    /// `directWriteBytes` per sample (default 64 KB: the crop, the targets) are written from there with one pwrite,
+    /// at their final place in direct mode: copying them through the staging buffer first cost the
+    /// one writer thread as much again as the small tensors' whole path. The small ones are staged.
+    public func append(from source: (_ tensor: Int) -> UnsafeRawPointer) throws {
+        precondition(!closed, "append after finish")
+        for (t, spec) in layout.tensors.enumerated() {
+            if spec.sampleBytes >= directWriteBytes {
+                if staged > flushedAt[t] { try flush(t) }   // earlier samples first: the spill keeps order
+                try write(t, source(t), spec.sampleBytes, samples: 1)
+            } else {
+                if staged - flushedAt[t] == capacity[t] { try flush(t) }
+                let slot = staging[t] + (staged - flushedAt[t]) * spec.sampleBytes
+                if spec.sampleBytes > 0 { slot.copyMemory(from: source(t), byteCount: spec.sampleBytes) }
+            }
+        }
+        staged += 1
+        count += 1
+    }
+
     /// Appends one sample given as one byte buffer per tensor, in layout order.
     public func append(_ slices: [UnsafeRawBufferPointer]) throws {
         precondition(slices.count == layout.tensors.count, "one slice per tensor")
@@ -120,19 +144,23 @@ public final class ShardWriter {
     /// Writes tensor t's staged samples out: in direct mode to their final place while they fit
     /// the expected count, otherwise appended at the end of the spill.
     private func flush(_ t: Int) throws {
-        let n = (staged - flushedAt[t]) * layout.tensors[t].sampleBytes
+        try write(t, staging[t], (staged - flushedAt[t]) * layout.tensors[t].sampleBytes, samples: staged - flushedAt[t])
+    }
+
+    /// Writes `n` bytes of tensor t — its next `samples` samples, from `flushedAt[t]` on — from `p`.
+    private func write(_ t: Int, _ p: UnsafeRawPointer, _ n: Int, samples: Int) throws {
         if n > 0 {
             let offset: Int
-            if let expected, staged <= expected.count {
+            if let expected, flushedAt[t] + samples <= expected.count {
                 offset = regionStart[t] + flushedAt[t] * layout.tensors[t].sampleBytes
             } else {
                 offset = spillEnd
                 spillEnd += n
             }
-            try POSIXFile.pwriteAll(spill, staging[t], n, at: offset, file: spillName)
+            try POSIXFile.pwriteAll(spill, p, n, at: offset, file: spillName)
             chunks[t].append((offset, n))
         }
-        flushedAt[t] = staged
+        flushedAt[t] += samples
     }
 
     static func header(_ layout: ShardLayout, count: Int, metadata: [String: String]) throws -> Data {

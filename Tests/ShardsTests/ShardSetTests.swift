@@ -56,6 +56,22 @@ final class ShardSetTests: XCTestCase {
         }
     }
 
+    /// Samples appended from memory (input and target written without staging, in place or through
+    /// the spill) are the same bytes as samples filled into the staging buffers.
+    func testSamplesAppendedFromMemoryEqualFilledOnes() throws {
+        let filled = try TinyShardSet(count: 10, perShard: 4)
+        defer { filled.remove() }
+        for guess in [TinyShardSet.Guess.none, .exact, .wrong] {
+            let fromMemory = try TinyShardSet(count: 10, perShard: 4, guess: guess, fromMemory: true)
+            defer { fromMemory.remove() }
+            for k in 0..<3 {
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: fromMemory.shardPath(k))),
+                               try Data(contentsOf: URL(fileURLWithPath: filled.shardPath(k))), "shard \(k), guess \(guess)")
+            }
+            XCTAssertEqual(ShardVerifier.verify(directory: fromMemory.directory).map(\.description), [])
+        }
+    }
+
     func testFloat16TargetsWidenOnRead() throws {
         let tiny = try TinyShardSet(count: 3, perShard: 8, targetDType: .f16)
         defer { tiny.remove() }

@@ -29,22 +29,34 @@ struct TinyShardSet {
     enum Guess { case none, exact, wrong }
 
     /// Writes `count` samples in shards of `perShard`, and the manifest.
-    init(count: Int, perShard: Int, targetDType: DType = .f32, guess: Guess = .none) throws {
+    /// `fromMemory`: each sample is packed into one buffer and appended with `append(from:)`, its
+    /// tensors of at least 48 bytes per sample (input, target) written without staging.
+    init(count: Int, perShard: Int, targetDType: DType = .f32, guess: Guess = .none, fromMemory: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        layout = ShardFormat.layout(imageSize: Self.imageSize, heatmapSize: Self.heatmapSize, joints: Self.joints, targetDType: targetDType)
+        let layout = ShardFormat.layout(imageSize: Self.imageSize, heatmapSize: Self.heatmapSize, joints: Self.joints, targetDType: targetDType)
+        self.layout = layout
         self.count = count
         let writer = ShardSequenceWriter(directory: directory, layout: layout, samplesPerShard: perShard, metadata: ["seed": "5"],
-                                             stagingBytes: 64)
+                                             stagingBytes: 64, directWriteBytes: 48)
+        let packed = UnsafeMutableRawBufferPointer.allocate(byteCount: layout.sampleBytes, alignment: 16)
+        defer { packed.deallocate() }
+        let starts = layout.tensors.indices.map { t in layout.tensors[..<t].reduce(0) { $0 + $1.sampleBytes } }
         for i in 0..<count {
             let upcoming: ((Int) -> [String])? = switch guess {
             case .none: nil
             case .exact: { n in (i..<min(i + n, count)).map { "images/\($0 / 2).jpg" } }
             case .wrong: { n in (i..<min(i + n, count + 1)).map { "images/\($0 / 2).jpg" } }
             }
-            try writer.append(imagePath: "images/\(i / 2).jpg", upcoming: upcoming) { t, out in
+            let fill = { (t: Int, out: UnsafeMutableRawBufferPointer) in
                 let spec = layout.tensors[t]
                 for k in 0..<spec.sampleCount { Self.store(Self.value(spec.name, sample: i, element: k), spec.dtype, out, k) }
+            }
+            if fromMemory {
+                for t in layout.tensors.indices { fill(t, UnsafeMutableRawBufferPointer(rebasing: packed[starts[t]..<(starts[t] + layout.tensors[t].sampleBytes)])) }
+                try writer.append(imagePath: "images/\(i / 2).jpg", upcoming: upcoming) { t in UnsafeRawPointer(packed.baseAddress! + starts[t]) }
+            } else {
+                try writer.append(imagePath: "images/\(i / 2).jpg", upcoming: upcoming, fill)
             }
         }
         var manifest = ShardManifest()
