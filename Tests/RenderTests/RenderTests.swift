@@ -1,1 +1,0 @@
-// RenderTests: one test target per module; the tests are in the files beside this one.

@@ -1,1 +1,0 @@
-// TrainingTests: one test target per module; the tests are in the files beside this one.
