@@ -127,6 +127,11 @@ public enum ShardBuilder {
         }
         let records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.set != "test",
                                                  numJoints: options.config.model.numJoints)
+        // An empty list is valid JSON but no dataset: refusing it here beats a manifest of 0
+        // samples that a trainer would only trip over later.
+        guard !records.isEmpty else {
+            throw BuildError("\(options.annotationPath): holds no records (an empty list): nothing to build")
+        }
         let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
             ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
         let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat)

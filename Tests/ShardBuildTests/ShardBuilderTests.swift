@@ -190,6 +190,11 @@ final class ShardBuilderTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("train.json: record 3: field 'scale'"), "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: options.out + "/manifest.json"))
+        try Data("[]".utf8).write(to: URL(fileURLWithPath: annotation))
+        XCTAssertThrowsError(try ShardBuilder.run(options, progressStyle: .silent)) { error in
+            XCTAssertTrue("\(error)".contains("train.json: holds no records (an empty list): nothing to build"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: options.out + "/manifest.json"))
         var valid = try FixtureBuild.options(set: "valid", augEpochs: 2)
         XCTAssertThrowsError(try ShardBuilder.run(valid, progressStyle: .silent)) { error in
             XCTAssertTrue("\(error)".contains("--aug-epochs 2: the valid set is never augmented"), "\(error)")
