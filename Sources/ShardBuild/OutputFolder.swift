@@ -20,7 +20,11 @@ struct OutputFolder {
     /// build (finished or not) and `overwrite` is false, or a damaged finished build.
     func prepare(buildKey: String, overwrite: Bool) throws -> State {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            // Foundation's message is an NSError dump; the POSIX reason is what the user needs.
+            let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? Error).map { String(cString: strerror(Int32(($0 as NSError).code))) }
+            throw BuildError("\(path): cannot create the output folder (\(posix ?? error.localizedDescription))")
+        }
         let names = try fm.contentsOfDirectory(atPath: path)
         for name in names where name.contains(".tmp-") && Self.isOurs(name) { try? fm.removeItem(atPath: path + "/" + name) }
         if overwrite { try clear(); return .fresh }

@@ -177,6 +177,18 @@ final class ShardBuilderTests: XCTestCase {
         XCTAssertFalse(Set((0..<14).map { try! ShardSet(directory: skipping.out).sample($0).record }).contains(4))
     }
 
+    /// An output path that cannot be a folder (under a file; a read-only file system reads the
+    /// same way) is named with the system's reason, and nothing is written.
+    func testUncreatableOutputFolderIsNamed() throws {
+        let file = FixtureBuild.temporaryFolder("file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let options = try FixtureBuild.options(set: "valid", out: file + "/shards")
+        XCTAssertThrowsError(try ShardBuilder.run(options, progressStyle: .silent)) { error in
+            XCTAssertEqual("\(error)", "\(file)/shards: cannot create the output folder (Not a directory)")
+        }
+    }
+
     func testBadAnnotationAndOptionsAreNamed() throws {
         let root = try FixtureBuild.copyOfFixture()
         defer { try? FileManager.default.removeItem(atPath: root) }
