@@ -7,14 +7,11 @@ import XCTest
 /// Bad images (issue 6): each is refused with the path named, or decoded the way the reference
 /// decodes it. Zip cases work on copies of the fixture's images.zip (stored members).
 final class ImageBadInputTests: XCTestCase {
-    private var tmp: String!
+    private var folder: TemporaryFolder!
+    private var tmp: String { folder.path }
 
-    override func setUpWithError() throws {
-        tmp = NSTemporaryDirectory() + "imagebad-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: tmp) }
+    override func setUpWithError() throws { folder = try TemporaryFolder("imagebad") }
+    override func tearDown() { folder.remove() }
 
     private func write(_ bytes: [UInt8], _ name: String) throws -> String {
         let path = tmp + "/" + name
@@ -140,7 +137,7 @@ final class ImageBadInputTests: XCTestCase {
         let cut = try write(Array(zip[0..<(zip.count / 2)]), "cut.zip")
         refuse("\(cut): cannot be opened as a zip archive (Not a zip archive)") { _ = try decoded(cut + "@/004000000.jpg") }
         // Missing archive.
-        refuse("\(tmp!)/none.zip: cannot be opened as a zip archive (No such file)") { _ = try decoded(tmp + "/none.zip@/004000000.jpg") }
+        refuse("\(tmp)/none.zip: cannot be opened as a zip archive (No such file)") { _ = try decoded(tmp + "/none.zip@/004000000.jpg") }
     }
 
     /// A member is addressed as `archive.zip@/member` only. Without `@/` the path is a plain file

@@ -5,14 +5,11 @@ import XCTest
 
 /// Reading images from the folder and the zip, and refusing bad ones with the file named.
 final class ImageSourceTests: XCTestCase {
-    private var tmp: String!
+    private var folder: TemporaryFolder!
+    private var tmp: String { folder.path }
 
-    override func setUpWithError() throws {
-        tmp = NSTemporaryDirectory() + "posedata-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: tmp) }
+    override func setUpWithError() throws { folder = try TemporaryFolder("posedata") }
+    override func tearDown() { folder.remove() }
 
     private func fixtureBytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: Golden.path("fixture/images/\(name)"))))
