@@ -110,3 +110,63 @@ extension BuildShardsEndToEndTests {
         XCTAssertTrue(other.stderr.contains("--overwrite"), other.stderr)
     }
 }
+
+/// Output that cannot be written: a full disk and a folder hrprep may not write.
+extension BuildShardsEndToEndTests {
+    /// A full disk, made as a file-size limit: `ulimit -f` (RLIMIT_FSIZE, 512-byte blocks in dash)
+    /// makes writes past 128 KB fail with EFBIG as a full disk fails them with ENOSPC (a shard is
+    /// 2.6 MB; SIGXFSZ, which would kill the process silently, hrprep ignores). The rerun of an
+    /// interrupted build fails naming the shard and the reason; the shards kept from the interrupted
+    /// run and its journal are untouched, no manifest appears; a rerun with room ends in the bytes
+    /// of an uninterrupted build.
+    func testFullDiskKeepsTheFinishedShardsAndNamesTheFile() throws {
+        let reference = folder()
+        _ = try referenceBuild(reference)
+        let out = folder()
+        guard try killBuild(out, afterJournalled: 3, delay: 0) else { throw XCTSkip("the build finished before it could be interrupted") }
+        let kept = journalled(out).compactMap { ($0["shard"] as? [String: Any])?["file"] as? String } + ["build-progress.json"]
+        let before = kept.map { FileManager.default.contents(atPath: out + "/" + $0) }
+        let full = try build(out, Self.crashFlags, via: ["/bin/sh", "-c", "ulimit -f 256 && exec \"$0\" \"$@\""])
+        XCTAssertEqual(full.status, 1, full.stderr)
+        XCTAssertTrue(full.stderr.contains(out + "/shard-000") && full.stderr.contains("write failed (File too large)"), full.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).sorted(), kept.sorted(), "the kept shards and journal, nothing else")
+        XCTAssertEqual(kept.map { FileManager.default.contents(atPath: out + "/" + $0) }, before, "kept bytes untouched")
+        let resumed = try build(out, Self.crashFlags)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        try assertSameBuild(out, as: reference)
+    }
+
+    /// An output folder hrprep may not write. The tests run as root (CI too), which ignores
+    /// permissions, so the builds run as nobody through util-linux `setpriv`; as another user, a
+    /// read-only mode suffices. A build of another configuration (`--overwrite`) into a folder
+    /// holding a finished build fails naming the file and the reason and leaves that build whole;
+    /// into an empty read-only folder it fails at the first shard and leaves nothing.
+    func testUnwritableOutputFolderIsNamedAndTheFinishedBuildKept() throws {
+        var via: [String] = []
+        if getuid() == 0 {
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { throw XCTSkip("running as root without /usr/bin/setpriv to drop privileges") }
+            via = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        }
+        let valid = ["--set", "valid", "--samples-per-shard", "4"]
+        let finished = folder(), empty = folder()
+        let built = try build(finished, valid)
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let names = try FileManager.default.contentsOfDirectory(atPath: finished).sorted()
+        let before = names.map { FileManager.default.contents(atPath: finished + "/" + $0) }
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        for f in [finished, empty] { XCTAssertEqual(chmod(f, 0o555), 0) }
+
+        let overwrite = try build(finished, ["--set", "valid", "--samples-per-shard", "3", "--overwrite"], via: via)
+        XCTAssertEqual(overwrite.status, 1, overwrite.stderr)
+        XCTAssertTrue(overwrite.stderr.hasPrefix("Error: \(finished)/") && overwrite.stderr.contains(": cannot be removed for --overwrite (Permission denied)"),
+                      overwrite.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: finished).sorted(), names)
+        XCTAssertEqual(names.map { FileManager.default.contents(atPath: finished + "/" + $0) }, before, "the finished build is untouched")
+        XCTAssertEqual(ShardVerifier.verify(directory: finished).map(\.description), [])
+
+        let fresh = try build(empty, valid, via: via)
+        XCTAssertEqual(fresh.status, 1, fresh.stderr)
+        XCTAssertTrue(fresh.stderr.contains(empty + "/shard-00000.safetensors.tmp-") && fresh.stderr.contains(": cannot be opened (Permission denied)"), fresh.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: empty), [])
+    }
+}
