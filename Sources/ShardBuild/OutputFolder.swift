@@ -73,10 +73,13 @@ struct OutputFolder {
         return kept
     }
 
-    /// Removes every file hrprep writes here.
+    /// Removes every file hrprep writes here; a failure names the file and the system's reason
+    /// (unlink, not FileManager, whose error prints as an NSError dump).
     func clear() throws {
         for name in try FileManager.default.contentsOfDirectory(atPath: path) where Self.isOurs(name) {
-            try FileManager.default.removeItem(atPath: path + "/" + name)
+            guard unlink(path + "/" + name) == 0 else {
+                throw BuildError("\(path)/\(name): cannot be removed for --overwrite (\(String(cString: strerror(errno))))")
+            }
         }
     }
 

@@ -43,24 +43,32 @@ public enum SafeTensorsWriter {
         return out
     }
 
-    /// Writes `tensors` to `path` atomically (temporary file + rename).
-    public static func write(_ tensors: [TensorPayload], metadata: [String: String] = [:], to path: String) throws {
+    /// Writes `tensors` to `path` atomically (temporary file + rename); `halfway` as in `AtomicFile.write`.
+    public static func write(_ tensors: [TensorPayload], metadata: [String: String] = [:], to path: String,
+                             halfway: ((_ temp: String) -> Void)? = nil) throws {
         var data = try header(for: tensors.map { ($0.name, $0.dtype, $0.shape, $0.bytes.count) }, metadata: metadata)
         for t in tensors { data.append(t.bytes) }
-        try AtomicFile.write(data, to: path)
+        try AtomicFile.write(data, to: path, halfway: halfway)
     }
 }
 
 /// Whole-file writes that never leave a partial file under the final name.
 public enum AtomicFile {
     /// Writes `data` to `path.tmp-<pid>` in the same folder, fsyncs it, then renames it onto `path`.
-    public static func write(_ data: Data, to path: String) throws {
+    /// `halfway`, when given, is called with the temporary path once the first half of the bytes
+    /// is in it: the fault-injection point that kills a process mid-write (see `FaultInjection`).
+    public static func write(_ data: Data, to path: String, halfway: ((_ temp: String) -> Void)? = nil) throws {
         let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         do {
             let fd = try POSIXFile.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
             defer { close(fd) }
             try data.withUnsafeBytes { raw in
-                if raw.count > 0 { try POSIXFile.pwriteAll(fd, raw.baseAddress!, raw.count, at: 0, file: temp) }
+                let half = halfway == nil ? 0 : raw.count / 2
+                if half > 0 {
+                    try POSIXFile.pwriteAll(fd, raw.baseAddress!, half, at: 0, file: temp)
+                    halfway?(temp)
+                }
+                if raw.count > half { try POSIXFile.pwriteAll(fd, raw.baseAddress! + half, raw.count - half, at: half, file: temp) }
             }
             try POSIXFile.commit(fd, temp: temp, to: path)
         } catch {

@@ -3,9 +3,9 @@ import Shards
 
 /// Where a run stands, written beside the network state in `checkpoint.json`. The JSON is the
 /// commit point: the state is written first under a name carrying the global step
-/// (`checkpoint-00000120.safetensors`), then this record naming it replaces the old one (temp +
-/// rename), then the previous state file is removed. A run killed at any moment leaves either
-/// the old or the new checkpoint whole.
+/// (`checkpoint-00000120.safetensors`, itself through a temporary name + rename), then this
+/// record naming it replaces the old one (temp + rename), then the previous state file is
+/// removed. A run killed at any moment leaves either the old or the new checkpoint whole.
 public struct CheckpointRecord: Codable, Equatable, Sendable {
     public static let currentFormat = "hrnet-train-checkpoint/1"
     public var format = CheckpointRecord.currentFormat
@@ -43,17 +43,21 @@ public struct CheckpointStore: Sendable {
     public var finalPath: String { directory + "/final_state.safetensors" }
     public var exists: Bool { FileManager.default.fileExists(atPath: recordPath) }
 
-    /// Writes the network state, then the record (atomically each), then drops the previous state file.
+    /// Writes the network state, then the record (atomically each), then removes every other
+    /// checkpoint file: the previous state, and what a killed run left (a state file written but
+    /// never recorded, half-written `*.tmp-<pid>` files).
     public func save(_ network: PoseNetwork, _ record: CheckpointRecord) throws {
         var record = record
-        let previous = try? load().record.stateFile
         record.stateFile = "checkpoint-" + String(format: "%08d", record.globalStep) + ".safetensors"
         try SafeTensorsWriter.write(network.stateTensors(), metadata: ["format": record.format, "global_step": String(record.globalStep)],
-                                    to: directory + "/" + record.stateFile)
+                                    to: directory + "/" + record.stateFile, halfway: FaultInjection.checkpointWrite(step: record.globalStep))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(record), to: recordPath)
-        if let previous, previous != record.stateFile { try? FileManager.default.removeItem(atPath: directory + "/" + previous) }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where (name.hasPrefix("checkpoint-") || name.hasPrefix("checkpoint.json.tmp-")) && name != record.stateFile {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
     }
 
     /// The record and its state file; errors name the file.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `hrprep`: turns pose annotations and images into training shards, and shows what is in them.
 @main
@@ -19,4 +20,11 @@ struct HRPrep: ParsableCommand {
             VisualizeHeatmapsCommand.self,
             MakeFixtureCommand.self,
         ])
+
+    /// Ignores SIGXFSZ first: a write past the file-size limit (RLIMIT_FSIZE) would otherwise kill
+    /// the process without a word; ignored, the write fails with EFBIG and the error names the file.
+    static func main() {
+        signal(SIGXFSZ, SIG_IGN)
+        main(nil)
+    }
 }

@@ -24,9 +24,11 @@ enum Executable {
         let stderr: String
     }
 
-    /// Runs `name` with `arguments` to completion.
-    static func run(_ name: String, _ arguments: [String]) throws -> Run {
-        let process = try start(name, arguments)
+    /// Runs `name` with `arguments` to completion; `via` is a command line that starts it (e.g.
+    /// `["/bin/sh", "-c", "ulimit -f 64 && exec \"$0\" \"$@\""]`, or `setpriv …`), the path of
+    /// `name` and `arguments` appended. `environment` entries are added to the test's own.
+    static func run(_ name: String, _ arguments: [String], via: [String] = [], environment: [String: String] = [:]) throws -> Run {
+        let process = try start(name, arguments, via: via, environment: environment)
         let out = process.stdout.fileHandleForReading.readDataToEndOfFile()
         let err = process.stderr.fileHandleForReading.readDataToEndOfFile()
         process.process.waitUntilExit()
@@ -35,11 +37,14 @@ enum Executable {
     }
 
     /// Starts `name` without waiting (output collected through the pipes).
-    static func start(_ name: String, _ arguments: [String]) throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
+    static func start(_ name: String, _ arguments: [String], via: [String] = [], environment: [String: String] = [:])
+        throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
         guard let path = path(name) else { throw XCTSkip("\(name) is not built next to the tests (run `swift build` first)") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+        let command = via + [path] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -31,6 +31,8 @@ final class TrainEndToEndTests: XCTestCase {
         return text.split(separator: "\n").dropFirst().filter { $0.hasPrefix("step,") }.map { String($0.split(separator: ",", omittingEmptySubsequences: false)[5]) }
     }
 
+    /// One uninterrupted run; one killed at a random moment mid-run; one killed by its fault
+    /// point inside a checkpoint write; both resumed to the losses of the first. Then --evaluate.
     func testTrainKillResumeAndEvaluate() throws {
         let manifest = try ShardManifest.load(path: folder + "/train/manifest.json")
         let batches = (manifest.totalSamples / manifest.augEpochs + 3) / 4
@@ -61,6 +63,31 @@ final class TrainEndToEndTests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stdout.contains("=> resumed from"), resumed.stdout)
         XCTAssertEqual(try stepLosses(killed), expected)
+
+        // Killed exactly while the checkpoint of step `faulted` is half written (HRPREP_FAULT, a
+        // mid-epoch step of epoch 1): the record still names the complete state of step faulted-1,
+        // the half file lies under its temporary name only, and resume goes on from there.
+        let faultedRun = folder + "/faulted", faulted = batches + 2
+        let dying = try Executable.run("hrnet-train", train(faultedRun, ["--checkpoint-every", "1"]),
+                                       environment: ["HRPREP_FAULT": "kill-during-checkpoint-write:\(faulted)"])
+        XCTAssertEqual(dying.status, SIGKILL, "killed by its fault point: \(dying.stderr)")
+        let lastGood = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: faultedRun + "/checkpoint.json"))) as? [String: Any])
+        XCTAssertEqual(lastGood["global_step"] as? Int, faulted - 1)
+        let stateName = try XCTUnwrap(lastGood["state_file"] as? String)
+        let state = try SafeTensorsFile(path: faultedRun + "/" + stateName)
+        XCTAssertEqual(state.metadata["global_step"], String(faulted - 1))
+        let names = try FileManager.default.contentsOfDirectory(atPath: faultedRun).filter { $0.hasPrefix("checkpoint") }.sorted()
+        let half = try XCTUnwrap(names.first { $0.hasPrefix(String(format: "checkpoint-%08d.safetensors.tmp-", faulted)) }, "\(names)")
+        XCTAssertEqual(names, [stateName, half, "checkpoint.json"])
+        XCTAssertEqual(stateName, String(format: "checkpoint-%08d.safetensors", faulted - 1))
+        let halfBytes = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: faultedRun + "/" + half)[.size] as? Int)
+        XCTAssertEqual(halfBytes, state.fileSize / 2, "half of a state file")
+        let resumedFault = try Executable.run("hrnet-train", train(faultedRun, ["--resume", "--checkpoint-every", "1"]))
+        XCTAssertEqual(resumedFault.status, 0, resumedFault.stderr)
+        XCTAssertTrue(resumedFault.stdout.contains("epoch 1, batch \(faulted - 1 - batches), step \(faulted - 1)"), resumedFault.stdout)
+        XCTAssertEqual(try stepLosses(faultedRun), expected)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: faultedRun).filter { $0.hasPrefix("checkpoint") }.sorted(),
+                       [String(format: "checkpoint-%08d.safetensors", 2 * batches), "checkpoint.json"], "the half file and old states are gone")
 
         // --evaluate: predictions of the best weights, the table, and a JSON last line.
         let evalOut = folder + "/eval"
