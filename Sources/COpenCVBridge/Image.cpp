@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 struct hr_decoder {
@@ -14,6 +15,8 @@ struct hr_decoder {
     cv::Mat bgr;
     bool bgr_pending = false;   ///< bgr holds the image hr_decode started
     int width = 0, height = 0;
+    /// What hr_decoder_read_rgb writes: (x0, y0, x1, y1), the whole image unless windowed.
+    int stored[4] = {0, 0, 0, 0};
 
     hr_decoder() { hr_jpeg_init(&jpeg); }
     ~hr_decoder() { hr_jpeg_destroy(&jpeg); }
@@ -42,6 +45,14 @@ template <typename F> int guarded(char *err, size_t cap, F body) {
         set_error(err, cap, "unknown C++ exception");
         return HR_IMAGE_OPENCV_ERROR;
     }
+}
+
+void whole(const hr_decoder *decoder, int rect[4]) {
+    rect[0] = 0; rect[1] = 0; rect[2] = decoder->width; rect[3] = decoder->height;
+}
+
+size_t stored_bytes(const hr_decoder *decoder) {
+    return size_t(decoder->stored[2] - decoder->stored[0]) * size_t(decoder->stored[3] - decoder->stored[1]) * 3;
 }
 
 } // namespace
@@ -79,6 +90,7 @@ int hr_decode(hr_decoder *decoder, const uint8_t *data, size_t size, int *width,
         if (hr_jpeg_read_header(&decoder->jpeg, data, size, &decoder->width, &decoder->height)) {
             *width = decoder->width;
             *height = decoder->height;
+            whole(decoder, decoder->stored);
             return HR_IMAGE_OK;
         }
         const cv::Mat buffer(1, int(size), CV_8UC1, const_cast<uint8_t *>(data));
@@ -91,6 +103,7 @@ int hr_decode(hr_decoder *decoder, const uint8_t *data, size_t size, int *width,
         decoder->bgr_pending = true;
         *width = decoder->width = decoder->bgr.cols;
         *height = decoder->height = decoder->bgr.rows;
+        whole(decoder, decoder->stored);
         return HR_IMAGE_OK;
     });
 }
@@ -98,7 +111,7 @@ int hr_decode(hr_decoder *decoder, const uint8_t *data, size_t size, int *width,
 int hr_decoder_read_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char *err, size_t err_cap) {
     return guarded(err, err_cap, [&]() -> int {
         const bool pending = decoder != nullptr && (decoder->jpeg.started || decoder->bgr_pending);
-        if (!pending || rgb == nullptr || capacity < size_t(decoder->width) * size_t(decoder->height) * 3) {
+        if (!pending || rgb == nullptr || capacity < stored_bytes(decoder)) {
             set_error(err, err_cap, "no decoded image, or the RGB buffer is too small");
             return HR_IMAGE_BAD_ARGUMENT;
         }
@@ -113,6 +126,37 @@ int hr_decoder_read_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char
         return HR_IMAGE_OK;
     });
 }
+
+int hr_decoder_set_window(hr_decoder *decoder, int x0, int y0, int x1, int y1, int stored[4], int exact[4],
+                          char *err, size_t err_cap) {
+    return guarded(err, err_cap, [&]() -> int {
+        const bool pending = decoder != nullptr && (decoder->jpeg.started || decoder->bgr_pending);
+        if (!pending || stored == nullptr || exact == nullptr || x0 < 0 || y0 < 0 || x1 > decoder->width ||
+            y1 > decoder->height || x0 >= x1 || y0 >= y1) {
+            set_error(err, err_cap, "no image started, or the window is empty or outside the image");
+            return HR_IMAGE_BAD_ARGUMENT;
+        }
+        if (decoder->bgr_pending) {   // OpenCV has decoded it all already
+            whole(decoder, stored);
+            whole(decoder, exact);
+        } else if (!hr_jpeg_window(&decoder->jpeg, x0, y0, x1, y1, stored, exact)) {
+            set_error(err, err_cap, "not a decodable image");
+            return HR_IMAGE_UNDECODABLE;
+        }
+        for (int k = 0; k < 4; k++) decoder->stored[k] = stored[k];
+        return HR_IMAGE_OK;
+    });
+}
+
+int hr_jpeg_encode_kind(const uint8_t *rgb, int width, int height, int components, int h_samp, int v_samp,
+                        int progressive, int restart_rows, int quality, uint8_t **out, size_t *out_size) {
+    return guarded(nullptr, 0, [&]() -> int {
+        return hr_jpeg_encode(rgb, width, height, components, h_samp, v_samp, progressive, restart_rows, quality, out,
+                              out_size) ? HR_IMAGE_OK : HR_IMAGE_BAD_ARGUMENT;
+    });
+}
+
+void hr_free(void *p) { free(p); }
 
 int hr_warp_affine(const uint8_t *src, int src_w, int src_h, const double m[6],
                    uint8_t *dst, int dst_w, int dst_h, char *err, size_t err_cap) {

@@ -1,67 +1,67 @@
-import COpenCVBridge
-
-/// The 8-bit affine crop (SPEC §4): OpenCV 4.6's fixed-point warpAffine, INTER_LINEAR, border 0.
+/// The 8-bit affine crop (SPEC §4): bit-identical to OpenCV 4.6's fixed-point
+/// `warpAffine(image, M, (W, H), INTER_LINEAR, BORDER_CONSTANT, 0)` (tested against it), in our
+/// own code: no allocation, 1/32-px taps from `WarpGrid`, and the bilinear blend
+///
+///     out = (Σ_taps v · wx · wy + 512) >> 10,   wx ∈ {32 − fx, fx}, wy ∈ {32 − fy, fy},
+///
+/// over the taps inside the image (a tap outside reads the border value 0). This is OpenCV's
+/// `(Σ v · w + 2^14) >> 15` with its weight table BilinearTab_i, whose entries are exactly
+/// 32 · wx · wy (products of multiples of 1/32, exact in float) except entry (0, 0), saturated to
+/// (32767, 0, 0, 1) by OpenCV's sum fix-up, where both formulas give the (0, 0) tap's value (or 0).
+///
+/// A flipped sample (`mirrored`) is the reference's warp of the horizontally mirrored image by M,
+/// done without mirroring anything: the grid is computed for the mirrored image exactly as OpenCV
+/// would, and each tap at mirrored column x is read from column w − 1 − x of the original (same
+/// weights; the border tests are the same since the width is). (Folding the mirror into M instead
+/// is NOT exact: OpenCV rounds each row offset half-to-even in 1/1024 px and the float32-derived
+/// matrices put many of them on or near a tie; 3 of the 40 golden flipped crops came out off.)
 public enum AffineWarp {
-    /// Warps `source` by the forward matrix `m` into `dst` (`width·height·3` bytes).
-    public static func warp(_ source: RGBImage, matrix m: AffineMatrix,
-                            into dst: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int) throws {
-        precondition(dst.count >= width * height * 3, "destination buffer too small")
-        try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { msg in
-            let status = m.withEntries { entries in
-                hr_warp_affine(source.pixels.baseAddress, Int32(source.width), Int32(source.height), entries,
-                               dst.baseAddress, Int32(width), Int32(height), msg.baseAddress, msg.count)
+    /// Writes the crop of `source` by the forward matrix `m` (source → output) into `dst`
+    /// (`width·height·3` bytes, RGB). `source.window` must cover `sampledRegion(...)` of this call.
+    public static func warp(_ source: ImageView, matrix m: AffineMatrix, mirrored: Bool = false,
+                            into dst: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int) {
+        precondition(width >= 0 && height >= 0 && dst.count >= width * height * 3, "destination buffer too small")
+        guard width > 0 && height > 0, let out = dst.baseAddress else { return }
+        let grid = WarpGrid(forward: m)
+        let need = region(grid, imageWidth: source.imageWidth, imageHeight: source.imageHeight,
+                          width: width, height: height, mirrored: mirrored)
+        precondition(need.x.isEmpty || need.y.isEmpty
+                     || (source.window.x.lowerBound <= need.x.lowerBound && need.x.upperBound <= source.window.x.upperBound
+                         && source.window.y.lowerBound <= need.y.lowerBound && need.y.upperBound <= source.window.y.upperBound),
+                     "the crop samples \(need) but the image view holds only \(source.window)")
+        let padded = (width + WarpKernel.lanes - 1) / WarpKernel.lanes * WarpKernel.lanes
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * padded) { table in
+            let adelta = table.baseAddress!, bdelta = adelta + padded
+            for x in 0..<padded {
+                (adelta[x], bdelta[x]) = x < width ? grid.columnDelta(x) : (0, 0)
             }
-            guard status == 0 else { throw PoseDataError(file: "warpAffine", problem: String(cString: msg.baseAddress!)) }
+            let kernel = WarpKernel(source: source, mirrored: mirrored, dst: out, width: width, height: height)
+            for y in 0..<height {
+                kernel.row(y, origin: grid.rowOrigin(y), adelta: adelta, bdelta: bdelta)
+            }
         }
     }
 
-    /// The source pixels a warp to `width × height` by forward matrix `m` can read: the inverse map
-    /// of the output's corner pixels, widened by 2 px (OpenCV's 1/32-px rounding plus the bilinear
-    /// neighbour) and clipped to the image. A singular matrix gives the whole image.
+    /// The source pixels (columns, rows of the ORIGINAL image, also for `mirrored`) a crop to
+    /// `width × height` by forward matrix `m` reads: exactly the 2×2 taps of OpenCV's grid at the
+    /// output's corners (the grid is monotone in x and y), clipped to the image; empty when the
+    /// crop lies wholly outside. A decoder holding only this window gets the same crop.
     public static func sampledRegion(matrix m: AffineMatrix, sourceWidth: Int, sourceHeight: Int,
-                                     width: Int, height: Int) -> (x: Range<Int>, y: Range<Int>) {
-        let (a, b, c, d, e, f) = m.m
-        let det = a * e - b * d
-        guard det != 0, det.isFinite else { return (0..<sourceWidth, 0..<sourceHeight) }
-        let inv = AffineMatrix(e / det, -b / det, (b * f - c * e) / det, -d / det, a / det, (c * d - a * f) / det)
-        var lo = SIMD2<Double>(repeating: .infinity), hi = SIMD2<Double>(repeating: -.infinity)
-        for p in [SIMD2(0.0, 0.0), SIMD2(Double(width - 1), 0), SIMD2(0, Double(height - 1)), SIMD2(Double(width - 1), Double(height - 1))] {
-            let q = inv.apply(p)
-            lo = pointwiseMin(lo, q)
-            hi = pointwiseMax(hi, q)
-        }
-        func clipped(_ l: Double, _ h: Double, _ n: Int) -> Range<Int> {
-            guard l.isFinite && h.isFinite else { return 0..<n }
-            let from = Int(max(0, min(Double(n), (l - 2).rounded(.down))))
-            let to = Int(max(0, min(Double(n), (h + 3).rounded(.down))))
-            return from..<max(from, to)
-        }
-        return (clipped(lo.x, hi.x, sourceWidth), clipped(lo.y, hi.y, sourceHeight))
+                                     width: Int, height: Int, mirrored: Bool = false) -> (x: Range<Int>, y: Range<Int>) {
+        guard width > 0 && height > 0 else { return (0..<0, 0..<0) }
+        return region(WarpGrid(forward: m), imageWidth: sourceWidth, imageHeight: sourceHeight,
+                      width: width, height: height, mirrored: mirrored)
     }
 
-    /// `dst` (resized to the source's size) gets the horizontal mirror of `source` (cv::flip) in
-    /// `region` (x, y ranges of the MIRRORED image); outside it, dst keeps whatever it held.
-    public static func mirror(_ source: RGBImage, into dst: RGBImage, region: (x: Range<Int>, y: Range<Int>)? = nil) {
-        dst.resize(width: source.width, height: source.height)
-        let r = region ?? (0..<source.width, 0..<source.height)
-        let status = hr_mirror_region(source.pixels.baseAddress, Int32(source.width), Int32(source.height),
-                                      Int32(r.x.lowerBound), Int32(r.x.upperBound), Int32(r.y.lowerBound), Int32(r.y.upperBound),
-                                      dst.pixels.baseAddress, nil, 0)
-        precondition(status == 0, "mirror region \(r) of a \(source.width)x\(source.height) image")
-    }
-
-    /// The reference's flipped crop: warp of the horizontally mirrored `source` by `m` (a matrix made
-    /// for the mirrored image). Only the region the warp samples is mirrored, into `scratch`, so the
-    /// crop is bit-identical to mirroring the whole image first at a fraction of the copying.
-    ///
-    /// (Folding the mirror into the matrix instead — x → w−1−x composed into M — is NOT exact:
-    /// OpenCV rounds each row offset half-to-even in 1/1024 px, and the float32-derived matrices put
-    /// many row offsets on or within rounding error of a tie, so 3 of the 40 golden flipped crops and
-    /// 4 of 240 random boxes came out a few pixel values off.)
-    public static func warpMirrored(_ source: RGBImage, matrix m: AffineMatrix, scratch: RGBImage,
-                                    into dst: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int) throws {
-        let region = sampledRegion(matrix: m, sourceWidth: source.width, sourceHeight: source.height, width: width, height: height)
-        mirror(source, into: scratch, region: region)
-        try warp(scratch, matrix: m, into: dst, width: width, height: height)
+    static func region(_ grid: WarpGrid, imageWidth w: Int, imageHeight h: Int, width: Int, height: Int,
+                       mirrored: Bool) -> (x: Range<Int>, y: Range<Int>) {
+        guard let taps = grid.tapBounds(width: width, height: height) else { return (0..<w, 0..<h) }
+        /// Tap pairs lo...hi+1, clipped to 0..<n.
+        func clipped(_ t: ClosedRange<Int>, _ n: Int) -> Range<Int> {
+            let from = min(max(t.lowerBound, 0), n), to = max(min(t.upperBound + 2, n), from)
+            return from..<to
+        }
+        let x = clipped(taps.sx, w), y = clipped(taps.sy, h)
+        return (mirrored ? (w - x.upperBound)..<(w - x.lowerBound) : x, y)
     }
 }

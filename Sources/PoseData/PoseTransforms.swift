@@ -115,7 +115,7 @@ public struct RotationTransform: PoseTransform {
 /// Horizontal flip (SPEC §3.4, the reference's `fliplr_joints` and `c[0] = width − c[0] − 1`):
 /// joints x → width − x − 1; each flip pair's joints and visibilities swapped; joints *= visibility
 /// (unlabelled joints become (0, −0, 0)); the center mirrored, in float32 when it is float32.
-/// The pixels are mirrored by the warp (`AffineWarp.warpMirrored`).
+/// The pixels are mirrored by the warp (`AffineWarp.warp(mirrored: true)`).
 public struct FlipTransform: PoseTransform {
     /// Width of the source image.
     public var imageWidth: Int

@@ -83,8 +83,6 @@ public final class SampleFactory {
     private let sample: Sample
     /// The pose being augmented (reused).
     private var pose: PoseState
-    /// Holds the mirrored part of the image for flipped samples (reused; never the caller's image).
-    private let mirrorScratch = RGBImage()
 
     public init(config: SampleConfig) {
         self.config = config
@@ -113,20 +111,16 @@ public final class SampleFactory {
     }
 
     /// Makes the sample of `record` from its decoded `image` with `params`; returns the factory's
-    /// own `Sample`, overwritten by the next call. `image` is never modified: a flip mirrors only the
-    /// region the crop samples into the factory's scratch (`AffineWarp.warpMirrored`).
+    /// own `Sample`, overwritten by the next call. `image` is never modified nor copied: a flipped crop
+    /// reads the mirrored image's taps straight from it (`AffineWarp.warp(mirrored:)`).
     @discardableResult
     public func makeSample(record: PoseRecord, image: RGBImage, params: AugmentParams) throws -> Sample {
         let s = sample
         augment(&pose, record: record, imageWidth: image.width, params: params)
         let size = config.imageSize
         let m = CropAffine.matrix(center: pose.center, scale: pose.scale, rotation: pose.rotation, outputSize: size)
-        try s.crop.withUnsafeMutableBufferPointer { crop in
-            if params.flip {
-                try AffineWarp.warpMirrored(image, matrix: m, scratch: mirrorScratch, into: crop, width: size.width, height: size.height)
-            } else {
-                try AffineWarp.warp(image, matrix: m, into: crop, width: size.width, height: size.height)
-            }
+        s.crop.withUnsafeMutableBufferPointer { crop in
+            AffineWarp.warp(image.view, matrix: m, mirrored: params.flip, into: crop, width: size.width, height: size.height)
         }
         for j in s.joints.indices {
             s.jointsVis[j] = pose.jointsVis[j]

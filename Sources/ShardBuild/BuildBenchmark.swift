@@ -6,6 +6,10 @@ import Shards
 /// The build-shards speed benchmark (`make bench`): in one run on the same images, the pure decode
 /// rate (read + decode only, one thread) and build-shards at K = 1 and K = 5 augmentation epochs
 /// with 1 and 2 threads, each the median of `runs` runs, reported as ratios to the decode rate.
+/// Beside them, the write-only rate of `work`'s file system: a build's shard bytes written and
+/// fsynced with nothing computed. Where that is below a build rate, the disk, not the tool, sets
+/// the pace (a virtual disk that syncs ~350 MB/s holds ~760 float32-target samples/s), so
+/// `make bench` runs the benchmark once on a memory file system and once on the disk.
 ///
 /// The data set is made from `root`'s images: every distinct image of the train and valid
 /// annotations copied `copies` times under new names, with ONE record each (its first), so the
@@ -25,8 +29,10 @@ public struct BuildBenchmark {
         /// machine-load-independent cost, where `rate` is wall-clock throughput.
         public var cpuRate: Double
         public var cpuRatio: Double
+        /// The whole process was held to one core.
+        public var oneCore = false
         enum CodingKeys: String, CodingKey {
-            case name, augEpochs = "aug_epochs", threads, rate, ratio, runs, cpuRate = "cpu_rate", cpuRatio = "cpu_ratio"
+            case name, augEpochs = "aug_epochs", threads, rate, ratio, runs, cpuRate = "cpu_rate", cpuRatio = "cpu_ratio", oneCore = "one_core"
         }
     }
 
@@ -50,41 +56,66 @@ public struct BuildBenchmark {
     }
 
     /// Runs everything; `report` gets each figure as soon as it is measured.
+    /// What one figure measures: decoding alone, writing alone, or a build with `threads` threads
+    /// at K = `augEpochs`, with the whole process held to one core or not.
+    private enum Measure: Equatable {
+        case decode, write
+        case build(augEpochs: Int, threads: Int, oneCore: Bool)
+    }
+
+    /// The figures in report order. "1 thread" runs twice: held to one core (the build's writing
+    /// and hashing threads then share the worker's core: one core against the one core that
+    /// decodes) and free (they run beside it, as a user's `--threads 1` does).
+    private static let measures: [Measure] = [.decode, .write] + [1, 5].flatMap { k in
+        [Measure.build(augEpochs: k, threads: 1, oneCore: true), .build(augEpochs: k, threads: 1, oneCore: false),
+         .build(augEpochs: k, threads: 2, oneCore: false)]
+    }
+
+    /// Runs everything, round after round (each round measures every figure once, so a change in
+    /// the machine's load hits all figures alike), and reports each figure's median over the rounds.
     public func run(report: (Figure) -> Void) throws -> [Figure] {
         let dataset = work + "/dataset"
         let images = try makeDataset(at: dataset)
-        var figures: [Figure] = []
-        let cpu0 = Self.cpuSeconds()
-        let decodeRuns = try (0..<runs).map { _ in try decodeRate(images) }
-        let decodeCPU = Double(images.count * runs) / (Self.cpuSeconds() - cpu0)
-        let decode = Self.median(decodeRuns)
-        figures.append(Figure(name: "decode-only", augEpochs: 0, threads: 1, rate: decode, ratio: 1, runs: decodeRuns,
-                              cpuRate: decodeCPU, cpuRatio: 1))
-        report(figures[0])
-        for k in [1, 5] {
-            for threads in [1, 2] {
-                var rates: [Double] = []
-                var samples = 0
+        defer { try? FileManager.default.removeItem(atPath: dataset) }
+        let sampleBytes = BuildOptions(config: config, root: dataset, set: "train", out: work).layout.sampleBytes
+        var rates = [[Double]](repeating: [], count: Self.measures.count)
+        var cpu = [Double](repeating: 0, count: Self.measures.count), items = [Int](repeating: 0, count: Self.measures.count)
+        for r in 0..<runs {
+            for (m, measure) in Self.measures.enumerated() {
                 let cpu0 = Self.cpuSeconds()
-                for r in 0..<runs {
+                switch measure {
+                case .decode:
+                    rates[m].append(try decodeRate(images))
+                    items[m] += images.count
+                case .write:
+                    rates[m].append(try writeRate(sampleBytes: sampleBytes, samples: 5 * images.count))
+                    items[m] += 5 * images.count
+                case .build(let k, let threads, let oneCore):
                     var o = BuildOptions(config: config, root: dataset, set: "train", out: work + "/out-k\(k)-t\(threads)-\(r)")
                     o.augEpochs = k; o.threads = threads; o.samplesPerShard = samplesPerShard
                     o.dataFormat = .jpg
-                    let summary = try ShardBuilder.run(o, progressStyle: .silent)
-                    rates.append(summary.samplesPerSecond)
-                    samples += summary.madeSamples
+                    let summary = try CoreAffinity.holding(toOneCore: oneCore) { try ShardBuilder.run(o, progressStyle: .silent) }
+                    rates[m].append(summary.samplesPerSecond)
+                    items[m] += summary.madeSamples
                     try? FileManager.default.removeItem(atPath: o.out)
                 }
-                let cpu = Double(samples) / (Self.cpuSeconds() - cpu0)
-                let rate = Self.median(rates)
-                let figure = Figure(name: "build-shards", augEpochs: k, threads: threads, rate: rate, ratio: rate / decode, runs: rates,
-                                    cpuRate: cpu, cpuRatio: cpu / decodeCPU)
-                figures.append(figure)
-                report(figure)
+                cpu[m] += Self.cpuSeconds() - cpu0
             }
         }
-        try? FileManager.default.removeItem(atPath: dataset)
-        return figures
+        let decode = Self.median(rates[0]), decodeCPU = Double(items[0]) / cpu[0]
+        return Self.measures.enumerated().map { m, measure in
+            let rate = Self.median(rates[m]), cpuRate = Double(items[m]) / cpu[m]
+            var f = Figure(name: "decode-only", augEpochs: 0, threads: 1, rate: rate, ratio: rate / decode, runs: rates[m],
+                           cpuRate: cpuRate, cpuRatio: cpuRate / decodeCPU)
+            switch measure {
+            case .decode: break
+            case .write: f.name = "write-only"
+            case .build(let k, let threads, let oneCore):
+                f.name = "build-shards"; f.augEpochs = k; f.threads = threads; f.oneCore = oneCore
+            }
+            report(f)
+            return f
+        }
     }
 
     /// Images per second, reading and decoding every image once on one thread.
@@ -94,6 +125,30 @@ public struct BuildBenchmark {
         let start = Date()
         for p in paths { try loader.load(p, into: image) }
         return Double(paths.count) / Date().timeIntervalSince(start)
+    }
+
+    /// Samples per second that `work`'s file system takes when nothing else is done: `samples`
+    /// sample-sized pwrites (one buffer of `sampleBytes`, rewritten in place between them so no
+    /// page stays shared), then fsync, as a build writes and commits a shard.
+    func writeRate(sampleBytes: Int, samples: Int) throws -> Double {
+        let path = work + "/write-bound.bin"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw BuildError("\(path): cannot be created (\(String(cString: strerror(errno))))") }
+        defer { close(fd); unlink(path) }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: sampleBytes, alignment: 64)
+        defer { buffer.deallocate() }
+        let start = Date()
+        for i in 0..<samples {
+            buffer.storeBytes(of: UInt64(i), as: UInt64.self)
+            var done = 0
+            while done < sampleBytes {
+                let n = pwrite(fd, buffer + done, sampleBytes - done, off_t(i * sampleBytes + done))
+                guard n > 0 else { throw BuildError("\(path): write failed (\(String(cString: strerror(errno))))") }
+                done += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw BuildError("\(path): fsync failed (\(String(cString: strerror(errno))))") }
+        return Double(samples) / Date().timeIntervalSince(start)
     }
 
     /// Writes the benchmark data set; returns its image paths.

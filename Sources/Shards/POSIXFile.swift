@@ -16,6 +16,13 @@ enum POSIXFile {
         try complete(count, file: file, "write failed", "no progress") { pwrite(fd, p + $0, count - $0, off_t(offset + $0)) }
     }
 
+    /// Sets the file's size to `bytes` (growing it with a hole that reads as zeros).
+    static func resize(_ fd: Int32, to bytes: Int, file: String) throws {
+        while ftruncate(fd, off_t(bytes)) != 0 {
+            guard errno == EINTR else { throw SafeTensorsError(file: file, problem: "cannot be sized to \(bytes) bytes (\(reason()))") }
+        }
+    }
+
     /// Reads exactly `count` bytes at `offset`.
     static func preadAll(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, at offset: Int, file: String) throws {
         try complete(count, file: file, "read failed", "unexpected end of file") { pread(fd, p + $0, count - $0, off_t(offset + $0)) }

@@ -114,48 +114,4 @@ final class ReplayTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 14, "half-body samples replayed")
         XCTAssertGreaterThan(lower, 0, "both choices covered")
     }
-
-    /// Mirroring only the sampled region gives the same crop as mirroring the whole image, on
-    /// random boxes (inside, across the border, outside) over every fixture image; the scratch is
-    /// reused dirty between cases, as in the factory.
-    func testRegionMirrorEqualsFullMirror() throws {
-        let images = DecodedImages(.jpg)
-        let full = RGBImage(), scratch = RGBImage()
-        var region = [UInt8](repeating: 0, count: 96 * 128 * 3), plain = region
-        var rng = SampleRNG(seed: 7, epoch: 0, record: 0)
-        var cases = 0, partial = 0
-        for name in try Fixture.records("train").map(\.image) + Fixture.records("valid").map(\.image) {
-            let img = try images.image(name)
-            AffineWarp.mirror(img, into: full)
-            for _ in 0..<10 {
-                let c = SIMD2(rng.uniform() * 1.4 - 0.2, rng.uniform() * 1.4 - 0.2) * SIMD2(Double(img.width), Double(img.height))
-                let s = 0.3 + 3 * rng.uniform()
-                let m = CropAffine.matrix(center: c, scale: SIMD2(s, s), rotation: rng.uniform() < 0.3 ? 0 : 120 * rng.uniform() - 60,
-                                          outputSize: (96, 128))
-                let r = AffineWarp.sampledRegion(matrix: m, sourceWidth: img.width, sourceHeight: img.height, width: 96, height: 128)
-                if r.x.count < img.width || r.y.count < img.height { partial += 1 }
-                try region.withUnsafeMutableBufferPointer { try AffineWarp.warpMirrored(img, matrix: m, scratch: scratch, into: $0, width: 96, height: 128) }
-                try plain.withUnsafeMutableBufferPointer { try AffineWarp.warp(full, matrix: m, into: $0, width: 96, height: 128) }
-                XCTAssertTrue(region == plain, "\(name): center \(c) scale \(s)")
-                cases += 1
-            }
-        }
-        XCTAssertEqual(cases, 240)
-        XCTAssertGreaterThan(partial, 120, "most cases mirror only part of the image")
-    }
-
-    /// The crops are bit-exact only with OpenCV ≤ 4.10 (fixed-point warpAffine); the thread setting
-    /// changes scheduling, not results.
-    func testLinkedOpenCVIsTheFixedPointEraAndThreadsDoNotChangeCrops() throws {
-        let v = OpenCVRuntime.version.split(separator: ".").compactMap { Int($0) }
-        XCTAssertTrue(v.count >= 2 && v[0] == 4 && v[1] <= 10, "OpenCV \(OpenCVRuntime.version)")
-        let rec = try Fixture.records("train")[3]
-        let image = try DecodedImages(.jpg).image(rec.image)
-        let f = SampleFactory(config: SampleConfig())
-        let p = AugmentParams(scaleFactor: 0.9, rotation: 33, flip: true)
-        let parallel = CRC32.checksum(try f.makeSample(record: rec, image: image, params: p).crop)
-        OpenCVRuntime.setThreads(0)
-        defer { OpenCVRuntime.setThreads(-1) }
-        XCTAssertEqual(CRC32.checksum(try f.makeSample(record: rec, image: image, params: p).crop), parallel)
-    }
 }

@@ -72,6 +72,45 @@ final class ShardSetTests: XCTestCase {
         }
     }
 
+    /// Written in place, mostly-zero targets leave their empty file pages unwritten (a hole that
+    /// reads as zeros): the bytes equal a spilled shard's, and the file takes fewer disk blocks.
+    func testZeroPagesOfTargetsAreHolesThatReadAsZeros() throws {
+        let layout = ShardFormat.layout(imageSize: [8, 8], heatmapSize: [64, 64], joints: 4, targetDType: .f32)
+        let target = layout.tensors.firstIndex { $0.name == ShardFormat.Tensor.target }!
+        let dirs = (0..<2).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("holes-\(UUID().uuidString)").path }
+        defer { for d in dirs { try? FileManager.default.removeItem(atPath: d) } }
+        let packed = UnsafeMutableRawBufferPointer.allocate(byteCount: layout.sampleBytes, alignment: 64)
+        defer { packed.deallocate() }
+        let starts = layout.tensors.indices.map { t in layout.tensors[..<t].reduce(0) { $0 + $1.sampleBytes } }
+        for (d, inPlace) in zip(dirs, [true, false]) {
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+            let writer = ShardSequenceWriter(directory: d, layout: layout, samplesPerShard: 6, metadata: [:], directWriteBytes: 1024)
+            for i in 0..<6 {
+                packed.initializeMemory(as: UInt8.self, repeating: 0)
+                // A few non-zero floats per sample: one near a page edge, one inside joint i % 4's map.
+                let t = packed.baseAddress! + starts[target]
+                t.storeBytes(of: Float(0.5), toByteOffset: 4 * (1023 + i), as: Float.self)
+                t.storeBytes(of: Float(1), toByteOffset: 4 * ((i % 4) * 4096 + 2080), as: Float.self)
+                packed.storeBytes(of: UInt8(i + 1), toByteOffset: starts[0] + i, as: UInt8.self)
+                try writer.append(imagePath: "images/\(i).jpg", upcoming: inPlace ? { n in (i..<min(i + n, 6)).map { "images/\($0).jpg" } } : nil) { t in
+                    UnsafeRawPointer(packed.baseAddress! + starts[t])
+                }
+            }
+            let entries = try writer.finish()
+            XCTAssertEqual(entries.map(\.sha256), [SHA256.hex(Array(try Data(contentsOf: URL(fileURLWithPath: d + "/shard-00000.safetensors"))))])
+        }
+        let inPlace = dirs[0] + "/shard-00000.safetensors", spilled = dirs[1] + "/shard-00000.safetensors"
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: inPlace)), try Data(contentsOf: URL(fileURLWithPath: spilled)))
+        func allocated(_ path: String) -> Int { var st = stat(); stat(path, &st); return Int(st.st_blocks) * 512 }
+        // Only where the file system keeps holes (a sized, unwritten probe takes no blocks).
+        let probe = dirs[0] + "/probe"
+        let fd = open(probe, O_CREAT | O_WRONLY, 0o644); ftruncate(fd, 1 << 20); fsync(fd); close(fd)
+        if allocated(probe) == 0 {
+            // 6 × 4 maps × 16 KiB of targets: at most 2 of a sample's 16 target pages hold a value.
+            XCTAssertLessThan(allocated(inPlace), allocated(spilled) - 6 * 12 * 4096)
+        }
+    }
+
     func testFloat16TargetsWidenOnRead() throws {
         let tiny = try TinyShardSet(count: 3, perShard: 8, targetDType: .f16)
         defer { tiny.remove() }

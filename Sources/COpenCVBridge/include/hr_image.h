@@ -45,9 +45,34 @@ void hr_decoder_destroy(hr_decoder *decoder);
 int hr_decode(hr_decoder *decoder, const uint8_t *data, size_t size, int *width, int *height,
               char *err, size_t err_cap);
 
-/// Writes the image started by `hr_decode` as RGB into `rgb` (width*height*3 bytes, `capacity`
-/// given): exactly the pixels of cv::imdecode followed by cvtColor(BGR2RGB).
+/// Optional, between `hr_decode` and `hr_decoder_read_rgb`: decode only what covers the columns
+/// [x0, x1) and rows [y0, y1) (non-empty, inside the image). `stored` gets the rectangle
+/// (x0, y0, x1, y1) that `hr_decoder_read_rgb` will then write, rows packed (stride
+/// (x1 − x0)·3); `exact` the part of it whose pixels equal the full decode's (it contains the
+/// request; the rest of `stored` is a column at a crop edge that libjpeg upsampled as a border).
+/// JPEGs of the kinds proven exact (grey; 4:4:4, 4:2:2, 4:4:0, 4:2:0 YCbCr; baseline, or
+/// progressive with every coefficient bit sent) skip the rows above (entropy-decoded only), the
+/// columns outside (widened to an iMCU column) and never touch the rows below; a baseline JPEG only
+/// when its scan runs to EOI without other markers, so nothing the full decode reads after the
+/// window could fail. Any other image is decoded whole: stored = exact = the whole image.
+int hr_decoder_set_window(hr_decoder *decoder, int x0, int y0, int x1, int y1, int stored[4], int exact[4],
+                          char *err, size_t err_cap);
+
+/// Writes the image started by `hr_decode` (or its window, see `hr_decoder_set_window`) as RGB
+/// into `rgb` (width*height*3 bytes for the whole image, `capacity` given): exactly the pixels of
+/// cv::imdecode followed by cvtColor(BGR2RGB).
 int hr_decoder_read_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char *err, size_t err_cap);
+
+/// Encodes RGB pixels as a JPEG of a chosen kind, for the window-decode tests (OpenCV 4.6's encoder
+/// writes only 4:2:0): `components` 3 (YCbCr, luma sampled h_samp × v_samp over 1×1 chroma) or 1
+/// (grey); `progressive` 0 baseline, 1 libjpeg's standard progressive script, 2 (3 components) an
+/// incomplete script (some coefficient bits never sent, so libjpeg smooths blocks); a restart
+/// marker every `restart_rows` MCU rows when > 0. `*out` is malloc'ed: release it with hr_free.
+int hr_jpeg_encode_kind(const uint8_t *rgb, int width, int height, int components, int h_samp, int v_samp,
+                        int progressive, int restart_rows, int quality, uint8_t **out, size_t *out_size);
+
+/// free() for buffers the bridge allocated.
+void hr_free(void *p);
 
 /// cv::warpAffine(src, dst, M, (dst_w, dst_h), INTER_LINEAR, BORDER_CONSTANT, 0) on 8-bit 3-channel
 /// images. `m` is the forward 2x3 matrix (source -> destination), row-major, as the reference passes it.
