@@ -72,6 +72,8 @@ bench: build
 	  $(BIN)/hrprep bench-build --config experiments/mpii/w32_256x256_adam_lr1e-3.yaml \
 	    --root Tests/GoldenFiles/Golden/fixture --runs 5 --work $$work --json $(DEMO)/bench.jsonl || exit 1; \
 	done
+	@echo "== affine crop 256x256: ours vs OpenCV's cv::warpAffine (+ cv::flip for flipped samples), same matrices, medians of 5 runs"
+	$(BIN)/hrprep bench-warp --root Tests/GoldenFiles/Golden/fixture --runs 5 --json $(DEMO)/bench.jsonl
 	@echo "== GEMM: our sgemm vs OpenBLAS (OPENBLAS_CORETYPE unset for this command only: OpenBLAS's own best kernel)"
 	env -u OPENBLAS_CORETYPE $(BIN)/hrnet-train gemm-benchmark --runs 5 --openblas | tee $(DEMO)/gemm-benchmark.txt
 	@tail -n 1 $(DEMO)/gemm-benchmark.txt >> $(DEMO)/bench.jsonl

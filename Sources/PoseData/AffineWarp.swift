@@ -18,8 +18,9 @@
 public enum AffineWarp {
     /// Writes the crop of `source` by the forward matrix `m` (source → output) into `dst`
     /// (`width·height·3` bytes, RGB). `source.window` must cover `sampledRegion(...)` of this call.
+    /// `portable` forces the plain-Swift inside blend where the SSSE3 one is used (tests check both).
     public static func warp(_ source: ImageView, matrix m: AffineMatrix, mirrored: Bool = false,
-                            into dst: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int) {
+                            into dst: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, portable: Bool = false) {
         precondition(width >= 0 && height >= 0 && dst.count >= width * height * 3, "destination buffer too small")
         guard width > 0 && height > 0, let out = dst.baseAddress else { return }
         let grid = WarpGrid(forward: m)
@@ -29,16 +30,10 @@ public enum AffineWarp {
                      || (source.window.x.lowerBound <= need.x.lowerBound && need.x.upperBound <= source.window.x.upperBound
                          && source.window.y.lowerBound <= need.y.lowerBound && need.y.upperBound <= source.window.y.upperBound),
                      "the crop samples \(need) but the image view holds only \(source.window)")
-        let padded = (width + WarpKernel.lanes - 1) / WarpKernel.lanes * WarpKernel.lanes
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * padded) { table in
-            let adelta = table.baseAddress!, bdelta = adelta + padded
-            for x in 0..<padded {
-                (adelta[x], bdelta[x]) = x < width ? grid.columnDelta(x) : (0, 0)
-            }
-            let kernel = WarpKernel(source: source, mirrored: mirrored, dst: out, width: width, height: height)
-            for y in 0..<height {
-                kernel.row(y, origin: grid.rowOrigin(y), adelta: adelta, bdelta: bdelta)
-            }
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: WarpKernel.scratchCount(width: width)) { scratch in
+            let kernel = WarpKernel(source: source, grid: grid, mirrored: mirrored, dst: out, width: width, height: height,
+                                    scratch: scratch.baseAddress!, portable: portable)
+            for y in 0..<height { kernel.row(y, origin: grid.rowOrigin(y)) }
         }
     }
 

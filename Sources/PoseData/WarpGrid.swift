@@ -55,9 +55,7 @@ struct WarpGrid {
 
     /// `saturate_cast<short>` of a tap coordinate.
     @inline(__always)
-    static func saturatedTap<V: SIMD>(_ v: V) -> V where V.Scalar: FixedWidthInteger {
-        v.clamped(lowerBound: V(repeating: V.Scalar(Int16.min)), upperBound: V(repeating: V.Scalar(Int16.max)))
-    }
+    static func saturatedTap<T: FixedWidthInteger>(_ v: T) -> T { min(max(v, T(Int16.min)), T(Int16.max)) }
 
     /// The range of the taps (sx, sy) of all output pixels of a `width × height` crop, inclusive
     /// bounds, when the grid is monotone there — every quantity above well inside the int range,
@@ -76,7 +74,7 @@ struct WarpGrid {
                 let col = SIMD2(m0 * dx * Self.abScale, m3 * dx * Self.abScale)
                 guard abs(row.x) < limit, abs(row.y) < limit, abs(col.x) < limit, abs(col.y) < limit else { return nil }
                 let (x0, y0) = rowOrigin(y), (ax, bx) = columnDelta(x)
-                let tap = Self.saturatedTap(SIMD2(Int((x0 &+ ax) >> 10), Int((y0 &+ bx) >> 10)))
+                let tap = SIMD2(Self.saturatedTap(Int((x0 &+ ax) >> 10)), Self.saturatedTap(Int((y0 &+ bx) >> 10)))
                 lo = pointwiseMin(lo, tap)
                 hi = pointwiseMax(hi, tap)
             }

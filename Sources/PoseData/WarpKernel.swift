@@ -1,91 +1,122 @@
-/// One affine crop's inner loops (`AffineWarp.warp`): for each output row, the grid positions of
-/// `lanes` pixels at a time in SIMD, then each pixel blended from its 2×2 taps:
-/// - inside (all four taps in the image, 8-byte loads in the window): both tap pairs loaded as two
-///   8-byte words `[L.rgb R.rgb · ·]`, widened to 16 Int32 lanes, times the 16 weights wx·wy, the
-///   four taps summed per channel; 4 bytes stored (the 4th is overwritten by the next pixel);
+/// One affine crop's inner loops (`AffineWarp.warp`), by chunks of `chunk` pixels of a row:
+/// first the grid positions of the chunk, `lanes` at a time in SIMD, into small arrays (1/32-px
+/// positions gx, gy; each pixel's `code`: the byte offset of its taps when inside, −1 on the border,
+/// −2 wholly outside; the blend weights packed, wxPair = (32 − ax) | ax << 8, wyPair =
+/// (32 − fy) | fy << 16); then each pixel from its 2×2 taps:
+/// - inside (all four taps in the image, 8-byte loads in the window): `InsideBlend` of the two
+///   8-byte tap words `[L.rgb R.rgb · ·]` (upper, lower row); 4 bytes stored, the 4th overwritten
+///   by the next pixel (the crop's last pixel always takes the border path: nothing is written past it);
+/// - wholly outside: the border value 0;
 /// - otherwise (border): tap by tap, the taps outside the image skipped (border value 0).
 /// Mirrored, a tap at column x is read at w − 1 − x: the pair (sx, sx+1) is the word at column
-/// w − 2 − sx with its two taps swapped, i.e. with fx replaced by 32 − fx in the weights.
+/// w − 2 − sx with its two taps swapped, i.e. ax = 32 − fx takes fx's place in the weights.
 struct WarpKernel {
     typealias Lanes = SIMD16<Int32>
     static let lanes = Lanes.scalarCount
+    /// Pixels per chunk: the chunk arrays sit at constant offsets from one pointer.
+    static let chunk = 64
 
     let base: UnsafePointer<UInt8>
-    let rowBytes: Int
+    let rowBytes: Int32
     let windowX: Int32, windowY: Int32
     /// Full image size.
     let w: Int32, h: Int32
     let mirrored: Bool
     /// Inside pixels whose 8-byte reads would pass the window's last byte go the border way.
-    let lastWordOffset: Int
+    let lastWordOffset: Int32
     let dst: UnsafeMutablePointer<UInt8>
-    let width: Int
-    /// The last output pixel: stored with 3 bytes, never 4.
-    let lastPixel: UnsafeMutablePointer<UInt8>
+    let width: Int, height: Int
+    /// adelta, bdelta (per call, `padded` entries each), and the chunk arrays.
+    let adelta, bdelta, chunkArrays: UnsafeMutablePointer<Int32>
+    let portable: Bool
 
-    init(source: ImageView, mirrored: Bool, dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int) {
-        precondition(source.imageWidth < Int(Int32.max) && source.imageHeight < Int(Int32.max))
+    /// The Int32 scratch `init` needs for a crop `width` wide.
+    static func scratchCount(width: Int) -> Int { 2 * paddedWidth(width) + 5 * chunk }
+    static func paddedWidth(_ width: Int) -> Int { (width + chunk - 1) / chunk * chunk }
+
+    init(source: ImageView, grid: WarpGrid, mirrored: Bool, dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int,
+         scratch: UnsafeMutablePointer<Int32>, portable: Bool) {
+        precondition(source.imageWidth < Int(Int16.max) && source.imageHeight < Int(Int16.max),
+                     "a \(source.imageWidth)x\(source.imageHeight) image: OpenCV's warp takes 16-bit tap coordinates")
+        precondition(source.byteCount < Int(Int32.max), "an image view of \(source.byteCount) bytes")
         base = source.base
-        rowBytes = source.rowBytes
+        rowBytes = Int32(source.rowBytes)
         windowX = Int32(source.window.x.lowerBound); windowY = Int32(source.window.y.lowerBound)
         w = Int32(source.imageWidth); h = Int32(source.imageHeight)
         self.mirrored = mirrored
-        lastWordOffset = source.byteCount - rowBytes - 8
+        lastWordOffset = Int32(max(-1, source.byteCount - source.rowBytes - 8))
         self.dst = dst
-        self.width = width
-        lastPixel = dst + 3 * (width * height - 1)
-    }
-
-    /// Output row `y` from its grid origin (X0, Y0) and the column deltas (padded to `lanes`).
-    @inline(__always)
-    func row(_ y: Int, origin: (Int32, Int32), adelta: UnsafePointer<Int32>, bdelta: UnsafePointer<Int32>) {
-        var d = dst + 3 * width * y
-        var x = 0
-        let x0 = Lanes(repeating: origin.0), y0 = Lanes(repeating: origin.1)
-        let a = UnsafeRawPointer(adelta), b = UnsafeRawPointer(bdelta)
-        while x < width {
-            let gx = (x0 &+ a.loadUnaligned(fromByteOffset: 4 * x, as: Lanes.self)) &>> 5
-            let gy = (y0 &+ b.loadUnaligned(fromByteOffset: 4 * x, as: Lanes.self)) &>> 5
-            let sx = WarpGrid.saturatedTap(gx &>> 5), sy = WarpGrid.saturatedTap(gy &>> 5)
-            let fx = gx & 31, fy = gy & 31
-            let inside = (sx .>= 0) .& (sx .< w &- 1) .& (sy .>= 0) .& (sy .< h &- 1)
-            // Window column of the 8-byte word holding the tap pair (mirrored: at w − 2 − sx).
-            let col = (mirrored ? (w &- 2) &- sx : sx) &- windowX
-            let rowIndex = sy &- windowY
-            let ax = mirrored ? 32 &- fx : fx
-            for i in 0..<min(Self.lanes, width - x) {
-                let offset = Int(rowIndex[i]) * rowBytes + 3 * Int(col[i])
-                if inside[i] && offset <= lastWordOffset && d != lastPixel {
-                    blendInside(base + offset, ax: ax[i], fy: fy[i], into: d)
-                } else {
-                    blendBorder(sx: sx[i], sy: sy[i], fx: fx[i], fy: fy[i], into: d)
-                }
-                d += 3
-            }
-            x += Self.lanes
+        self.width = width; self.height = height
+        self.portable = portable
+        let padded = Self.paddedWidth(width)
+        (adelta, bdelta, chunkArrays) = (scratch, scratch + padded, scratch + 2 * padded)
+        for x in 0..<padded {
+            (adelta[x], bdelta[x]) = x < width ? grid.columnDelta(x) : (0, 0)
         }
     }
 
-    /// Lane patterns of the 16 weights over `[L.rgb R.rgb · ·]` of the upper then the lower row:
-    /// wx = xBase + xStep·ax, wy = yBase + yStep·fy (the two unused lanes get weight 0).
-    static let xBase = Lanes(32, 32, 32, 0, 0, 0, 0, 0, 32, 32, 32, 0, 0, 0, 0, 0)
-    static let xStep = Lanes(-1, -1, -1, 1, 1, 1, 0, 0, -1, -1, -1, 1, 1, 1, 0, 0)
-    static let yBase = Lanes(32, 32, 32, 32, 32, 32, 32, 32, 0, 0, 0, 0, 0, 0, 0, 0)
-    static let yStep = Lanes(-1, -1, -1, -1, -1, -1, -1, -1, 1, 1, 1, 1, 1, 1, 1, 1)
-
-    /// The pixel whose tap pairs start at `p` (upper row) and `p + rowBytes` (lower row).
+    /// Output row `y` from its grid origin (X0, Y0).
     @inline(__always)
-    func blendInside(_ p: UnsafePointer<UInt8>, ax: Int32, fy: Int32, into d: UnsafeMutablePointer<UInt8>) {
-        let raw = UnsafeRawPointer(p)
-        let words = SIMD2<UInt64>(raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: rowBytes, as: UInt64.self))
-        let taps = Lanes(truncatingIfNeeded: unsafeBitCast(words, to: SIMD16<UInt8>.self))
-        let wx = Self.xBase &+ Self.xStep &* Lanes(repeating: ax)
-        let wy = Self.yBase &+ Self.yStep &* Lanes(repeating: fy)
-        let s = taps &* (wx &* wy)
-        let pair = s.lowHalf &+ s.highHalf                          // upper + lower row
-        let rgb = pair.lowHalf &+ SIMD4(pair[3], pair[4], pair[5], pair[6])   // left + right tap
-        let v = (rgb &+ 512) &>> 10
-        UnsafeMutableRawPointer(d).storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: v), as: SIMD4<UInt8>.self)
+    func row(_ y: Int, origin: (Int32, Int32)) {
+        for x in stride(from: 0, to: width, by: Self.chunk) {
+            let n = min(Self.chunk, width - x)
+            positions(x, n, origin: origin)
+            if y == height - 1 && x + n == width { chunkArrays[2 * Self.chunk + n - 1] = -1 }  // the very last pixel
+            let d = dst + 3 * (width * y + x)
+            #if arch(x86_64)
+            if !portable { pixels(n, into: d, SSSE3Blend.self); continue }
+            #endif
+            pixels(n, into: d, PortableBlend.self)
+        }
+    }
+
+    /// The chunk's pixels, `d` its first.
+    @inline(__always)
+    func pixels<B: InsideBlend>(_ n: Int, into d: UnsafeMutablePointer<UInt8>, _: B.Type) {
+        let c = chunkArrays, k = Self.chunk
+        var d = d
+        for i in 0..<n {
+            let code = c[2 * k + i]
+            if code >= 0 {
+                B.blend(base + Int(code), rowBytes: Int(rowBytes), wxPair: c[3 * k + i], wyPair: c[4 * k + i], into: d)
+            } else if code == -2 {
+                d[0] = 0; d[1] = 0; d[2] = 0
+            } else {
+                let gx = c[i], gy = c[k + i]
+                blendBorder(sx: WarpGrid.saturatedTap(gx >> 5), sy: WarpGrid.saturatedTap(gy >> 5), fx: gx & 31, fy: gy & 31, into: d)
+            }
+            d += 3
+        }
+    }
+
+    /// The chunk arrays of `n` pixels from column `x`. Only lane-wise arithmetic (Swift's SIMD
+    /// comparisons compile to per-lane loops): a pixel is inside iff sx, w − 2 − sx, sy, h − 2 − sy
+    /// and the room left for its reads are all ≥ 0, i.e. their OR is; wholly outside iff one of
+    /// sx + 1, w − 1 − sx, sy + 1, h − 1 − sy is negative. Taps are not saturated to 16 bits here:
+    /// the image is narrower than 32767 px, so a tap in it is unsaturated, and the border path
+    /// saturates its own.
+    @inline(__always)
+    func positions(_ x: Int, _ n: Int, origin: (Int32, Int32)) {
+        let x0 = Lanes(repeating: origin.0), y0 = Lanes(repeating: origin.1)
+        let a = UnsafeRawPointer(adelta + x), b = UnsafeRawPointer(bdelta + x)
+        let c = UnsafeMutableRawPointer(chunkArrays), k = 4 * Self.chunk
+        for i in stride(from: 0, to: 4 * n, by: 4 * Self.lanes) {
+            let px = (x0 &+ a.loadUnaligned(fromByteOffset: i, as: Lanes.self)) &>> 5
+            let py = (y0 &+ b.loadUnaligned(fromByteOffset: i, as: Lanes.self)) &>> 5
+            let sx = px &>> 5, sy = py &>> 5
+            // Window column of the 8-byte word holding the tap pair (mirrored: at w − 2 − sx).
+            let col = (mirrored ? (w &- 2) &- sx : sx) &- windowX
+            let o = (sy &- windowY) &* rowBytes &+ col &* 3
+            let notInside = (sx | ((w &- 2) &- sx) | sy | ((h &- 2) &- sy) | (lastWordOffset &- o)) &>> 31
+            let outside = ((sx &+ 1) | ((w &- 1) &- sx) | (sy &+ 1) | ((h &- 1) &- sy)) &>> 31
+            let fx = px & 31, fy = py & 31
+            let ax = mirrored ? 32 &- fx : fx
+            c.storeBytes(of: px, toByteOffset: i, as: Lanes.self)
+            c.storeBytes(of: py, toByteOffset: k + i, as: Lanes.self)
+            c.storeBytes(of: (o | notInside) & ~(outside & 1), toByteOffset: 2 * k + i, as: Lanes.self)
+            c.storeBytes(of: (32 &- ax) | (ax &<< 8), toByteOffset: 3 * k + i, as: Lanes.self)
+            c.storeBytes(of: (32 &- fy) | (fy &<< 16), toByteOffset: 4 * k + i, as: Lanes.self)
+        }
     }
 
     /// A pixel with a tap outside the image or near the window's end: the taps inside, one by one.
@@ -98,7 +129,7 @@ struct WarpKernel {
                 for i: Int32 in 0...1 where sx + i >= 0 && sx + i < w {
                     let wx = i == 0 ? 32 - fx : fx
                     let column = mirrored ? w - 1 - (sx + i) : sx + i
-                    let p = base + Int(sy + j - windowY) * rowBytes + 3 * Int(column - windowX)
+                    let p = base + Int(sy + j - windowY) * Int(rowBytes) + 3 * Int(column - windowX)
                     acc &+= SIMD4(Int32(p[0]), Int32(p[1]), Int32(p[2]), 0) &* (wx * wy)
                 }
             }

@@ -17,6 +17,7 @@ struct HRPrep: ParsableCommand {
             VerifyCommand.self,
             InspectCommand.self,
             BenchBuildCommand.self,
+            BenchWarpCommand.self,
             VisualizeHeatmapsCommand.self,
             MakeFixtureCommand.self,
         ])

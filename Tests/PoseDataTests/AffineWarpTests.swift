@@ -4,7 +4,8 @@ import XCTest
 
 /// Our `AffineWarp` against OpenCV 4.6's own warpAffine (the oracle, through the bridge), bit for
 /// bit: random matrices on random images of many sizes, crops partly or wholly outside, flipped
-/// crops against OpenCV's warp of the cv::flip-mirrored image, and windowed views.
+/// crops against OpenCV's warp of the cv::flip-mirrored image, and windowed views; the SSSE3 and
+/// the portable inside blend alike.
 final class AffineWarpTests: XCTestCase {
     /// A `width × height` image of random bytes.
     private func randomImage(_ width: Int, _ height: Int, _ rng: inout SampleRNG) -> RGBImage {
@@ -33,17 +34,24 @@ final class AffineWarpTests: XCTestCase {
         return AffineMatrix(a, b, t.x - a * c.x - b * c.y, d, e, t.y - d * c.x - e * c.y)
     }
 
-    /// Ours (plain and mirrored) against OpenCV on `image`; returns whether the crop read any pixel.
+    /// Ours (plain and mirrored, each with the SSSE3 and the portable blend) against OpenCV on
+    /// `image`; returns whether the crop read any pixel.
     @discardableResult
     private func assertMatchesOpenCV(_ image: RGBImage, mirror: RGBImage, _ m: AffineMatrix, _ width: Int, _ height: Int,
                                      _ what: @autoclosure () -> String, file: StaticString = #filePath, line: UInt = #line) throws -> Bool {
         var ours = [UInt8](repeating: 0xAA, count: width * height * 3), theirs = ours
-        try theirs.withUnsafeMutableBufferPointer { try OpenCVWarp.warpAffine(image, matrix: m, into: $0, width: width, height: height) }
-        ours.withUnsafeMutableBufferPointer { AffineWarp.warp(image.view, matrix: m, into: $0, width: width, height: height) }
-        XCTAssertTrue(ours == theirs, "\(what()) \(m.entries): \(zip(ours, theirs).filter { $0 != $1 }.count) bytes differ", file: file, line: line)
-        try theirs.withUnsafeMutableBufferPointer { try OpenCVWarp.warpAffine(mirror, matrix: m, into: $0, width: width, height: height) }
-        ours.withUnsafeMutableBufferPointer { AffineWarp.warp(image.view, matrix: m, mirrored: true, into: $0, width: width, height: height) }
-        XCTAssertTrue(ours == theirs, "\(what()) mirrored \(m.entries): \(zip(ours, theirs).filter { $0 != $1 }.count) bytes differ", file: file, line: line)
+        for mirrored in [false, true] {
+            try theirs.withUnsafeMutableBufferPointer {
+                try OpenCVWarp.warpAffine(mirrored ? mirror : image, matrix: m, into: $0, width: width, height: height)
+            }
+            for portable in [false, true] {
+                ours.withUnsafeMutableBufferPointer {
+                    AffineWarp.warp(image.view, matrix: m, mirrored: mirrored, into: $0, width: width, height: height, portable: portable)
+                }
+                XCTAssertTrue(ours == theirs, "\(what()) mirrored \(mirrored) portable \(portable) \(m.entries): \(zip(ours, theirs).filter { $0 != $1 }.count) bytes differ",
+                              file: file, line: line)
+            }
+        }
         let r = AffineWarp.sampledRegion(matrix: m, sourceWidth: image.width, sourceHeight: image.height, width: width, height: height)
         return !r.x.isEmpty && !r.y.isEmpty
     }

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import PoseData
+
+/// `hrprep bench-warp` (hidden; `make bench` runs it): our affine crop against OpenCV's.
+struct BenchWarpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-warp",
+        abstract: "Benchmark the 256×256 affine crop: ours against cv::warpAffine (and cv::flip for flipped samples).",
+        discussion: """
+        Crops the train samples of --root (each record augmented --epochs times with the reference's \
+        draws) with our AffineWarp and with the OpenCV path it replaced (flipped samples: cv::flip of \
+        the sampled region, then cv::warpAffine), on the same images and matrices, one thread; prints \
+        the median time per sample of --runs runs, the speed-up, and whether every crop was identical.
+        """,
+        shouldDisplay: false)
+
+    @Option(help: "MPII-format dataset whose train records and images are used.")
+    var root: String
+
+    @Option(help: "Runs per figure (the median is reported).")
+    var runs = 5
+
+    @Option(help: "Augmentation epochs drawn per record.")
+    var epochs = 10
+
+    @Option(help: "Append the figures as JSON lines to this file.")
+    var json: String?
+
+    func run() throws {
+        var bench = WarpBenchmark(root: root)
+        bench.runs = runs
+        bench.epochs = epochs
+        let figures = try bench.run()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var lines: [String] = []
+        for f in figures {
+            let what = f.flipped ? "flipped  (cv::flip + warpAffine)" : "unflipped (cv::warpAffine)      "
+            print("crop 256×256 \(what)  ours \(String(format: "%.4f", f.oursMs)) ms  OpenCV \(String(format: "%.4f", f.openCVMs)) ms  \(String(format: "%.2f", f.speedup))× faster   \(f.samples) samples, identical: \(f.identical ? "yes" : "NO")")
+            lines.append(String(decoding: try encoder.encode(f), as: UTF8.self))
+        }
+        if let json {
+            let text = lines.joined(separator: "\n") + "\n"
+            if let handle = FileHandle(forWritingAtPath: json) {
+                handle.seekToEndOfFile(); handle.write(Data(text.utf8)); handle.closeFile()
+            } else {
+                try text.write(toFile: json, atomically: true, encoding: .utf8)
+            }
+        }
+        if figures.contains(where: { !$0.identical }) { throw ExitCode.failure }
+    }
+}
