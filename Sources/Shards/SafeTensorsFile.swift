@@ -109,12 +109,19 @@ public final class SafeTensorsFile: @unchecked Sendable {
             tensors.append(TensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: offsets[0]..<offsets[1]))
         }
         tensors.sort { ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound) }
+        // As the format's reference implementation: the tensors tile the data section exactly.
         var end = 0
         for t in tensors where !t.dataOffsets.isEmpty {
             guard t.dataOffsets.lowerBound >= end else {
                 throw fail("tensor '\(t.name)': data overlaps the previous tensor")
             }
+            guard t.dataOffsets.lowerBound == end else {
+                throw fail("tensor '\(t.name)': data starts at \(t.dataOffsets.lowerBound), the tensors before it end at \(end) (a gap)")
+            }
             end = t.dataOffsets.upperBound
+        }
+        guard end == dataBytes else {
+            throw fail("the tensors end at data byte \(end), the file holds \(dataBytes) data bytes (\(dataBytes - end) unaccounted for)")
         }
         self.path = path
         self.metadata = metadata

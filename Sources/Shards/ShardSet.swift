@@ -10,9 +10,10 @@ public struct ShardSetError: Error, CustomStringConvertible {
 ///
 /// Opening checks each shard against the manifest (file present, size, header, every tensor's
 /// dtype and shape `[samples] + sample_shape`, sample counts, first-sample indices, one image path
-/// per sample), so a reader never trips over a damaged or incomplete folder; `ShardVerifier` adds
-/// the checksums and value checks. Sample access is random and copies nothing: the buffers point
-/// into the mapped files and stay valid while the set lives.
+/// per sample), so a reader never trips over a damaged or incomplete folder; with `checksums` it
+/// also hashes every shard against the manifest's SHA-256 (the trainer does: a flipped byte in a
+/// tensor is otherwise invisible), and `ShardVerifier` adds the value checks. Sample access is
+/// random and copies nothing: the buffers point into the mapped files and stay valid while the set lives.
 public final class ShardSet: @unchecked Sendable {
     public let directory: String
     public let manifest: ShardManifest
@@ -27,8 +28,12 @@ public final class ShardSet: @unchecked Sendable {
     private let slots: SampleSlots
 
     /// Opens `directory`; throws `ShardSetError` listing every problem found.
-    public convenience init(directory: String) throws {
-        let examined = Self.examine(directory: directory)
+    public convenience init(directory: String) throws { try self.init(directory: directory, checksums: false) }
+
+    /// Opens `directory`, and with `checksums` hashes every shard as well (on all cores, one
+    /// shard each); throws `ShardSetError` listing every problem found.
+    public convenience init(directory: String, checksums: Bool) throws {
+        let examined = Self.examine(directory: directory, checksums: checksums)
         guard let parts = examined.parts else { throw ShardSetError(problems: examined.problems) }
         self.init(parts)
     }
@@ -58,7 +63,7 @@ public final class ShardSet: @unchecked Sendable {
         slots = SampleSlots(layout: manifest.tensors)
     }
 
-    private static func examine(directory: String) -> (parts: Parts?, problems: [SafeTensorsError]) {
+    private static func examine(directory: String, checksums: Bool = false) -> (parts: Parts?, problems: [SafeTensorsError]) {
         let manifestPath = directory + "/" + ShardFormat.manifestFile
         let manifest: ShardManifest
         do { manifest = try ShardManifest.load(path: manifestPath) } catch let e as SafeTensorsError {
@@ -77,6 +82,16 @@ public final class ShardSet: @unchecked Sendable {
             first += entry.samples
         }
         guard problems.isEmpty else { return (nil, problems) }
+        if checksums {
+            var found = [SafeTensorsError?](repeating: nil, count: files.count)
+            found.withUnsafeMutableBufferPointer { found in
+                DispatchQueue.concurrentPerform(iterations: files.count) { i in
+                    found[i] = checksumProblem(files[i].fileBytes, entry: manifest.shards[i], path: files[i].path)
+                }
+            }
+            problems = found.compactMap { $0 }
+            guard problems.isEmpty else { return (nil, problems) }
+        }
         return (Parts(directory: directory, manifest: manifest, files: files, infos: infos, imagePaths: paths), [])
     }
 
@@ -89,6 +104,13 @@ public final class ShardSet: @unchecked Sendable {
         if listed != manifest.totalSamples { problem("total_samples is \(manifest.totalSamples) but the shards list \(listed) samples") }
         if manifest.tensors.tensors.isEmpty { problem("lists no tensors") }
         return problems
+    }
+
+    /// The problem when `bytes` (shard `path`) do not hash to the manifest entry's SHA-256.
+    static func checksumProblem(_ bytes: UnsafeRawBufferPointer, entry: ShardEntry, path: String) -> SafeTensorsError? {
+        let digest = SHA256.hex(bytes)
+        return digest == entry.sha256 ? nil
+            : SafeTensorsError(file: path, problem: "sha256 is \(digest), the manifest lists \(entry.sha256) (the bytes changed)")
     }
 
     /// The structural checks of one shard against its manifest entry.

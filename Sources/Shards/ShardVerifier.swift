@@ -22,11 +22,8 @@ public enum ShardVerifier {
             problems += checked.problems
             // The checksum is worth knowing whenever the bytes are there at the listed size.
             let bytes: MappedBytes? = checked.file == nil ? (try? MappedBytes(path: path)).flatMap { $0.count == entry.bytes ? $0 : nil } : nil
-            if let raw = checked.file?.fileBytes ?? bytes?.bytes {
-                let digest = SHA256.hex(raw)
-                if digest != entry.sha256 {
-                    problems.append(SafeTensorsError(file: path, problem: "sha256 is \(digest), the manifest lists \(entry.sha256) (the bytes changed)"))
-                }
+            if let raw = checked.file?.fileBytes ?? bytes?.bytes, let bad = ShardSet.checksumProblem(raw, entry: entry, path: path) {
+                problems.append(bad)
             }
             if let file = checked.file { problems += values(of: file, augEpochs: manifest.augEpochs) }
         }

@@ -79,14 +79,21 @@ public final class ShardWriter {
         self.expected = expected
         if let expected {
             let header = try Self.header(layout, count: expected.count, metadata: expected.metadata)
-            let fd = try POSIXFile.openFile(directory + "/" + file + ".tmp-\(getpid())", O_RDWR | O_CREAT | O_TRUNC)
+            let temp = directory + "/" + file + ".tmp-\(getpid())"
+            let fd = try POSIXFile.openFile(temp, O_RDWR | O_CREAT | O_TRUNC)
             spill = fd
-            try header.withUnsafeBytes { try POSIXFile.pwriteAll(fd, $0.baseAddress!, $0.count, at: 0, file: directory + "/" + file) }
             var starts: [Int] = [], next = header.count
             for t in layout.tensors { starts.append(next); next += expected.count * t.sampleBytes }
             regionStart = starts
             spillEnd = next
-            try POSIXFile.resize(fd, to: next, file: directory + "/" + file + ".tmp-\(getpid())")
+            do {   // a failed init runs no deinit: drop the temporary file here (a full disk left it)
+                try header.withUnsafeBytes { try POSIXFile.pwriteAll(fd, $0.baseAddress!, $0.count, at: 0, file: temp) }
+                try POSIXFile.resize(fd, to: next, file: temp)
+            } catch {
+                close(fd)
+                unlink(temp)
+                throw error
+            }
         } else {
             let spillPath = directory + "/." + file + ".spill-\(getpid())"
             spill = try POSIXFile.openFile(spillPath, O_RDWR | O_CREAT | O_TRUNC)

@@ -32,6 +32,10 @@ final class SafeTensorsFileTests: XCTestCase {
             (#"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, [0, 0, 0, 0], "needs 8 bytes"),
             (#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}}"#, [0, 0, 0], "overlaps"),
             ("not json", [], "not valid JSON"),
+            (#"{"x":{"dtype":"U8","shape":[2],"data_offsets":[2,0]}}"#, [0, 0], "not a pair [begin, end] with begin <= end"),
+            (#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[2,3]}}"#, [0, 0, 0],
+             "tensor 'b': data starts at 2, the tensors before it end at 1 (a gap)"),
+            (#"{"x":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#, [0, 0, 0], "the tensors end at data byte 2, the file holds 3 data bytes (1 unaccounted for)"),
         ]
         for (header, data, expected) in cases {
             XCTAssertThrowsError(try SafeTensorsFile(data: file(header: header, data: data), path: "bad.safetensors")) { error in
