@@ -30,10 +30,9 @@ public enum AffineWarp {
                      || (source.window.x.lowerBound <= need.x.lowerBound && need.x.upperBound <= source.window.x.upperBound
                          && source.window.y.lowerBound <= need.y.lowerBound && need.y.upperBound <= source.window.y.upperBound),
                      "the crop samples \(need) but the image view holds only \(source.window)")
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: WarpKernel.scratchCount(width: width)) { scratch in
-            let kernel = WarpKernel(source: source, grid: grid, mirrored: mirrored, dst: out, width: width, height: height,
-                                    scratch: scratch.baseAddress!, portable: portable)
-            for y in 0..<height { kernel.row(y, origin: grid.rowOrigin(y)) }
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: WarpKernel.scratchCount) { scratch in
+            WarpKernel(source: source, mirrored: mirrored, dst: out, width: width, height: height,
+                       scratch: scratch.baseAddress!, portable: portable).run(grid)
         }
     }
 

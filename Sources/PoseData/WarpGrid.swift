@@ -66,18 +66,16 @@ struct WarpGrid {
         precondition(width > 0 && height > 0)
         let limit = Double(1 << 29)
         var lo = SIMD2<Int>(repeating: .max), hi = SIMD2<Int>(repeating: .min)
-        for y in [0, height - 1] {
-            let dy = Double(y)
+        for corner in 0..<4 {
+            let x = corner & 1 == 0 ? 0 : width - 1, y = corner & 2 == 0 ? 0 : height - 1
+            let dx = Double(x), dy = Double(y)
             let row = SIMD2((m1 * dy + m2) * Self.abScale, (m4 * dy + m5) * Self.abScale)
-            for x in [0, width - 1] {
-                let dx = Double(x)
-                let col = SIMD2(m0 * dx * Self.abScale, m3 * dx * Self.abScale)
-                guard abs(row.x) < limit, abs(row.y) < limit, abs(col.x) < limit, abs(col.y) < limit else { return nil }
-                let (x0, y0) = rowOrigin(y), (ax, bx) = columnDelta(x)
-                let tap = SIMD2(Self.saturatedTap(Int((x0 &+ ax) >> 10)), Self.saturatedTap(Int((y0 &+ bx) >> 10)))
-                lo = pointwiseMin(lo, tap)
-                hi = pointwiseMax(hi, tap)
-            }
+            let col = SIMD2(m0 * dx * Self.abScale, m3 * dx * Self.abScale)
+            guard abs(row.x) < limit, abs(row.y) < limit, abs(col.x) < limit, abs(col.y) < limit else { return nil }
+            let (x0, y0) = rowOrigin(y), (ax, bx) = columnDelta(x)
+            let tap = SIMD2(Self.saturatedTap(Int((x0 &+ ax) >> 10)), Self.saturatedTap(Int((y0 &+ bx) >> 10)))
+            lo = pointwiseMin(lo, tap)
+            hi = pointwiseMax(hi, tap)
         }
         return (lo.x...hi.x, lo.y...hi.y)
     }

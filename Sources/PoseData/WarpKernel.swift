@@ -1,11 +1,15 @@
-/// One affine crop's inner loops (`AffineWarp.warp`), by chunks of `chunk` pixels of a row:
-/// first the grid positions of the chunk, `lanes` at a time in SIMD, into small arrays (1/32-px
-/// positions gx, gy; each pixel's `code`: the byte offset of its taps when inside, −1 on the border,
-/// −2 wholly outside; the blend weights packed, wxPair = (32 − ax) | ax << 8, wyPair =
-/// (32 − fy) | fy << 16); then each pixel from its 2×2 taps:
+/// One affine crop's inner loops (`AffineWarp.warp`), by vertical strips of `strip` output
+/// columns (all rows of one strip, then the next: the strip's arrays fit in a scratch small enough
+/// for the stack, and its source footprint is a narrow band). Per strip, the column deltas
+/// (adelta, bdelta); per row of it, first the grid positions, `lanes` at a time in SIMD, into small
+/// arrays (1/32-px positions gx, gy; each pixel's `code`: the byte offset of its taps when inside,
+/// −1 on the border, −2 wholly outside; the blend weights packed, wxPair = (32 − ax) | ax << 8,
+/// wyPair = (32 − fy) | fy << 16); then each pixel from its 2×2 taps:
 /// - inside (all four taps in the image, 8-byte loads in the window): `InsideBlend` of the two
 ///   8-byte tap words `[L.rgb R.rgb · ·]` (upper, lower row); 4 bytes stored, the 4th overwritten
-///   by the next pixel (the crop's last pixel always takes the border path: nothing is written past it);
+///   by the next pixel, which is written later (so the crop's last column takes the border path,
+///   which stores 3: with several strips its right neighbour, the next row's first pixel, is
+///   already written, and the crop's very last pixel has none);
 /// - wholly outside: the border value 0;
 /// - otherwise (border): tap by tap, the taps outside the image skipped (border value 0).
 /// Mirrored, a tap at column x is read at w − 1 − x: the pair (sx, sx+1) is the word at column
@@ -13,8 +17,10 @@
 struct WarpKernel {
     typealias Lanes = SIMD16<Int32>
     static let lanes = Lanes.scalarCount
-    /// Pixels per chunk: the chunk arrays sit at constant offsets from one pointer.
-    static let chunk = 64
+    /// Output columns per strip: 7 arrays of `strip` Int32 (adelta, bdelta, gx, gy, code, wxPair,
+    /// wyPair) make 896 bytes, under the 1 KiB up to which a temporary allocation is on the stack.
+    static let strip = 32
+    static let scratchCount = 7 * strip
 
     let base: UnsafePointer<UInt8>
     let rowBytes: Int32
@@ -26,15 +32,11 @@ struct WarpKernel {
     let lastWordOffset: Int32
     let dst: UnsafeMutablePointer<UInt8>
     let width: Int, height: Int
-    /// adelta, bdelta (per call, `padded` entries each), and the chunk arrays.
-    let adelta, bdelta, chunkArrays: UnsafeMutablePointer<Int32>
+    /// `scratchCount` Int32: the strip arrays, each `strip` long, adelta first.
+    let arrays: UnsafeMutablePointer<Int32>
     let portable: Bool
 
-    /// The Int32 scratch `init` needs for a crop `width` wide.
-    static func scratchCount(width: Int) -> Int { 2 * paddedWidth(width) + 5 * chunk }
-    static func paddedWidth(_ width: Int) -> Int { (width + chunk - 1) / chunk * chunk }
-
-    init(source: ImageView, grid: WarpGrid, mirrored: Bool, dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int,
+    init(source: ImageView, mirrored: Bool, dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int,
          scratch: UnsafeMutablePointer<Int32>, portable: Bool) {
         precondition(source.imageWidth < Int(Int16.max) && source.imageHeight < Int(Int16.max),
                      "a \(source.imageWidth)x\(source.imageHeight) image: OpenCV's warp takes 16-bit tap coordinates")
@@ -47,59 +49,67 @@ struct WarpKernel {
         lastWordOffset = Int32(max(-1, source.byteCount - source.rowBytes - 8))
         self.dst = dst
         self.width = width; self.height = height
+        arrays = scratch
         self.portable = portable
-        let padded = Self.paddedWidth(width)
-        (adelta, bdelta, chunkArrays) = (scratch, scratch + padded, scratch + 2 * padded)
-        for x in 0..<padded {
-            (adelta[x], bdelta[x]) = x < width ? grid.columnDelta(x) : (0, 0)
+    }
+
+    /// The whole crop.
+    func run(_ grid: WarpGrid) {
+        let k = Self.strip, code = arrays + 4 * k
+        for x in stride(from: 0, to: width, by: k) {
+            let n = min(k, width - x)
+            for i in 0..<k { (arrays[i], arrays[k + i]) = i < n ? grid.columnDelta(x + i) : (0, 0) }
+            for y in 0..<height {
+                positions(n, origin: grid.rowOrigin(y))
+                if x + n == width && (x > 0 || y == height - 1) { code[n - 1] = -1 }
+                let d = dst + 3 * (width * y + x)
+                #if arch(x86_64)
+                if !portable { pixels(n, into: d, SSSE3Blend.self); continue }
+                #endif
+                pixels(n, into: d, PortableBlend.self)
+            }
         }
     }
 
-    /// Output row `y` from its grid origin (X0, Y0).
-    @inline(__always)
-    func row(_ y: Int, origin: (Int32, Int32)) {
-        for x in stride(from: 0, to: width, by: Self.chunk) {
-            let n = min(Self.chunk, width - x)
-            positions(x, n, origin: origin)
-            if y == height - 1 && x + n == width { chunkArrays[2 * Self.chunk + n - 1] = -1 }  // the very last pixel
-            let d = dst + 3 * (width * y + x)
-            #if arch(x86_64)
-            if !portable { pixels(n, into: d, SSSE3Blend.self); continue }
-            #endif
-            pixels(n, into: d, PortableBlend.self)
-        }
-    }
-
-    /// The chunk's pixels, `d` its first.
+    /// The row's `n` pixels of the strip, `d` its first.
     @inline(__always)
     func pixels<B: InsideBlend>(_ n: Int, into d: UnsafeMutablePointer<UInt8>, _: B.Type) {
-        let c = chunkArrays, k = Self.chunk
-        var d = d
-        for i in 0..<n {
+        let c = arrays + 2 * Self.strip, k = Self.strip
+        let rb = Int(rowBytes)
+        var d = d, i = 0
+        while i < n {
             let code = c[2 * k + i]
+            if code >= 0 && i + 1 < n && c[2 * k + i + 1] >= 0 {
+                let w = UnsafeRawPointer(c)
+                B.blend2(base + Int(code), base + Int(c[2 * k + i + 1]), rowBytes: rb,
+                         wxPairs: w.loadUnaligned(fromByteOffset: 4 * (3 * k + i), as: UInt64.self),
+                         wyPairs: w.loadUnaligned(fromByteOffset: 4 * (4 * k + i), as: UInt64.self), into: d)
+                i += 2; d += 6
+                continue
+            }
             if code >= 0 {
-                B.blend(base + Int(code), rowBytes: Int(rowBytes), wxPair: c[3 * k + i], wyPair: c[4 * k + i], into: d)
+                B.blend(base + Int(code), rowBytes: rb, wxPair: c[3 * k + i], wyPair: c[4 * k + i], into: d)
             } else if code == -2 {
                 d[0] = 0; d[1] = 0; d[2] = 0
             } else {
                 let gx = c[i], gy = c[k + i]
                 blendBorder(sx: WarpGrid.saturatedTap(gx >> 5), sy: WarpGrid.saturatedTap(gy >> 5), fx: gx & 31, fy: gy & 31, into: d)
             }
-            d += 3
+            i += 1; d += 3
         }
     }
 
-    /// The chunk arrays of `n` pixels from column `x`. Only lane-wise arithmetic (Swift's SIMD
+    /// The row arrays of the strip's `n` pixels. Only lane-wise arithmetic (Swift's SIMD
     /// comparisons compile to per-lane loops): a pixel is inside iff sx, w − 2 − sx, sy, h − 2 − sy
     /// and the room left for its reads are all ≥ 0, i.e. their OR is; wholly outside iff one of
     /// sx + 1, w − 1 − sx, sy + 1, h − 1 − sy is negative. Taps are not saturated to 16 bits here:
     /// the image is narrower than 32767 px, so a tap in it is unsaturated, and the border path
     /// saturates its own.
     @inline(__always)
-    func positions(_ x: Int, _ n: Int, origin: (Int32, Int32)) {
+    func positions(_ n: Int, origin: (Int32, Int32)) {
         let x0 = Lanes(repeating: origin.0), y0 = Lanes(repeating: origin.1)
-        let a = UnsafeRawPointer(adelta + x), b = UnsafeRawPointer(bdelta + x)
-        let c = UnsafeMutableRawPointer(chunkArrays), k = 4 * Self.chunk
+        let a = UnsafeRawPointer(arrays), b = UnsafeRawPointer(arrays + Self.strip)
+        let c = UnsafeMutableRawPointer(arrays + 2 * Self.strip), k = 4 * Self.strip
         for i in stride(from: 0, to: 4 * n, by: 4 * Self.lanes) {
             let px = (x0 &+ a.loadUnaligned(fromByteOffset: i, as: Lanes.self)) &>> 5
             let py = (y0 &+ b.loadUnaligned(fromByteOffset: i, as: Lanes.self)) &>> 5
