@@ -46,7 +46,7 @@ struct BenchBuildCommand: ParsableCommand {
         let figures = try bench.run { f in
             let what = f.augEpochs == 0 ? f.name
                 : "build-shards K=\(f.augEpochs) \(f.threads) thread\(f.threads > 1 ? "s" : "")\(f.oneCore ? ", 1 core" : "")"
-            print("\(what.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", f.rate)) \(f.name == "decode-only" ? "images" : "samples")/s  \(String(format: "%5.2f", f.ratio))×   per CPU-second \(String(format: "%7.1f", f.cpuRate)) (\(String(format: "%.2f", f.cpuRatio))×)   runs: \(f.runs.map { String(format: "%.1f", $0) }.joined(separator: " "))")
+            print("\(what.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", f.rate)) \(f.name == "decode-only" ? "images" : "samples")/s  \(String(format: "%5.2f", f.ratio))×   per CPU-second \(String(format: "%7.1f", f.cpuRate)) (\(String(format: "%.2f", f.cpuRatio))×)   runs: \(f.runs.map { String(format: "%.1f", $0) }.joined(separator: " "))\(f.decodedArea.map { String(format: "   decoded %.0f%% of the image area", 100 * $0) } ?? "")")
             lines.append(String(decoding: (try? encoder.encode(f)) ?? Data(), as: UTF8.self))
         }
         for k in [1, 5] {
