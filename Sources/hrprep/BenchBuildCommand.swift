@@ -14,7 +14,9 @@ struct BenchBuildCommand: ParsableCommand {
         ≥ 0.85×, K=5 ≥ 3×, 2 threads ≥ 1.8× 1 thread). The data set holds each image of --root \
         --copies times with one record each. "write-only" is --work's file system taking the same \
         bytes with nothing computed (pwrite + fsync): a build cannot outrun it, so run once on a \
-        memory file system (--work /dev/shm/...) for the tool's own speed and once on the disk.
+        memory file system (--work /dev/shm/...) for the tool's own speed and once on the disk. \
+        Build lines end with the share of each image's area decoded: a build decodes only the \
+        window its crops read (the decode-only line always decodes whole images).
         """,
         shouldDisplay: false)
 
