@@ -95,8 +95,8 @@ final class UnitProducer {
         DecodedArea.add(image)
         do {
             for s in window.samples {
-                let sample = try factory.makeSample(record: plan.records[s.record], image: image, params: s.params)
-                encoder.encode(sample, record: s.record, epoch: s.epoch, into: result.buffer + result.planned.count * encoder.sampleBytes)
+                try encoder.make(factory, record: plan.records[s.record], index: s.record, epoch: s.epoch, image: image, params: s.params,
+                                 into: result.buffer + result.planned.count * encoder.sampleBytes)
                 result.planned.append(s.position)
                 result.records.append(s.record)
             }
