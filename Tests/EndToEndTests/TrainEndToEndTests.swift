@@ -86,7 +86,7 @@ final class TrainEndToEndTests: XCTestCase {
         // checkpoint write fails naming its file, and the last good checkpoint stays as it was.
         let recordBefore = try Data(contentsOf: URL(fileURLWithPath: faultedRun + "/checkpoint.json"))
         let full = try Executable.run("hrnet-train", train(faultedRun, ["--resume", "--checkpoint-every", "1"]),
-                                      via: ["/bin/sh", "-c", "ulimit -f 2048 && exec \"$0\" \"$@\""])
+                                      via: Executable.fileSizeLimit(kilobytes: 1024))
         XCTAssertEqual(full.status, 1, full.stderr)
         XCTAssertTrue(full.stderr.contains(faultedRun + String(format: "/checkpoint-%08d.safetensors: cannot be written", faulted))
                       && full.stderr.contains("(File too large)"), full.stderr)
