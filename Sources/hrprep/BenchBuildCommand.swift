@@ -40,14 +40,10 @@ struct BenchBuildCommand: ParsableCommand {
         var bench = BuildBenchmark(config: try ExperimentConfig.load(path: config), root: root, work: work)
         bench.copies = copies
         bench.runs = runs
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var lines: [String] = []
         let figures = try bench.run { f in
             let what = f.augEpochs == 0 ? f.name
                 : "build-shards K=\(f.augEpochs) \(f.threads) thread\(f.threads > 1 ? "s" : "")\(f.oneCore ? ", 1 core" : "")"
             print("\(what.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", f.rate)) \(f.name == "decode-only" ? "images" : "samples")/s  \(String(format: "%5.2f", f.ratio))×   per CPU-second \(String(format: "%7.1f", f.cpuRate)) (\(String(format: "%.2f", f.cpuRatio))×)   runs: \(f.runs.map { String(format: "%.1f", $0) }.joined(separator: " "))")
-            lines.append(String(decoding: (try? encoder.encode(f)) ?? Data(), as: UTF8.self))
         }
         for k in [1, 5] {
             let builds = figures.filter { $0.name == "build-shards" && $0.augEpochs == k }
@@ -56,13 +52,6 @@ struct BenchBuildCommand: ParsableCommand {
             print("K=\(k): 2 threads / 1 thread on 1 core = \(String(format: "%.2f", two.rate / core.rate))×, / 1 thread free = \(String(format: "%.2f", two.rate / free.rate))×")
         }
         try? FileManager.default.removeItem(atPath: work)
-        if let json {
-            let text = lines.joined(separator: "\n") + "\n"
-            if let handle = FileHandle(forWritingAtPath: json) {
-                handle.seekToEndOfFile(); handle.write(Data(text.utf8)); handle.closeFile()
-            } else {
-                try text.write(toFile: json, atomically: true, encoding: .utf8)
-            }
-        }
+        if let json { try JSONLines.append(figures, to: json) }
     }
 }

@@ -32,22 +32,11 @@ struct BenchWarpCommand: ParsableCommand {
         bench.runs = runs
         bench.epochs = epochs
         let figures = try bench.run()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var lines: [String] = []
         for f in figures {
             let what = f.flipped ? "flipped  (cv::flip + warpAffine)" : "unflipped (cv::warpAffine)      "
             print("crop 256×256 \(what)  ours \(String(format: "%.4f", f.oursMs)) ms  OpenCV \(String(format: "%.4f", f.openCVMs)) ms  \(String(format: "%.2f", f.speedup))× faster   \(f.samples) samples, identical: \(f.identical ? "yes" : "NO")")
-            lines.append(String(decoding: try encoder.encode(f), as: UTF8.self))
         }
-        if let json {
-            let text = lines.joined(separator: "\n") + "\n"
-            if let handle = FileHandle(forWritingAtPath: json) {
-                handle.seekToEndOfFile(); handle.write(Data(text.utf8)); handle.closeFile()
-            } else {
-                try text.write(toFile: json, atomically: true, encoding: .utf8)
-            }
-        }
+        if let json { try JSONLines.append(figures, to: json) }
         if figures.contains(where: { !$0.identical }) { throw ExitCode.failure }
     }
 }

@@ -77,12 +77,14 @@ void hr_free(void *p);
 /// cv::warpAffine(src, dst, M, (dst_w, dst_h), INTER_LINEAR, BORDER_CONSTANT, 0) on 8-bit 3-channel
 /// images. `m` is the forward 2x3 matrix (source -> destination), row-major, as the reference passes it.
 /// OpenCV 4.6 computes this in fixed point (source positions on a 1/32-pixel grid), like the reference.
+/// ONLY the test oracle and benchmark baseline of PoseData's own warp (AffineWarp), which makes the crops.
 int hr_warp_affine(const uint8_t *src, int src_w, int src_h, const double m[6],
                    uint8_t *dst, int dst_w, int dst_h, char *err, size_t err_cap);
 
 /// Mirrors part of an 8-bit 3-channel image: dst(x, y) = src(w-1-x, y) for x in [x0, x1),
 /// y in [y0, y1); the rest of dst (same size as src) is left untouched. A warp that only samples
 /// that region then sees exactly the mirrored image, without paying for mirroring all of it.
+/// Test oracle (whole-image mirror) and benchmark baseline only: AffineWarp reads mirrored taps itself.
 int hr_mirror_region(const uint8_t *src, int w, int h, int x0, int x1, int y0, int y1, uint8_t *dst,
                      char *err, size_t err_cap);
 
