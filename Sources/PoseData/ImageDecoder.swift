@@ -15,9 +15,9 @@ public final class RGBImage {
     public private(set) var window: PixelRegion = (0..<0, 0..<0)
     /// Bytes from one held row to the next.
     public private(set) var rowBytes = 0
-    /// The rectangle the buffer stores (contains `window`; a window decode may store one extra
-    /// column at a crop edge whose pixels are not the image's, see `hr_decoder_set_window`).
-    private var stored: PixelRegion = (0..<0, 0..<0)
+    /// The rectangle decoded into the buffer (contains `window`; a window decode may hold one
+    /// extra column at a crop edge whose pixels are not the image's, see `hr_decoder_set_window`).
+    public private(set) var decoded: PixelRegion = (0..<0, 0..<0)
     private var storage: UnsafeMutablePointer<UInt8>?
     private var capacity = 0
 
@@ -43,7 +43,7 @@ public final class RGBImage {
     /// The first byte of pixel (x, y) (full-image coordinates, inside `window`).
     public func pixel(x: Int, y: Int) -> UnsafeMutablePointer<UInt8> {
         precondition(window.x.contains(x) && window.y.contains(y), "pixel (\(x), \(y)) outside the window \(window)")
-        return storage! + (y - stored.y.lowerBound) * rowBytes + (x - stored.x.lowerBound) * 3
+        return storage! + (y - decoded.y.lowerBound) * rowBytes + (x - decoded.x.lowerBound) * 3
     }
 
     /// Sets the size (the whole image held), growing the allocation only when it is too small
@@ -64,14 +64,14 @@ public final class RGBImage {
         }
         self.width = width
         self.height = height
-        self.stored = stored
+        decoded = stored
         self.window = window
         rowBytes = stored.x.count * 3
     }
 
     /// The stored bytes (the decoder writes them).
     fileprivate var storedBytes: UnsafeMutableBufferPointer<UInt8> {
-        UnsafeMutableBufferPointer(start: storage, count: stored.x.count * stored.y.count * 3)
+        UnsafeMutableBufferPointer(start: storage, count: decoded.x.count * decoded.y.count * 3)
     }
 }
 

@@ -32,12 +32,14 @@ public struct ImageView {
 }
 
 extension RGBImage {
-    /// The whole image, rows packed.
+    /// The part of the image held: all of it, or the window a window decode kept
+    /// (`ImageDecoder.decode(_:name:into:window:)`).
     public var view: ImageView {
-        ImageView(base: UnsafePointer(pixels.baseAddress ?? noPixels), rowBytes: 3 * width,
-                  window: (0..<width, 0..<height), imageWidth: width, imageHeight: height)
+        let held = !window.x.isEmpty && !window.y.isEmpty
+        return ImageView(base: UnsafePointer(held ? pixel(x: window.x.lowerBound, y: window.y.lowerBound) : noPixels),
+                         rowBytes: rowBytes, window: window, imageWidth: width, imageHeight: height)
     }
 }
 
-/// The base of an image that never had storage (0×0): never read, since its window is empty.
+/// The base of an image that holds no pixels (0×0): never read, since its window is empty.
 nonisolated(unsafe) private let noPixels = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)

@@ -116,12 +116,26 @@ public final class SampleFactory {
     @discardableResult
     public func makeSample(record: PoseRecord, image: RGBImage, params: AugmentParams) throws -> Sample {
         let s = sample
+        return try s.crop.withUnsafeMutableBufferPointer { crop in
+            try s.target.withUnsafeMutableBufferPointer { target in
+                try makeSample(record: record, image: image, params: params, crop: crop, target: target)
+            }
+        }
+    }
+
+    /// As `makeSample(record:image:params:)`, but the crop (`H·W·3` bytes) and the targets (`J·h·w`
+    /// floats) are written to the caller's memory — a shard's sample slot — and the returned
+    /// `Sample`'s own `crop` and `target` are left as they were: building shards that way saves
+    /// copying the 0.45 MB of every sample once more.
+    @discardableResult
+    public func makeSample(record: PoseRecord, image: RGBImage, params: AugmentParams,
+                           crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>) throws -> Sample {
+        let s = sample
+        precondition(crop.count == s.crop.count && target.count == s.target.count, "crop or target buffer of the wrong size")
         augment(&pose, record: record, imageWidth: image.width, params: params)
         let size = config.imageSize
         let m = CropAffine.matrix(center: pose.center, scale: pose.scale, rotation: pose.rotation, outputSize: size)
-        s.crop.withUnsafeMutableBufferPointer { crop in
-            AffineWarp.warp(image.view, matrix: m, mirrored: params.flip, into: crop, width: size.width, height: size.height)
-        }
+        AffineWarp.warp(image.view, matrix: m, mirrored: params.flip, into: crop, width: size.width, height: size.height)
         for j in s.joints.indices {
             s.jointsVis[j] = pose.jointsVis[j]
             s.joints[j] = pose.joints[j]
@@ -131,10 +145,8 @@ public final class SampleFactory {
                 s.joints[j].y = p.y
             }
         }
-        s.target.withUnsafeMutableBufferPointer { target in
-            s.targetWeight.withUnsafeMutableBufferPointer { weight in
-                encoder.encode(joints: s.joints, jointsVis: s.jointsVis, target: target, weight: weight)
-            }
+        s.targetWeight.withUnsafeMutableBufferPointer { weight in
+            encoder.encode(joints: s.joints, jointsVis: s.jointsVis, target: target, weight: weight)
         }
         s.center = pose.center
         s.scale = pose.scale

@@ -31,8 +31,11 @@ public struct BuildBenchmark {
         public var cpuRatio: Double
         /// The whole process was held to one core.
         public var oneCore = false
+        /// Builds: the mean share of each image's area decoded (only the window the crops read).
+        public var decodedArea: Double?
         enum CodingKeys: String, CodingKey {
             case name, augEpochs = "aug_epochs", threads, rate, ratio, runs, cpuRate = "cpu_rate", cpuRatio = "cpu_ratio", oneCore = "one_core"
+            case decodedArea = "decoded_area"
         }
     }
 
@@ -80,6 +83,7 @@ public struct BuildBenchmark {
         let sampleBytes = BuildOptions(config: config, root: dataset, set: "train", out: work).layout.sampleBytes
         var rates = [[Double]](repeating: [], count: Self.measures.count)
         var cpu = [Double](repeating: 0, count: Self.measures.count), items = [Int](repeating: 0, count: Self.measures.count)
+        var area = [Double?](repeating: nil, count: Self.measures.count)
         for r in 0..<runs {
             for (m, measure) in Self.measures.enumerated() {
                 let cpu0 = Self.cpuSeconds()
@@ -97,6 +101,7 @@ public struct BuildBenchmark {
                     let summary = try CoreAffinity.holding(toOneCore: oneCore) { try ShardBuilder.run(o, progressStyle: .silent) }
                     rates[m].append(summary.samplesPerSecond)
                     items[m] += summary.madeSamples
+                    area[m] = DecodedArea.take()
                     try? FileManager.default.removeItem(atPath: o.out)
                 }
                 cpu[m] += Self.cpuSeconds() - cpu0
@@ -112,6 +117,7 @@ public struct BuildBenchmark {
             case .write: f.name = "write-only"
             case .build(let k, let threads, let oneCore):
                 f.name = "build-shards"; f.augEpochs = k; f.threads = threads; f.oneCore = oneCore
+                f.decodedArea = area[m]
             }
             report(f)
             return f

@@ -4,11 +4,17 @@ import Shards
 /// Packs a PoseData `Sample` into the shard layout: one sample's tensors back to back, in layout
 /// order (`offsets[t]` is where tensor t starts), converted to the stored dtypes (float64 joints →
 /// float32, targets to f16 when asked).
+///
+/// `make` has the factory write the crop, and float32 targets, straight into their slots, so the
+/// two big tensors are never copied; the rest is packed after.
 struct SampleEncoder {
     let layout: ShardLayout
     let offsets: [Int]
     let sampleBytes: Int
     private let fields: [Field]
+    private let inputSlot: (offset: Int, bytes: Int)
+    /// Where float32 targets go (nil for f16 targets, narrowed from the sample's own after).
+    private let targetSlot: (offset: Int, count: Int)?
 
     private enum Field { case input, target, targetWeight, joints, jointsVis, center, scale, rotation, flipped, halfBody, score, record, augEpoch }
 
@@ -22,23 +28,35 @@ struct SampleEncoder {
                                        T.jointsVis: .jointsVis, T.center: .center, T.scale: .scale, T.rotation: .rotation,
                                        T.flipped: .flipped, T.halfBody: .halfBody, T.score: .score, T.record: .record, T.augEpoch: .augEpoch]
         fields = layout.tensors.map { byName[$0.name]! }
+        let input = fields.firstIndex { $0 == .input }!, target = fields.firstIndex { $0 == .target }!
+        inputSlot = (o[input], layout.tensors[input].sampleBytes)
+        targetSlot = layout.tensors[target].dtype == .f32 ? (o[target], layout.tensors[target].sampleCount) : nil
     }
 
-    /// Writes `sample` (of annotation record `record`, augmentation epoch `epoch`) at `out`.
-    func encode(_ s: Sample, record: Int, epoch: Int, into out: UnsafeMutableRawPointer) {
+    /// Makes the sample of `record` (augmentation epoch `epoch`) with `factory` and packs it at `out`.
+    func make(_ factory: SampleFactory, record: PoseRecord, index: Int, epoch: Int, image: RGBImage, params: AugmentParams,
+              into out: UnsafeMutableRawPointer) throws {
+        let s: Sample
+        if let targetSlot {
+            let crop = UnsafeMutableBufferPointer(start: (out + inputSlot.offset).assumingMemoryBound(to: UInt8.self), count: inputSlot.bytes)
+            let target = UnsafeMutableBufferPointer(start: (out + targetSlot.offset).assumingMemoryBound(to: Float.self), count: targetSlot.count)
+            s = try factory.makeSample(record: record, image: image, params: params, crop: crop, target: target)
+        } else {
+            s = try factory.makeSample(record: record, image: image, params: params)
+        }
+        encode(s, record: index, epoch: epoch, into: out)
+    }
+
+    /// Writes the rest of `sample` at `out`: with float32 targets everything but the crop and the
+    /// targets, which `make` had written in place; with f16 targets, all of it.
+    private func encode(_ s: Sample, record: Int, epoch: Int, into out: UnsafeMutableRawPointer) {
         for (t, field) in fields.enumerated() {
             let p = out + offsets[t]
             switch field {
             case .input:
-                s.crop.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                if targetSlot == nil { s.crop.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
             case .target:
-                s.target.withUnsafeBufferPointer { v in
-                    if layout.tensors[t].dtype == .f16 {
-                        Float16Conversion.narrow(v.baseAddress!, count: v.count, into: p)
-                    } else {
-                        p.copyMemory(from: v.baseAddress!, byteCount: v.count * 4)
-                    }
-                }
+                if targetSlot == nil { Float16Conversion.narrow(s.target, count: s.target.count, into: p) }
             case .targetWeight:
                 s.targetWeight.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             case .joints: Self.store(s.joints, p)

@@ -52,9 +52,9 @@ final class UnitResultPool: @unchecked Sendable {
     func give(_ r: UnitResult) { lock.lock(); free.append(r); lock.unlock() }
 }
 
-/// Makes the samples of plan units on one thread: reads and decodes the unit's image once, then
-/// for each of its records and epochs draws the augmentation from the sample's own generator
-/// (seed, epoch, record) — or none for valid/test — and makes and packs the sample.
+/// Makes the samples of plan units on one thread: draws the unit's augmentations first (each from
+/// the sample's own generator: seed, epoch, record — or none for valid/test), reads the image and
+/// decodes only the window their crops read (`UnitWindow`), then makes and packs each sample.
 final class UnitProducer {
     private let plan: BuildPlan
     private let root: String
@@ -66,21 +66,25 @@ final class UnitProducer {
     private let loader = ImageLoader()
     private let image = RGBImage()
     private let factory: SampleFactory
+    private let window: UnitWindow
 
     /// `skipBefore`: plan positions below it are already in kept shards (resume) and not made.
     init(plan: BuildPlan, options: BuildOptions, encoder: SampleEncoder, pool: UnitResultPool, skipBefore: Int) {
         self.plan = plan; root = options.root; training = options.isTraining; seed = options.seed
         self.skipBefore = skipBefore; self.encoder = encoder; self.pool = pool
         factory = SampleFactory(config: options.sampleConfig)
+        window = UnitWindow(numJoints: factory.config.skeleton.numJoints)
     }
 
     func produce(_ u: Int) -> UnitResult {
         let unit = plan.units[u]
-        let epochs = plan.augEpochs
-        let result = pool.take(capacity: unit.records.count * epochs * encoder.sampleBytes)
+        let result = pool.take(capacity: unit.records.count * plan.augEpochs * encoder.sampleBytes)
         result.unit = u
+        window.plan(unit, of: plan, training: training, seed: seed, skipBefore: skipBefore, augment: factory.config.augment)
         do {
-            try loader.load(root + "/" + unit.image, into: image)
+            try loader.load(root + "/" + unit.image, into: image) { [plan, factory, window] w, h in
+                window.region(records: plan.records, factory: factory, width: w, height: h)
+            }
         } catch let e as PoseDataError {
             result.imageError = e
             return result
@@ -88,27 +92,36 @@ final class UnitProducer {
             result.imageError = PoseDataError(file: root + "/" + unit.image, problem: "\(error)")
             return result
         }
+        DecodedArea.add(image)
         do {
-            var p = unit.firstPlanned
-            for r in unit.records {
-                let record = plan.records[r]
-                for epoch in 0..<epochs {
-                    defer { p += 1 }
-                    guard p >= skipBefore else { continue }
-                    var params = AugmentParams.identity
-                    if training {
-                        var rng = SampleRNG(seed: seed, epoch: epoch, record: r)
-                        params = AugmentParams.draw(factory.config.augment, visibilitySum: record.visibilitySum, rng: &rng)
-                    }
-                    let sample = try factory.makeSample(record: record, image: image, params: params)
-                    encoder.encode(sample, record: r, epoch: epoch, into: result.buffer + result.planned.count * encoder.sampleBytes)
-                    result.planned.append(p)
-                    result.records.append(r)
-                }
+            for s in window.samples {
+                try encoder.make(factory, record: plan.records[s.record], index: s.record, epoch: s.epoch, image: image, params: s.params,
+                                 into: result.buffer + result.planned.count * encoder.sampleBytes)
+                result.planned.append(s.position)
+                result.records.append(s.record)
             }
         } catch {
             result.error = error
         }
         return result
+    }
+}
+
+/// The mean share of an image's area that build-shards decodes (window decode), over the units
+/// made since the last `take`, for `hrprep bench-build`'s report. Process-wide, thread-safe.
+public enum DecodedArea {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var sum = 0.0
+    nonisolated(unsafe) private static var units = 0
+
+    static func add(_ image: RGBImage) {
+        let share = Double(image.decoded.x.count * image.decoded.y.count) / Double(max(1, image.width * image.height))
+        lock.lock(); sum += share; units += 1; lock.unlock()
+    }
+
+    /// The mean share since the last call (nil if no image was decoded), and starts over.
+    public static func take() -> Double? {
+        lock.lock(); defer { sum = 0; units = 0; lock.unlock() }
+        return units == 0 ? nil : sum / Double(units)
     }
 }

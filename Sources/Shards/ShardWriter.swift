@@ -64,7 +64,9 @@ public final class ShardWriter {
     /// Direct mode: the byte ranges left unwritten because they hold only zeros, in write order.
     private var holes: [(offset: Int, bytes: Int)] = []
 
-    private var spillName: String { directory + "/" + file + ".spill" }
+    /// The file the spill writes go to, as errors name it: the temporary shard in direct mode, else
+    /// the (unlinked) spill file.
+    private var spillName: String { expected != nil ? tempPath : directory + "/." + file + ".spill-\(getpid())" }
     public var path: String { directory + "/" + file }
 
     private var tempPath: String { path + ".tmp-\(getpid())" }

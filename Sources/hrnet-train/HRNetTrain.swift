@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `hrnet-train`: trains HRNet from hrprep shards on the CPU, configured by the reference's YAML.
 @main
@@ -24,6 +25,13 @@ struct HRNetTrain: ParsableCommand {
     @OptionGroup var experiment: ExperimentOption
 
     @OptionGroup var training: TrainingArguments
+
+    /// Ignores SIGXFSZ first: a write past the file-size limit (RLIMIT_FSIZE) would otherwise kill
+    /// the run without a word; ignored, the checkpoint write fails with EFBIG, naming the file.
+    static func main() {
+        signal(SIGXFSZ, SIG_IGN)
+        main(nil)
+    }
 
     func run() throws {
         guard let config = experiment.config else { throw CleanExit.helpRequest(self) }

@@ -14,7 +14,9 @@ struct BenchBuildCommand: ParsableCommand {
         ≥ 0.85×, K=5 ≥ 3×, 2 threads ≥ 1.8× 1 thread). The data set holds each image of --root \
         --copies times with one record each. "write-only" is --work's file system taking the same \
         bytes with nothing computed (pwrite + fsync): a build cannot outrun it, so run once on a \
-        memory file system (--work /dev/shm/...) for the tool's own speed and once on the disk.
+        memory file system (--work /dev/shm/...) for the tool's own speed and once on the disk. \
+        Build lines end with the share of each image's area decoded: a build decodes only the \
+        window its crops read (the decode-only line always decodes whole images).
         """,
         shouldDisplay: false)
 
@@ -43,7 +45,7 @@ struct BenchBuildCommand: ParsableCommand {
         let figures = try bench.run { f in
             let what = f.augEpochs == 0 ? f.name
                 : "build-shards K=\(f.augEpochs) \(f.threads) thread\(f.threads > 1 ? "s" : "")\(f.oneCore ? ", 1 core" : "")"
-            print("\(what.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", f.rate)) \(f.name == "decode-only" ? "images" : "samples")/s  \(String(format: "%5.2f", f.ratio))×   per CPU-second \(String(format: "%7.1f", f.cpuRate)) (\(String(format: "%.2f", f.cpuRatio))×)   runs: \(f.runs.map { String(format: "%.1f", $0) }.joined(separator: " "))")
+            print("\(what.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", f.rate)) \(f.name == "decode-only" ? "images" : "samples")/s  \(String(format: "%5.2f", f.ratio))×   per CPU-second \(String(format: "%7.1f", f.cpuRate)) (\(String(format: "%.2f", f.cpuRatio))×)   runs: \(f.runs.map { String(format: "%.1f", $0) }.joined(separator: " "))\(f.decodedArea.map { String(format: "   decoded %.0f%% of the image area", 100 * $0) } ?? "")")
         }
         for k in [1, 5] {
             let builds = figures.filter { $0.name == "build-shards" && $0.augEpochs == k }

@@ -113,12 +113,12 @@ extension BuildShardsEndToEndTests {
 
 /// Output that cannot be written: a full disk and a folder hrprep may not write.
 extension BuildShardsEndToEndTests {
-    /// A full disk, made as a file-size limit: `ulimit -f` (RLIMIT_FSIZE, 512-byte blocks in dash)
-    /// makes writes past 128 KB fail with EFBIG as a full disk fails them with ENOSPC (a shard is
-    /// 2.6 MB; SIGXFSZ, which would kill the process silently, hrprep ignores). The rerun of an
-    /// interrupted build fails naming the shard and the reason; the shards kept from the interrupted
-    /// run and its journal are untouched, no manifest appears; a rerun with room ends in the bytes
-    /// of an uninterrupted build.
+    /// A full disk, made as a file-size limit (RLIMIT_FSIZE; no mount needed): writes past 128 KB
+    /// fail with EFBIG as a full disk fails them with ENOSPC (a shard is 2.6 MB; SIGXFSZ, which
+    /// would kill the process silently, hrprep ignores). The rerun of an interrupted build fails
+    /// naming the shard and the reason; the shards kept from the interrupted run and its journal
+    /// are untouched, nothing else is left, no manifest appears; a rerun with room ends in the
+    /// bytes of an uninterrupted build.
     func testFullDiskKeepsTheFinishedShardsAndNamesTheFile() throws {
         let reference = folder()
         _ = try referenceBuild(reference)
@@ -126,7 +126,7 @@ extension BuildShardsEndToEndTests {
         guard try killBuild(out, afterJournalled: 3, delay: 0) else { throw XCTSkip("the build finished before it could be interrupted") }
         let kept = journalled(out).compactMap { ($0["shard"] as? [String: Any])?["file"] as? String } + ["build-progress.json"]
         let before = kept.map { FileManager.default.contents(atPath: out + "/" + $0) }
-        let full = try build(out, Self.crashFlags, via: ["/bin/sh", "-c", "ulimit -f 256 && exec \"$0\" \"$@\""])
+        let full = try build(out, Self.crashFlags, via: Executable.fileSizeLimit(kilobytes: 128))
         XCTAssertEqual(full.status, 1, full.stderr)
         XCTAssertTrue(full.stderr.contains(out + "/shard-000") && full.stderr.contains("(File too large)"), full.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).sorted(), kept.sorted(), "the kept shards and journal, nothing else")

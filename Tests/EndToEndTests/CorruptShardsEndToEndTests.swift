@@ -1,5 +1,4 @@
 import Foundation
-import GoldenFiles
 import Shards
 import XCTest
 
@@ -7,13 +6,12 @@ import XCTest
 /// them through ShardStream: structure, then SHA-256). Each damage is refused by each with exit
 /// status 1 (no crash) and an error naming the shard and what is wrong in it.
 final class CorruptShardsEndToEndTests: XCTestCase {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let tiny = Golden.path("hrnet_tiny/config.yaml")
+    static let tiny = TrainEndToEndTests.tiny
 
     private var folder = ""
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("corrupt-e2e-\(UUID().uuidString)").path
-        let built = try Executable.run("hrprep", ["build-shards", "--config", Self.tiny, "--root", Self.repo + "/fixtures/mpii",
+        let built = try Executable.run("hrprep", ["build-shards", "--config", Self.tiny, "--root", TrainEndToEndTests.repo + "/fixtures/mpii",
                                                   "--set", "train", "--samples-per-shard", "4", "--out", folder + "/clean"])
         XCTAssertEqual(built.status, 0, built.stderr)
     }

@@ -25,8 +25,8 @@ enum Executable {
     }
 
     /// Runs `name` with `arguments` to completion; `via` is a command line that starts it (e.g.
-    /// `["/bin/sh", "-c", "ulimit -f 64 && exec \"$0\" \"$@\""]`, or `setpriv …`), the path of
-    /// `name` and `arguments` appended. `environment` entries are added to the test's own.
+    /// `fileSizeLimit(kilobytes:)` or `setpriv …`), the path of `name` and `arguments` appended.
+    /// `environment` entries are added to the test's own.
     static func run(_ name: String, _ arguments: [String], via: [String] = [], environment: [String: String] = [:]) throws -> Run {
         let process = try start(name, arguments, via: via, environment: environment)
         let out = process.stdout.fileHandleForReading.readDataToEndOfFile()
@@ -34,6 +34,12 @@ enum Executable {
         process.process.waitUntilExit()
         return Run(status: process.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                    stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// A `via` that runs the command under a file-size limit (RLIMIT_FSIZE, set by dash's `ulimit -f`
+    /// in 512-byte blocks): writes past `kilobytes` fail with EFBIG, as writes to a full disk fail.
+    static func fileSizeLimit(kilobytes: Int) -> [String] {
+        ["/bin/sh", "-c", "ulimit -f \(2 * kilobytes) && exec \"$0\" \"$@\""]
     }
 
     /// Starts `name` without waiting (output collected through the pipes).

@@ -82,6 +82,16 @@ final class TrainEndToEndTests: XCTestCase {
         XCTAssertEqual(stateName, String(format: "checkpoint-%08d.safetensors", faulted - 1))
         let halfBytes = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: faultedRun + "/" + half)[.size] as? Int)
         XCTAssertEqual(halfBytes, state.fileSize / 2, "half of a state file")
+        // Resumed on a full disk (a 1 MB file-size limit; the state file is 3 MB): the next
+        // checkpoint write fails naming its file, and the last good checkpoint stays as it was.
+        let recordBefore = try Data(contentsOf: URL(fileURLWithPath: faultedRun + "/checkpoint.json"))
+        let full = try Executable.run("hrnet-train", train(faultedRun, ["--resume", "--checkpoint-every", "1"]),
+                                      via: Executable.fileSizeLimit(kilobytes: 1024))
+        XCTAssertEqual(full.status, 1, full.stderr)
+        XCTAssertTrue(full.stderr.contains(faultedRun + String(format: "/checkpoint-%08d.safetensors: cannot be written", faulted))
+                      && full.stderr.contains("(File too large)"), full.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: faultedRun + "/checkpoint.json")), recordBefore)
+        XCTAssertEqual(try SafeTensorsFile(path: faultedRun + "/" + stateName).metadata["global_step"], String(faulted - 1))
         let resumedFault = try Executable.run("hrnet-train", train(faultedRun, ["--resume", "--checkpoint-every", "1"]))
         XCTAssertEqual(resumedFault.status, 0, resumedFault.stderr)
         XCTAssertTrue(resumedFault.stdout.contains("epoch 1, batch \(faulted - 1 - batches), step \(faulted - 1)"), resumedFault.stdout)

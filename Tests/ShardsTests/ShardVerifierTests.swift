@@ -74,6 +74,22 @@ final class ShardVerifierTests: XCTestCase {
         XCTAssertTrue(total[0].hasSuffix("manifest.json: total_samples is 12 but the shards list 9 samples"), "\(total)")
     }
 
+    /// A flipped tensor byte leaves the structure sound: only the checksums (the trainer's open) see it.
+    func testReaderWithChecksumsRefusesAFlippedTensorByte() throws {
+        let tiny = try TinyShardSet(count: 9, perShard: 4)
+        defer { tiny.remove() }
+        XCTAssertEqual(try ShardSet(directory: tiny.directory, checksums: true).count, 9)
+        let path = tiny.shardPath(2)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count - 3] ^= 0x04
+        try bytes.write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try ShardSet(directory: tiny.directory).count, 9, "structure alone: accepted")
+        XCTAssertThrowsError(try ShardSet(directory: tiny.directory, checksums: true)) { error in
+            XCTAssertTrue("\(error)".hasPrefix(path + ": sha256 is "), "\(error)")
+            XCTAssertTrue("\(error)".hasSuffix("(the bytes changed)"), "\(error)")
+        }
+    }
+
     func testReaderRefusesADamagedSetNamingTheFile() throws {
         let tiny = try TinyShardSet(count: 5, perShard: 2)
         defer { tiny.remove() }
