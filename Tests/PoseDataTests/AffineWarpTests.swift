@@ -75,8 +75,8 @@ final class AffineWarpTests: XCTestCase {
         XCTAssertLessThan(sampling, cases, "some crops lie wholly outside")
     }
 
-    /// Full-size crops (256×256 and odd sizes with SIMD tails) of the fixture photos, the
-    /// reference's crop matrices with random boxes inside, across the border and outside.
+    /// Full-size crops (256×256, odd sizes with SIMD tails, and crops wider than one 256-column
+    /// strip) of the fixture photos, with random boxes inside, across the border and outside.
     func testMatchesOpenCVOnFixtureCrops() throws {
         let images = DecodedImages(.jpg)
         var rng = SampleRNG(seed: 5, epoch: 0, record: 0)
@@ -84,7 +84,7 @@ final class AffineWarpTests: XCTestCase {
         for name in Set(try Fixture.records("train").map(\.image)).sorted() {
             let image = try images.image(name)
             OpenCVWarp.mirror(image, into: mirror)
-            for (width, height) in [(256, 256), (192, 256), (97, 131)] {
+            for (width, height) in [(256, 256), (192, 256), (97, 131), (300, 40), (513, 9)] {
                 let m = randomMatrix(image.width, image.height, width, height, &rng)
                 try assertMatchesOpenCV(image, mirror: mirror, m, width, height, "\(name) → \(width)x\(height)")
             }
