@@ -2,9 +2,11 @@ import Foundation
 
 /// Writes an ordered stream of samples as consecutive shards of `samplesPerShard` samples
 /// (`shard-00000.safetensors`, …), each with the common metadata plus its own `first_sample` and
-/// `image_paths`. Finishing a full shard (checksum, fsync, rename) runs on a background thread
-/// while the next ones fill, at most `concurrentFinishes` at a time (SHA-256 is sequential within
-/// a file, so several shards hash in parallel), which keeps memory bounded.
+/// `image_paths`. Finishing full shards (checksum, fsync, rename) runs on background threads while
+/// the next ones fill. Shards are finished in pairs: a closed shard waits for the next one, and the
+/// two are hashed together (`ShardWriter.finish(_:metadata:_:metadata:)`), since SHA-256 is
+/// sequential within a file and a core hashes two files in little more time than one. At most
+/// `concurrentFinishes` pairs are in flight, which keeps memory bounded.
 ///
 /// `onShardFinished` is called, in shard order and on the appending thread (from `append` or
 /// `finish`), after each shard is complete under its final name: the place to record progress.
@@ -17,7 +19,10 @@ public final class ShardSequenceWriter {
     private var nextSample: Int
     private var current: ShardWriter?
     private var currentPaths: [String] = []
+    /// Shards closed and not yet recorded, in shard order; `waiting`, when set, is the last of them.
     private var pending: [(done: DispatchSemaphore, result: Box)] = []
+    /// A closed shard waiting for the next one to be finished with it.
+    private var waiting: (writer: ShardWriter, metadata: [String: String], done: DispatchSemaphore, result: Box)?
     private let concurrentFinishes: Int
     private let stagingBytes: Int
     private let directWriteBytes: Int
@@ -79,13 +84,23 @@ public final class ShardSequenceWriter {
     /// Finishes the last (possibly short) shard and waits for every shard to be complete.
     public func finish() throws -> [ShardEntry] {
         if current != nil { try closeCurrent() }
+        if let w = waiting {
+            waiting = nil
+            start { w.result.result = Result { try w.writer.finish(metadata: w.metadata) }; w.done.signal() }
+        }
         while !pending.isEmpty { try awaitOldest() }
         return entries
     }
 
-    /// Drops the shard being filled (an error elsewhere ended the build); finished shards stay.
+    /// Drops the shard being filled and the one waiting for a partner (an error elsewhere ended
+    /// the build); finished shards stay.
     public func abandon() {
         current?.discard(); current = nil
+        if let w = waiting {
+            w.writer.discard()
+            waiting = nil
+            pending.removeLast()
+        }
         for p in pending { p.done.wait() }
         pending = []
     }
@@ -96,18 +111,32 @@ public final class ShardSequenceWriter {
         let meta = shardMetadata(first: writer.firstSample, paths: currentPaths)
         currentPaths = []
         do {
-            while pending.count >= concurrentFinishes { try awaitOldest() }
+            // Only started pairs are awaited here: the waiting shard is the newest pending one.
+            while pending.count - (waiting == nil ? 0 : 1) >= 2 * concurrentFinishes { try awaitOldest() }
         } catch {
             writer.discard()
             throw error
         }
-        let box = Box(), done = DispatchSemaphore(value: 0), shardMetadata = meta
-        let thread = Thread {
-            box.result = Result { try writer.finish(metadata: shardMetadata) }
+        let result = Box(), done = DispatchSemaphore(value: 0)
+        pending.append((done, result))
+        guard let w = waiting else {
+            waiting = (writer, meta, done, result)
+            return
+        }
+        waiting = nil
+        start {
+            let (first, second) = ShardWriter.finish(w.writer, metadata: w.metadata, writer, metadata: meta)
+            w.result.result = first
+            w.done.signal()
+            result.result = second
             done.signal()
         }
+    }
+
+    /// Runs `body` on a new background thread.
+    private func start(_ body: @escaping () -> Void) {
+        let thread = Thread(block: body)
         thread.stackSize = 1 << 20
-        pending.append((done, box))
         thread.start()
     }
 

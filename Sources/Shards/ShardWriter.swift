@@ -215,11 +215,10 @@ public final class ShardWriter {
         precondition(!closed, "finish twice")
         closed = true
         defer { close(spill) }
-        if let expected {
-            for t in layout.tensors.indices { try flush(t) }
-            if expected.count == count && expected.metadata == metadata { return try commitInPlace() }
-            unlink(tempPath)   // the open descriptor keeps it readable as the spill
+        if try flushInPlace(metadata: metadata) {
+            return try commitInPlace { try FileDigest.digest(digestSource()) }
         }
+        if expected != nil { unlink(tempPath) }   // the open descriptor keeps it readable as the spill
         let header = try Self.header(layout, count: count, metadata: metadata)
         let temp = tempPath
         let fd = try POSIXFile.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
@@ -257,41 +256,51 @@ public final class ShardWriter {
         return ShardEntry(file: file, samples: count, bytes: total, sha256: hasher.finalizeHex(), firstSample: firstSample)
     }
 
-    /// Direct mode, as expected: hash the file front to back, fsync, rename. What was written is
-    /// read back (from the page cache) into a buffer that stays in the core's cache while it is
-    /// hashed; the holes are hashed as the zeros they are, without touching the file, since
-    /// reading a hole makes the kernel allocate zero-filled pages for it.
-    private func commitInPlace() throws -> ShardEntry {
-        var hasher = SHA256()
+    /// Finishes two shards, `a` then `b` (see `finish(metadata:)`). When both were written in
+    /// place as expected, their files are hashed together, in little more time than one of them
+    /// alone (`FileDigest.digests`); otherwise each is finished by itself. Neither can be used after.
+    public static func finish(_ a: ShardWriter, metadata ma: [String: String], _ b: ShardWriter,
+                              metadata mb: [String: String]) -> (Result<ShardEntry, Error>, Result<ShardEntry, Error>) {
+        precondition(!a.closed && !b.closed && a !== b, "finish twice")
+        let ready = (Result { try a.flushInPlace(metadata: ma) }, Result { try b.flushInPlace(metadata: mb) })
+        guard case .success(true) = ready.0, case .success(true) = ready.1 else {
+            return (Result { try a.finish(metadata: ma) }, Result { try b.finish(metadata: mb) })
+        }
+        a.closed = true; b.closed = true
+        defer { close(a.spill); close(b.spill) }
+        let digests = Result { try FileDigest.digests(a.digestSource(), b.digestSource()) }
+        return (Result { try a.commitInPlace { try digests.get().0 } }, Result { try b.commitInPlace { try digests.get().1 } })
+    }
+
+    /// In direct mode, writes out what is still staged; true when the shard ended as expected
+    /// (count and metadata), so the file written in place is the shard.
+    private func flushInPlace(metadata: [String: String]) throws -> Bool {
+        guard let expected else { return false }
+        for t in layout.tensors.indices { try flush(t) }
+        return expected.count == count && expected.metadata == metadata
+    }
+
+    /// The file written in place, holes included, as `FileDigest` reads it.
+    private func digestSource() throws -> FileDigest.Source {
+        var info = stat()
+        guard fstat(spill, &info) == 0, Int(info.st_size) == spillEnd else {
+            throw SafeTensorsError(file: tempPath, problem: "is \(info.st_size) bytes after writing, expected \(spillEnd)")
+        }
+        return FileDigest.Source(fd: spill, size: spillEnd, name: tempPath, holes: holes)
+    }
+
+    /// Direct mode, as expected: the file's digest (from `sha256`), fsync, rename; on any failure
+    /// the temporary file is removed.
+    private func commitInPlace(sha256: () throws -> String) throws -> ShardEntry {
+        let digest: String
         do {
-            var info = stat()
-            guard fstat(spill, &info) == 0, Int(info.st_size) == spillEnd else {
-                throw SafeTensorsError(file: tempPath, problem: "is \(info.st_size) bytes after writing, expected \(spillEnd)")
-            }
-            let bufferBytes = 256 << 10
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferBytes, alignment: 64)
-            defer { buffer.deallocate() }
-            var at = 0
-            func hashFile(upTo end: Int) throws {
-                while at < end {
-                    let n = min(bufferBytes, end - at)
-                    try POSIXFile.preadAll(spill, buffer, n, at: at, file: tempPath)
-                    hasher.update(UnsafeRawBufferPointer(start: buffer, count: n))
-                    at += n
-                }
-            }
-            for hole in holes.sorted(by: { $0.offset < $1.offset }) {
-                try hashFile(upTo: hole.offset)
-                ZeroBytes.hash(hole.bytes, into: &hasher)
-                at += hole.bytes
-            }
-            try hashFile(upTo: spillEnd)
+            digest = try sha256()
             try POSIXFile.commit(spill, temp: tempPath, to: path)
         } catch {
             unlink(tempPath)
             throw error
         }
-        return ShardEntry(file: file, samples: count, bytes: spillEnd, sha256: hasher.finalizeHex(), firstSample: firstSample)
+        return ShardEntry(file: file, samples: count, bytes: spillEnd, sha256: digest, firstSample: firstSample)
     }
 
     /// Drops the shard (nothing is left under any name).

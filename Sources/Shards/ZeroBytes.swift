@@ -1,18 +1,5 @@
-/// All-zero byte ranges, which `ShardWriter` leaves unwritten (holes) and hashes without reading.
+/// All-zero byte ranges, which `ShardWriter` leaves unwritten (holes).
 enum ZeroBytes {
-    /// 64 KiB of zeros, shared and never written.
-    private static let zeros = UnsafeRawBufferPointer(UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 64).initializeMemory(as: UInt8.self, repeating: 0))
-
-    /// Feeds `count` zero bytes to `hasher`.
-    static func hash(_ count: Int, into hasher: inout SHA256) {
-        var left = count
-        while left > 0 {
-            let n = min(left, zeros.count)
-            hasher.update(UnsafeRawBufferPointer(rebasing: zeros[0..<n]))
-            left -= n
-        }
-    }
-
     /// Whether `n` bytes at `p` are all zeros, 64 bytes per step (one AVX-512 register where the
     /// build targets it).
     @inline(__always)

@@ -48,6 +48,28 @@ final class SHA256Tests: XCTestCase {
         }
     }
 
+    /// Two messages hashed together (`updatePair`, the SHA instructions' interleaved rounds) give
+    /// the digests of hashing each alone, for both implementations, whatever comes before and after.
+    func testPairOfMessagesHashesLikeEachAlone() {
+        let x = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 17) }, y = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 3) }
+        for portable in [false, true] {
+            for (lead, blocks, tail) in [(0, 1, 0), (64, 7, 5), (128, 40, 63), (0, 70, 1)] {
+                var a = SHA256(portable: portable), b = SHA256(portable: portable)
+                x.withUnsafeBytes { px in
+                    y.withUnsafeBytes { py in
+                        a.update(UnsafeRawBufferPointer(rebasing: px[0..<lead]))
+                        b.update(UnsafeRawBufferPointer(rebasing: py[0..<(2 * lead)]))
+                        XCTAssertTrue(a.atBlockBoundary && b.atBlockBoundary)
+                        SHA256.updatePair(&a, px.baseAddress! + lead, &b, py.baseAddress! + 2 * lead, blocks: blocks)
+                        a.update(UnsafeRawBufferPointer(rebasing: px[(lead + 64 * blocks)..<(lead + 64 * blocks + tail)]))
+                    }
+                }
+                XCTAssertEqual(a.finalizeHex(), SHA256.hex(Array(x[0..<(lead + 64 * blocks + tail)])), "portable \(portable), \(lead) \(blocks) \(tail)")
+                XCTAssertEqual(b.finalizeHex(), SHA256.hex(Array(y[0..<(2 * lead + 64 * blocks)])), "portable \(portable), \(lead) \(blocks)")
+            }
+        }
+    }
+
     /// A 24 MB buffer against the system's `sha256sum`.
     func testLargeBufferMatchesSha256sum() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum") else { throw XCTSkip("no sha256sum") }
