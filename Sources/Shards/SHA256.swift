@@ -76,6 +76,16 @@ public struct SHA256: Sendable {
         b.compress(pb, blocks: blocks)
     }
 
+    /// The hex digests of two byte ranges, hashed together (`updatePair`) while both last.
+    public static func hexPair(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> (String, String) {
+        var ha = SHA256(), hb = SHA256()
+        let blocks = min(a.count, b.count) / 64
+        if blocks > 0 { updatePair(&ha, a.baseAddress!, &hb, b.baseAddress!, blocks: blocks) }
+        ha.update(UnsafeRawBufferPointer(rebasing: a[(64 * blocks)...]))
+        hb.update(UnsafeRawBufferPointer(rebasing: b[(64 * blocks)...]))
+        return (ha.finalizeHex(), hb.finalizeHex())
+    }
+
     /// Whether the bytes fed so far fill whole blocks (`updatePair` can take this hasher).
     public var atBlockBoundary: Bool { carryCount == 0 }
 

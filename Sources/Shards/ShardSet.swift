@@ -83,10 +83,18 @@ public final class ShardSet: @unchecked Sendable {
         }
         guard problems.isEmpty else { return (nil, problems) }
         if checksums {
+            // Two files per task, hashed together (`SHA256.hexPair`), the tasks on all cores.
             var found = [SafeTensorsError?](repeating: nil, count: files.count)
             found.withUnsafeMutableBufferPointer { found in
-                DispatchQueue.concurrentPerform(iterations: files.count) { i in
-                    found[i] = checksumProblem(files[i].fileBytes, entry: manifest.shards[i], path: files[i].path)
+                DispatchQueue.concurrentPerform(iterations: (files.count + 1) / 2) { pair in
+                    let i = 2 * pair, j = i + 1
+                    guard j < files.count else {
+                        found[i] = checksumProblem(SHA256.hex(files[i].fileBytes), entry: manifest.shards[i], path: files[i].path)
+                        return
+                    }
+                    let (a, b) = SHA256.hexPair(files[i].fileBytes, files[j].fileBytes)
+                    found[i] = checksumProblem(a, entry: manifest.shards[i], path: files[i].path)
+                    found[j] = checksumProblem(b, entry: manifest.shards[j], path: files[j].path)
                 }
             }
             problems = found.compactMap { $0 }
@@ -106,10 +114,9 @@ public final class ShardSet: @unchecked Sendable {
         return problems
     }
 
-    /// The problem when `bytes` (shard `path`) do not hash to the manifest entry's SHA-256.
-    static func checksumProblem(_ bytes: UnsafeRawBufferPointer, entry: ShardEntry, path: String) -> SafeTensorsError? {
-        let digest = SHA256.hex(bytes)
-        return digest == entry.sha256 ? nil
+    /// The problem when shard `path`'s bytes, hashing to `digest`, differ from the manifest entry's SHA-256.
+    static func checksumProblem(_ digest: String, entry: ShardEntry, path: String) -> SafeTensorsError? {
+        digest == entry.sha256 ? nil
             : SafeTensorsError(file: path, problem: "sha256 is \(digest), the manifest lists \(entry.sha256) (the bytes changed)")
     }
 

@@ -22,7 +22,7 @@ public enum ShardVerifier {
             problems += checked.problems
             // The checksum is worth knowing whenever the bytes are there at the listed size.
             let bytes: MappedBytes? = checked.file == nil ? (try? MappedBytes(path: path)).flatMap { $0.count == entry.bytes ? $0 : nil } : nil
-            if let raw = checked.file?.fileBytes ?? bytes?.bytes, let bad = ShardSet.checksumProblem(raw, entry: entry, path: path) {
+            if let raw = checked.file?.fileBytes ?? bytes?.bytes, let bad = ShardSet.checksumProblem(SHA256.hex(raw), entry: entry, path: path) {
                 problems.append(bad)
             }
             if let file = checked.file { problems += values(of: file, augEpochs: manifest.augEpochs) }
