@@ -30,9 +30,10 @@ public enum AffineWarp {
                      || (source.window.x.lowerBound <= need.x.lowerBound && need.x.upperBound <= source.window.x.upperBound
                          && source.window.y.lowerBound <= need.y.lowerBound && need.y.upperBound <= source.window.y.upperBound),
                      "the crop samples \(need) but the image view holds only \(source.window)")
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: WarpKernel.scratchCount) { scratch in
+        var scratch = WarpKernel.emptyScratch
+        withUnsafeMutableBytes(of: &scratch) { bytes in
             WarpKernel(source: source, mirrored: mirrored, dst: out, width: width, height: height,
-                       scratch: scratch.baseAddress!, portable: portable).run(grid)
+                       scratch: bytes.baseAddress!.assumingMemoryBound(to: Int32.self), portable: portable).run(grid)
         }
     }
 

@@ -1,10 +1,9 @@
-/// One affine crop's inner loops (`AffineWarp.warp`), by vertical strips of `strip` output
-/// columns (all rows of one strip, then the next: the strip's arrays fit in a scratch small enough
-/// for the stack, and its source footprint is a narrow band). Per strip, the column deltas
-/// (adelta, bdelta); per row of it, first the grid positions, `lanes` at a time in SIMD, into small
-/// arrays (1/32-px positions gx, gy; each pixel's `code`: the byte offset of its taps when inside,
-/// −1 on the border, −2 wholly outside; the blend weights packed, wxPair = (32 − ax) | ax << 8,
-/// wyPair = (32 − fy) | fy << 16); then each pixel from its 2×2 taps:
+/// One affine crop's inner loops (`AffineWarp.warp`), by vertical strips of up to `strip` output
+/// columns (all rows of one strip, then the next; one strip for crops up to 256 wide). Per strip,
+/// the column deltas (adelta, bdelta); per row of it, first the grid positions, `lanes` at a time
+/// in SIMD, into row arrays (1/32-px positions gx, gy; each pixel's `code`: the byte offset of its
+/// taps when inside, −1 on the border, −2 wholly outside; the blend weights packed,
+/// wxPair = (32 − ax) | ax << 8, wyPair = (32 − fy) | fy << 16); then each pixel from its 2×2 taps:
 /// - inside (all four taps in the image, 8-byte loads in the window): `InsideBlend` of the two
 ///   8-byte tap words `[L.rgb R.rgb · ·]` (upper, lower row); 4 bytes stored, the 4th overwritten
 ///   by the next pixel, which is written later (so the crop's last column takes the border path,
@@ -17,10 +16,17 @@
 struct WarpKernel {
     typealias Lanes = SIMD16<Int32>
     static let lanes = Lanes.scalarCount
-    /// Output columns per strip: 7 arrays of `strip` Int32 (adelta, bdelta, gx, gy, code, wxPair,
-    /// wyPair) make 896 bytes, under the 1 KiB up to which a temporary allocation is on the stack.
-    static let strip = 32
-    static let scratchCount = 7 * strip
+    /// Output columns per strip: whole rows of the usual crops (narrower strips measured 12% slower).
+    static let strip = 256
+    /// One strip array, 256 Int32.
+    typealias Block = (SIMD64<Int32>, SIMD64<Int32>, SIMD64<Int32>, SIMD64<Int32>)
+    /// The scratch, 7 KiB on the stack (a tuple has a fixed size: no allocation, no stack check):
+    /// adelta, bdelta, gx, gy, code, wxPair, wyPair.
+    typealias Scratch = (Block, Block, Block, Block, Block, Block, Block)
+    static var emptyScratch: Scratch {
+        let b: Block = (.zero, .zero, .zero, .zero)
+        return (b, b, b, b, b, b, b)
+    }
 
     let base: UnsafePointer<UInt8>
     let rowBytes: Int32
@@ -32,12 +38,13 @@ struct WarpKernel {
     let lastWordOffset: Int32
     let dst: UnsafeMutablePointer<UInt8>
     let width: Int, height: Int
-    /// `scratchCount` Int32: the strip arrays, each `strip` long, adelta first.
+    /// The `Scratch`: the strip arrays, each `strip` long, adelta first.
     let arrays: UnsafeMutablePointer<Int32>
     let portable: Bool
 
     init(source: ImageView, mirrored: Bool, dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int,
          scratch: UnsafeMutablePointer<Int32>, portable: Bool) {
+        precondition(MemoryLayout<Block>.size == 4 * Self.strip && MemoryLayout<Scratch>.size == 7 * 4 * Self.strip)
         precondition(source.imageWidth < Int(Int16.max) && source.imageHeight < Int(Int16.max),
                      "a \(source.imageWidth)x\(source.imageHeight) image: OpenCV's warp takes 16-bit tap coordinates")
         precondition(source.byteCount < Int(Int32.max), "an image view of \(source.byteCount) bytes")

@@ -75,8 +75,8 @@ final class AffineWarpTests: XCTestCase {
         XCTAssertLessThan(sampling, cases, "some crops lie wholly outside")
     }
 
-    /// Full-size crops (256×256 and odd sizes with SIMD tails) of the fixture photos, the
-    /// reference's crop matrices with random boxes inside, across the border and outside.
+    /// Full-size crops (256×256, odd sizes with SIMD tails, and crops wider than one 256-column
+    /// strip) of the fixture photos, with random boxes inside, across the border and outside.
     func testMatchesOpenCVOnFixtureCrops() throws {
         let images = DecodedImages(.jpg)
         var rng = SampleRNG(seed: 5, epoch: 0, record: 0)
@@ -84,7 +84,7 @@ final class AffineWarpTests: XCTestCase {
         for name in Set(try Fixture.records("train").map(\.image)).sorted() {
             let image = try images.image(name)
             OpenCVWarp.mirror(image, into: mirror)
-            for (width, height) in [(256, 256), (192, 256), (97, 131)] {
+            for (width, height) in [(256, 256), (192, 256), (97, 131), (300, 40), (513, 9)] {
                 let m = randomMatrix(image.width, image.height, width, height, &rng)
                 try assertMatchesOpenCV(image, mirror: mirror, m, width, height, "\(name) → \(width)x\(height)")
             }
@@ -156,6 +156,57 @@ final class AffineWarpTests: XCTestCase {
         XCTAssertEqual(r.x, 39..<50); XCTAssertEqual(r.y, 0..<7)
         r = AffineWarp.sampledRegion(matrix: AffineMatrix(1, 0, -100, 0, 1, 0), sourceWidth: 50, sourceHeight: 40, width: 10, height: 6)
         XCTAssertTrue(r.x.isEmpty)
+    }
+
+    /// Why our blend needs no weight table: OpenCV's BilinearTab_i, built here as initInterTab2D
+    /// builds it (float products of the 1-D weights × 32768, saturate_cast<short>, then the sum
+    /// fix-up with its scan of entries (1,1)…(2,2) of a 2×2 kernel, which reads past the entry
+    /// into the next, still zero), is 32·wx·wy for every fraction but (0, 0), which is
+    /// (32767, 0, 0, 1); and (Σ v·w + 2^14) >> 15 over any subset of the taps (the ones inside the
+    /// image) equals our (Σ v·wx·wy + 512) >> 10 for every tap value.
+    func testClosedFormWeightsGiveOpenCVsTableResults() {
+        let scale = Float(1) / 32
+        let oneD = (0..<32).flatMap { i -> [Float] in let x = Float(i) * scale; return [1 - x, x] }
+        var itab = [Int16](repeating: 0, count: (32 * 32 + 1) * 4)   // one entry of slack for the fix-up's scan
+        for i in 0..<32 {
+            for j in 0..<32 {
+                let e = 4 * (32 * i + j)
+                var isum = 0
+                for k1 in 0..<2 {
+                    for k2 in 0..<2 {
+                        let v = (oneD[2 * i + k1] * oneD[2 * j + k2] * 32768).rounded(.toNearestOrEven)
+                        itab[e + 2 * k1 + k2] = Int16(max(-32768, min(32767, v)))
+                        isum += Int(itab[e + 2 * k1 + k2])
+                    }
+                }
+                let diff = isum - 32768
+                guard diff != 0 else { continue }
+                var (mk, bigK) = (3, 3)
+                for k1 in 1..<3 {
+                    for k2 in 1..<3 {
+                        let k = 2 * k1 + k2
+                        if itab[e + k] < itab[e + mk] { mk = k } else if itab[e + k] > itab[e + bigK] { bigK = k }
+                    }
+                }
+                if diff < 0 { itab[e + bigK] -= Int16(diff) } else { itab[e + mk] -= Int16(diff) }
+            }
+        }
+        XCTAssertEqual(Array(itab[0..<4]), [32767, 0, 0, 1])
+        for fy in 0..<32 {
+            for fx in 0..<32 where fx + fy > 0 {
+                let w = [(32 - fx) * (32 - fy), fx * (32 - fy), (32 - fx) * fy, fx * fy].map { Int16(32 * $0) }
+                XCTAssertEqual(Array(itab[(4 * (32 * fy + fx))..<(4 * (32 * fy + fx) + 4)]), w, "fraction (\(fx), \(fy))")
+            }
+        }
+        // Fraction (0, 0): ours weighs only tap 0 (1024), OpenCV taps 0 and 3; any taps inside.
+        for v0 in 0...255 {
+            for v3 in stride(from: 0, through: 255, by: 5) {
+                for inside in 0..<16 {
+                    let t0 = inside & 1 != 0 ? v0 : 0, t3 = inside & 8 != 0 ? v3 : 0
+                    XCTAssertEqual((t0 * 32767 + t3 + 16384) >> 15, (t0 * 1024 + 512) >> 10, "v0 \(v0) v3 \(v3) taps \(inside)")
+                }
+            }
+        }
     }
 
     /// The oracle is the fixed-point OpenCV (≤ 4.10) the golden crops were made with, and its
