@@ -84,7 +84,7 @@ public struct BuildBenchmark {
         var rates = [[Double]](repeating: [], count: Self.measures.count)
         var cpu = [Double](repeating: 0, count: Self.measures.count), items = [Int](repeating: 0, count: Self.measures.count)
         var area = [Double?](repeating: nil, count: Self.measures.count)
-        for r in 0..<runs {
+        for _ in 0..<runs {
             for (m, measure) in Self.measures.enumerated() {
                 let cpu0 = Self.cpuSeconds()
                 switch measure {
@@ -95,16 +95,16 @@ public struct BuildBenchmark {
                     rates[m].append(try writeRate(sampleBytes: sampleBytes, samples: 5 * images.count))
                     items[m] += 5 * images.count
                 case .build(let k, let threads, let oneCore):
-                    var o = BuildOptions(config: config, root: dataset, set: "train", out: work + "/out-k\(k)-t\(threads)-\(r)")
+                    var o = BuildOptions(config: config, root: dataset, set: "train", out: work + "/out")
                     o.augEpochs = k; o.threads = threads; o.samplesPerShard = samplesPerShard
                     o.dataFormat = .jpg
                     let summary = try CoreAffinity.holding(toOneCore: oneCore) { try ShardBuilder.run(o, progressStyle: .silent) }
                     rates[m].append(summary.samplesPerSecond)
                     items[m] += summary.madeSamples
                     area[m] = DecodedArea.take()
-                    try? FileManager.default.removeItem(atPath: o.out)
                 }
                 cpu[m] += Self.cpuSeconds() - cpu0
+                try? FileManager.default.removeItem(atPath: work + "/out")   // not counted: not the build's work
             }
         }
         let decode = Self.median(rates[0]), decodeCPU = Double(items[0]) / cpu[0]
