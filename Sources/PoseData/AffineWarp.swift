@@ -18,7 +18,8 @@
 public enum AffineWarp {
     /// Writes the crop of `source` by the forward matrix `m` (source → output) into `dst`
     /// (`width·height·3` bytes, RGB). `source.window` must cover `sampledRegion(...)` of this call.
-    /// `portable` forces the plain-Swift inside blend where the SSSE3 one is used (tests check both).
+    /// `portable` forces the plain-Swift inside blend where the x86 one (SSSE3, AVX2) is used
+    /// (tests check both).
     public static func warp(_ source: ImageView, matrix m: AffineMatrix, mirrored: Bool = false,
                             into dst: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, portable: Bool = false) {
         precondition(width >= 0 && height >= 0 && dst.count >= width * height * 3, "destination buffer too small")

@@ -14,7 +14,7 @@ protocol InsideBlend {
 /// Plain Swift SIMD: the 16 bytes in 16 lanes (byte k shifted down from dword k/4 of the words),
 /// times the 16 weights wx·wy (wx = xBase + xStep·wx1, wy = yBase + yStep·wy1, unsigned with
 /// wrapping: every product is a non-negative weight; the unused lanes weigh 0), the four taps
-/// summed per channel. Used where the SSSE3 blend is not (non-x86 builds; `portable: true`).
+/// summed per channel. Used where `X86Blend` is not (non-x86 builds; `portable: true`).
 enum PortableBlend: InsideBlend {
     @inline(__always)
     static func blend(_ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>) {
@@ -55,7 +55,7 @@ import _Builtin_intrinsics.intel
 /// h = L·wx0 + R·wx1 (≤ 255·32: no saturation) as (upper, lower) int16 pairs per channel;
 /// `pmaddwd` by (wy0, wy1) sums each pair into one int32 per channel; + 512 >> 10; bytes out.
 /// `blend2` does the same for two pixels at once in the two 16-byte lanes of an AVX2 register.
-enum SSSE3Blend: InsideBlend {
+enum X86Blend: InsideBlend {
     @inline(__always)
     static func blend(_ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>) {
         let raw = UnsafeRawPointer(p)

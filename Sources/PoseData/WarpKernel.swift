@@ -71,7 +71,7 @@ struct WarpKernel {
                 if x + n == width && (x > 0 || y == height - 1) { code[n - 1] = -1 }
                 let d = dst + 3 * (width * y + x)
                 #if arch(x86_64)
-                if !portable { pixels(n, into: d, SSSE3Blend.self); continue }
+                if !portable { pixels(n, into: d, X86Blend.self); continue }
                 #endif
                 pixels(n, into: d, PortableBlend.self)
             }

@@ -4,7 +4,7 @@ import XCTest
 
 /// Our `AffineWarp` against OpenCV 4.6's own warpAffine (the oracle, through the bridge), bit for
 /// bit: random matrices on random images of many sizes, crops partly or wholly outside, flipped
-/// crops against OpenCV's warp of the cv::flip-mirrored image, and windowed views; the SSSE3 and
+/// crops against OpenCV's warp of the cv::flip-mirrored image, and windowed views; the x86 and
 /// the portable inside blend alike.
 final class AffineWarpTests: XCTestCase {
     /// A `width × height` image of random bytes.
@@ -34,7 +34,7 @@ final class AffineWarpTests: XCTestCase {
         return AffineMatrix(a, b, t.x - a * c.x - b * c.y, d, e, t.y - d * c.x - e * c.y)
     }
 
-    /// Ours (plain and mirrored, each with the SSSE3 and the portable blend) against OpenCV on
+    /// Ours (plain and mirrored, each with the x86 and the portable blend) against OpenCV on
     /// `image`; returns whether the crop read any pixel.
     @discardableResult
     private func assertMatchesOpenCV(_ image: RGBImage, mirror: RGBImage, _ m: AffineMatrix, _ width: Int, _ height: Int,
