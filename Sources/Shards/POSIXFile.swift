@@ -11,8 +11,9 @@ enum POSIXFile {
         return fd
     }
 
-    /// Writes all `count` bytes at `offset`.
-    static func pwriteAll(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int, at offset: Int, file: String) throws {
+    /// Writes all `count` bytes at `offset`. (`file` names the file in an error only, so it is
+    /// not built for every call.)
+    static func pwriteAll(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int, at offset: Int, file: @autoclosure () -> String) throws {
         try complete(count, file: file, "write failed", "no progress") { pwrite(fd, p + $0, count - $0, off_t(offset + $0)) }
     }
 
@@ -24,18 +25,18 @@ enum POSIXFile {
     }
 
     /// Reads exactly `count` bytes at `offset`.
-    static func preadAll(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, at offset: Int, file: String) throws {
+    static func preadAll(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, at offset: Int, file: @autoclosure () -> String) throws {
         try complete(count, file: file, "read failed", "unexpected end of file") { pread(fd, p + $0, count - $0, off_t(offset + $0)) }
     }
 
     /// Repeats `step(done)` (a read or write returning bytes moved, or −1) until `count` bytes
     /// have moved, retrying interrupted calls.
-    private static func complete(_ count: Int, file: String, _ failure: String, _ stalled: String, _ step: (Int) -> Int) throws {
+    private static func complete(_ count: Int, file: () -> String, _ failure: String, _ stalled: String, _ step: (Int) -> Int) throws {
         var done = 0
         while done < count {
             let n = step(done)
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw SafeTensorsError(file: file, problem: "\(failure) (\(n < 0 ? reason() : stalled))") }
+            guard n > 0 else { throw SafeTensorsError(file: file(), problem: "\(failure) (\(n < 0 ? reason() : stalled))") }
             done += n
         }
     }

@@ -1,11 +1,18 @@
 /// All-zero byte ranges, which `ShardWriter` leaves unwritten (holes).
 enum ZeroBytes {
-    /// Whether `n` bytes at `p` are all zeros, 64 bytes per step (one AVX-512 register where the
-    /// build targets it).
+    /// Whether `n` bytes at `p` are all zeros, 256 bytes per step (four AVX-512 registers where
+    /// the build targets it), stopping at the first step that holds a non-zero byte: a crop's page
+    /// is decided by its first bytes, a target page at its first Gaussian row.
     @inline(__always)
     static func all(_ p: UnsafeRawPointer, _ n: Int) -> Bool {
         var acc = SIMD8<UInt64>()
         var i = 0
+        while i + 256 <= n {
+            acc = p.loadUnaligned(fromByteOffset: i, as: SIMD8<UInt64>.self) | p.loadUnaligned(fromByteOffset: i + 64, as: SIMD8<UInt64>.self)
+                | p.loadUnaligned(fromByteOffset: i + 128, as: SIMD8<UInt64>.self) | p.loadUnaligned(fromByteOffset: i + 192, as: SIMD8<UInt64>.self)
+            if acc != .zero { return false }
+            i += 256
+        }
         while i + 64 <= n {
             acc |= p.loadUnaligned(fromByteOffset: i, as: SIMD8<UInt64>.self)
             i += 64

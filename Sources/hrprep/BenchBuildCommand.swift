@@ -30,7 +30,7 @@ struct BenchBuildCommand: ParsableCommand {
     var work: String = NSTemporaryDirectory() + "hrprep-bench"
 
     @Option(help: "Copies of every image.")
-    var copies = 20
+    var copies = 50
 
     @Option(help: "Runs per figure (the median is reported).")
     var runs = 3
