@@ -14,6 +14,8 @@ public struct Evaluation {
     public var validShards: String
     public var groundTruth: String?
     public var outDirectory: String
+    /// See `TrainingOptions.shardChecksums`.
+    public var shardChecksums = true
 
     public init(config: ExperimentConfig, configName: String, weights: String, validShards: String, groundTruth: String?, outDirectory: String) {
         self.config = config; self.configName = configName; self.weights = weights; self.validShards = validShards
@@ -24,7 +26,7 @@ public struct Evaluation {
 
     public func run(makeNetwork: Trainer.NetworkFactory) throws -> ValidationResult {
         let g = SampleGeometry(imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize, joints: config.model.numJoints)
-        let stream = try ShardStream(directory: validShards, expected: g, configName: configName)
+        let stream = try ShardStream(directory: validShards, expected: g, configName: configName, checksums: shardChecksums)
         let truth = try GroundTruthLocator.load(explicit: groundTruth, shards: stream)
         var inference = InferenceOptions(flipTest: config.test.flipTest, postProcess: config.test.postProcess, shiftHeatmap: config.test.shiftHeatmap)
         let pairs = stream.set.manifest.flipPairs

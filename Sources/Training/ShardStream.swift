@@ -11,12 +11,12 @@ public final class ShardStream: @unchecked Sendable {
     /// Global sample indices of each augmentation epoch, in shard order.
     public let samplesByAugEpoch: [[Int]]
 
-    /// Opens `directory` and refuses it when a shard is damaged (structure or SHA-256: a run of
-    /// days must not learn from flipped bytes) or its image size, heatmap size or joint count
-    /// differ from `expected` (the config's), naming both values.
-    public init(directory: String, expected: SampleGeometry, configName: String) throws {
+    /// Opens `directory` and refuses it when a shard is damaged (structure, and with `checksums`
+    /// the SHA-256: a run of days must not learn from flipped bytes) or its image size, heatmap
+    /// size or joint count differ from `expected` (the config's), naming both values.
+    public init(directory: String, expected: SampleGeometry, configName: String, checksums: Bool = true) throws {
         let set: ShardSet
-        do { set = try ShardSet(directory: directory, checksums: true) } catch {
+        do { set = try ShardSet(directory: directory, checksums: checksums) } catch {
             throw TrainingError("cannot open shards \(directory):\n\(error)")
         }
         let m = set.manifest

@@ -46,7 +46,7 @@ public final class Trainer {
         let batchSize = cfg.train.batchSizePerGPU
         guard batchSize > 0 else { throw TrainingError("\(o.configName): TRAIN.BATCH_SIZE_PER_GPU must be positive, found \(batchSize)") }
         let log = ConsoleLog(logPath: o.outDirectory + "/train.log", progressBar: o.progressBar)
-        let train = try ShardStream(directory: o.trainShards, expected: o.geometry, configName: o.configName)
+        let train = try ShardStream(directory: o.trainShards, expected: o.geometry, configName: o.configName, checksums: o.shardChecksums)
         let validator = try o.validShards.map(makeValidator)
         let network = try makeNetwork(cfg, batchSize, o.seed, true)
         let store = CheckpointStore(directory: o.outDirectory)
@@ -178,7 +178,7 @@ public final class Trainer {
 
     private func makeValidator(directory: String) throws -> (validator: Validator, batchSize: Int) {
         let o = options
-        let stream = try ShardStream(directory: directory, expected: o.geometry, configName: o.configName)
+        let stream = try ShardStream(directory: directory, expected: o.geometry, configName: o.configName, checksums: o.shardChecksums)
         let truth = try GroundTruthLocator.load(explicit: o.groundTruth, shards: stream)
         var inference = o.inference
         let pairs = stream.set.manifest.flipPairs

@@ -57,6 +57,9 @@ public struct TrainingOptions: Sendable {
     public var maxSteps: Int?
     public var progressBar = true
     public var prefetchDepth = 2
+    /// Check every shard's SHA-256 when the shards are opened (`--no-shard-checksums` keeps the
+    /// structure checks only: a full MPII set is tens of GB, a minute or more to read from a disk).
+    public var shardChecksums = true
 
     public init(config: ExperimentConfig, configName: String, trainShards: String, outDirectory: String) {
         self.config = config; self.configName = configName; self.trainShards = trainShards; self.outDirectory = outDirectory

@@ -8,9 +8,10 @@ extension TrainingArguments {
     func runEvaluation(config path: String) throws {
         let cfg = try loadConfig(path)
         applyThreads()
-        let evaluation = Evaluation(config: cfg, configName: path, weights: try required(weights, "--weights"),
+        var evaluation = Evaluation(config: cfg, configName: path, weights: try required(weights, "--weights"),
                                     validShards: try required(validShards, "--valid-shards"), groundTruth: groundTruth,
                                     outDirectory: try required(out, "--out"))
+        evaluation.shardChecksums = shardChecksums
         let r = try evaluation.run(makeNetwork: Self.hrnet)
         print("=> \(r.records.count) samples, loss \(String(format: "%.5f", r.loss)), accuracy \(String(format: "%.3f", r.accuracy))")
         print("=> predictions: \(evaluation.predictionsPath)")

@@ -17,6 +17,7 @@ extension TrainingArguments {
         options.resume = resume
         options.initWeights = initWeights
         options.maxSteps = maxSteps
+        options.shardChecksums = shardChecksums
         options.progressBar = !noProgress
         let summary = try Trainer(options: options, makeNetwork: Self.hrnet).run()
         var fields = ["mode": "\"train\"", "batch": "\(cfg.train.batchSizePerGPU)", "global_step": "\(summary.globalStep)", "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",

@@ -56,6 +56,8 @@ struct TrainingArguments: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Overrides TEST.POST_PROCESS (quarter-pixel offset).") var postProcess: Bool?
     @Flag(inversion: .prefixedNo, help: "Overrides TEST.SHIFT_HEATMAP (one-pixel shift of the flipped maps).") var shiftHeatmap: Bool?
     @Flag(help: "Never draw the progress bar.") var noProgress = false
+    @Flag(inversion: .prefixedNo, help: "Check every shard's SHA-256 against its manifest when the shards are opened (two shards per core at a time; a full MPII set is tens of GB, a minute or more from a disk). --no-shard-checksums keeps the structure checks only, for shards just checked with `hrprep verify`.")
+    var shardChecksums = true
 
     /// The config at `path` (`--config`) with the flags applied.
     func loadConfig(_ path: String) throws -> ExperimentConfig {

@@ -135,4 +135,20 @@ final class CorruptShardsEndToEndTests: XCTestCase {
             try FileManager.default.removeItem(atPath: shards)
         }
     }
+
+    /// `--no-shard-checksums` drops the SHA-256 check only: a flipped tensor byte then trains (one
+    /// step here), a damaged structure is still refused.
+    func testWithoutChecksumsTheStructureIsStillChecked() throws {
+        for (name, refused) in [("flipped byte in a tensor", false), ("header length larger than the file", true)] {
+            let damage = try XCTUnwrap(Self.damages.first { $0.name == name })
+            let shards = folder + "/unchecked", victim = shards + "/" + ShardFormat.shardFile(1)
+            try FileManager.default.copyItem(atPath: folder + "/clean", toPath: shards)
+            try damage.apply(victim)
+            let train = try Executable.run("hrnet-train", ["--config", Self.tiny, "--shards", shards, "--out", shards + "/run",
+                                                            "--no-progress", "--no-shard-checksums", "--max-steps", "1"])
+            XCTAssertEqual(train.status, refused ? 1 : 0, "\(name): \(train.stderr)")
+            XCTAssertEqual(Self.names(victim, damage.expected, in: train.stderr), refused, "\(name): hrnet-train says\n\(train.stderr)")
+            try FileManager.default.removeItem(atPath: shards)
+        }
+    }
 }
