@@ -14,7 +14,8 @@ struct BuildShardsCommand: ParsableCommand {
         Every sample is what the reference loader (JointsDataset.__getitem__) produces for the same \
         augmentation: half body, scale, rotation and flip drawn from the sample's own generator, keyed \
         by (--seed, augmentation epoch, record), so the shards are the same bytes for any --threads. \
-        Each image is decoded once for all its records and epochs.
+        Each image is decoded once for all its records and epochs, and only the \
+        window its crops read (bit-identical to a full decode there).
 
         The train set is augmented; valid and test are not. Reads <root>/annot/<set>.json and the \
         images from <root>/images/ (jpg) or <root>/images.zip (zip).
@@ -47,7 +48,7 @@ struct BuildShardsCommand: ParsableCommand {
     @Option(help: "Seed of the per-sample generators.")
     var seed: UInt64 = 1
 
-    @Option(help: "Worker threads (the output does not depend on it).")
+    @Option(help: "Worker threads that decode and crop (the output does not depend on it); writing and hashing run on threads of their own beside them.")
     var threads: Int = 1
 
     @Option(help: "Image storage, overriding DATASET.DATA_FORMAT: jpg (images/NAME) or zip (images.zip@/NAME).")
