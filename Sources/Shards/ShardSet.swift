@@ -83,21 +83,7 @@ public final class ShardSet: @unchecked Sendable {
         }
         guard problems.isEmpty else { return (nil, problems) }
         if checksums {
-            // Two files per task, hashed together (`SHA256.hexPair`), the tasks on all cores.
-            var found = [SafeTensorsError?](repeating: nil, count: files.count)
-            found.withUnsafeMutableBufferPointer { found in
-                DispatchQueue.concurrentPerform(iterations: (files.count + 1) / 2) { pair in
-                    let i = 2 * pair, j = i + 1
-                    guard j < files.count else {
-                        found[i] = checksumProblem(SHA256.hex(files[i].fileBytes), entry: manifest.shards[i], path: files[i].path)
-                        return
-                    }
-                    let (a, b) = SHA256.hexPair(files[i].fileBytes, files[j].fileBytes)
-                    found[i] = checksumProblem(a, entry: manifest.shards[i], path: files[i].path)
-                    found[j] = checksumProblem(b, entry: manifest.shards[j], path: files[j].path)
-                }
-            }
-            problems = found.compactMap { $0 }
+            problems = checksumProblems(files.map(\.fileBytes), entries: manifest.shards, paths: files.map(\.path)).compactMap { $0 }
             guard problems.isEmpty else { return (nil, problems) }
         }
         return (Parts(directory: directory, manifest: manifest, files: files, infos: infos, imagePaths: paths), [])
@@ -112,6 +98,28 @@ public final class ShardSet: @unchecked Sendable {
         if listed != manifest.totalSamples { problem("total_samples is \(manifest.totalSamples) but the shards list \(listed) samples") }
         if manifest.tensors.tensors.isEmpty { problem("lists no tensors") }
         return problems
+    }
+
+    /// Each shard's checksum problem (nil: it matches, or its bytes are not given), the shards
+    /// hashed two per task (`SHA256.hexPair`: a core hashes two files in little more time than
+    /// one), the tasks on all cores.
+    static func checksumProblems(_ bytes: [UnsafeRawBufferPointer?], entries: [ShardEntry], paths: [String]) -> [SafeTensorsError?] {
+        let hashed = bytes.indices.filter { bytes[$0] != nil }
+        var found = [SafeTensorsError?](repeating: nil, count: bytes.count)
+        found.withUnsafeMutableBufferPointer { found in
+            DispatchQueue.concurrentPerform(iterations: (hashed.count + 1) / 2) { pair in
+                let i = hashed[2 * pair]
+                guard 2 * pair + 1 < hashed.count else {
+                    found[i] = checksumProblem(SHA256.hex(bytes[i]!), entry: entries[i], path: paths[i])
+                    return
+                }
+                let j = hashed[2 * pair + 1]
+                let (a, b) = SHA256.hexPair(bytes[i]!, bytes[j]!)
+                found[i] = checksumProblem(a, entry: entries[i], path: paths[i])
+                found[j] = checksumProblem(b, entry: entries[j], path: paths[j])
+            }
+        }
+        return found
     }
 
     /// The problem when shard `path`'s bytes, hashing to `digest`, differ from the manifest entry's SHA-256.

@@ -48,6 +48,22 @@ final class ShardVerifierTests: XCTestCase {
         XCTAssertTrue(problems[0].contains("truncated"), "\(problems)")
     }
 
+    /// Shards are checked in parallel, hashed in pairs: every damaged shard is still named, in
+    /// shard order — here the second of a pair and the lone last one.
+    func testEveryDamagedShardIsNamedInShardOrder() throws {
+        let problems = try damaged { tiny in
+            for k in [2, 1] {
+                let path = tiny.shardPath(k)
+                var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+                bytes[bytes.count - 40] ^= 0x10
+                try bytes.write(to: URL(fileURLWithPath: path))
+            }
+        }
+        XCTAssertEqual(problems.count, 2, "\(problems)")
+        XCTAssertTrue(problems[0].contains("shard-00001.safetensors: sha256 is"), "\(problems)")
+        XCTAssertTrue(problems[1].contains("shard-00002.safetensors: sha256 is"), "\(problems)")
+    }
+
     func testMissingShardIsNamed() throws {
         let problems = try damaged { tiny in try FileManager.default.removeItem(atPath: tiny.shardPath(0)) }
         XCTAssertEqual(problems.count, 1, "\(problems)")
