@@ -10,7 +10,7 @@ enum ZeroBytes {
         while i + 256 <= n {
             acc = p.loadUnaligned(fromByteOffset: i, as: SIMD8<UInt64>.self) | p.loadUnaligned(fromByteOffset: i + 64, as: SIMD8<UInt64>.self)
                 | p.loadUnaligned(fromByteOffset: i + 128, as: SIMD8<UInt64>.self) | p.loadUnaligned(fromByteOffset: i + 192, as: SIMD8<UInt64>.self)
-            if acc != .zero { return false }
+            if !isZero(acc) { return false }
             i += 256
         }
         while i + 64 <= n {
@@ -19,6 +19,14 @@ enum ZeroBytes {
         }
         var tail: UInt8 = 0
         while i < n { tail |= p.load(fromByteOffset: i, as: UInt8.self); i += 1 }
-        return acc == .zero && tail == 0
+        return isZero(acc) && tail == 0
+    }
+
+    /// Whether all lanes are 0, by halving (two extracts and ORs): Swift's `==` / `.!=` on
+    /// `SIMD8<UInt64>` compile to a loop over the lanes through the stack.
+    @inline(__always)
+    private static func isZero(_ v: SIMD8<UInt64>) -> Bool {
+        let q = v.lowHalf | v.highHalf, d = q.lowHalf | q.highHalf
+        return d[0] | d[1] == 0
     }
 }
