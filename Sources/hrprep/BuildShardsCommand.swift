@@ -48,8 +48,8 @@ struct BuildShardsCommand: ParsableCommand {
     @Option(help: "Seed of the per-sample generators.")
     var seed: UInt64 = 1
 
-    @Option(help: "Worker threads that decode and crop (the output does not depend on it); writing and hashing run on threads of their own beside them.")
-    var threads: Int = 1
+    @Option(help: "Worker threads that decode and crop (default: one per core; the output does not depend on it). Writing and hashing run on threads of their own beside them.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Image storage, overriding DATASET.DATA_FORMAT: jpg (images/NAME) or zip (images.zip@/NAME).")
     var dataFormat: String?
