@@ -97,6 +97,6 @@ enum HeatmapDType: String, CaseIterable, ExpressibleByArgument {
     var dtype: DType { self == .f32 ? .f32 : .f16 }
 }
 
-extension ImageFormat: @retroactive ExpressibleByArgument {}
-extension HalfBodyChoice: @retroactive ExpressibleByArgument {}
-extension BadImagePolicy: @retroactive ExpressibleByArgument {}
+extension ImageFormat: ExpressibleByArgument {}
+extension HalfBodyChoice: ExpressibleByArgument {}
+extension BadImagePolicy: ExpressibleByArgument {}

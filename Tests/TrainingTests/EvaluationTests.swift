@@ -4,7 +4,7 @@ import PoseEval
 import Shards
 import Training
 
-/// `--evaluate` on the test network: the predictions file holds what the README promises, the
+/// `hrnet-train evaluate` on the test network: the predictions file holds what the README promises, the
 /// predictions are the final predictions of the (flip-averaged) maps, and PCKh uses the ground
 /// truth the manifest names.
 final class EvaluationTests: XCTestCase {
