@@ -2,6 +2,7 @@ import ArgumentParser
 import ExperimentConfig
 import Foundation
 import PoseData
+import SafeTensors
 import ShardBuild
 import Shards
 
