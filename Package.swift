@@ -52,7 +52,7 @@ let package = Package(
 
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip"], swiftSettings: kernelSwiftSettings),
+        .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip", .product(name: "Yams", package: "Yams")], swiftSettings: kernelSwiftSettings),
         .target(name: "Shards", swiftSettings: kernelSwiftSettings + (buildsSHA ? [.define("SHA_NI")] : [])),
         .target(name: "HRNet", dependencies: ["CBLAS", "ExperimentConfig", "Shards"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
