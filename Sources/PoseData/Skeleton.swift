@@ -24,8 +24,9 @@ public struct Skeleton: Sendable, Equatable {
             && a.limbs.map { [$0.0, $0.1] } == b.limbs.map { [$0.0, $0.1] }
     }
 
-    /// The 16 MPII joints in the reference's order (SPEC §1); upper body 7–15, lower body 0–6.
-    /// Limbs join each joint to its parent in the reference's `parent_ids`.
+    /// The 16 MPII joints in the reference's order, flip pairs and limbs (each joint to its parent in
+    /// the reference's `parent_ids`): the one MPII table (docs/reference-behaviour.md#mpii-joints);
+    /// upper body 7–15, lower body 0–6.
     public static let mpii = Skeleton(
         jointNames: ["r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "pelvis", "thorax",
                      "upper_neck", "head_top", "r_wrist", "r_elbow", "r_shoulder", "l_shoulder",
