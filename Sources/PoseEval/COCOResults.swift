@@ -81,24 +81,23 @@ public enum COCOResults {
     static func number(_ d: Double) -> String { d.isFinite ? "\(d)" : "null" }
 
     /// Reads results JSON back (our own files, or any file in COCO's keypoint results format).
+    /// Decoded with JSONDecoder, whose numbers read back to the same float64 values.
     public static func parse(_ data: Data, file: String) throws -> [COCOKeypointResult] {
-        guard let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
-            throw PoseEvalError("\(file): not a JSON list of keypoint results")
+        struct Entry: Decodable {
+            var image_id: Int
+            var category_id: Int
+            var keypoints: [Double]
+            var score: Double
+            var center: [Double]?
+            var scale: [Double]?
         }
-        return try list.enumerated().map { k, item in
-            func fail(_ what: String) -> PoseEvalError { PoseEvalError("\(file): result \(k): \(what)") }
-            guard let o = item as? [String: Any] else { throw fail("expected an object") }
-            func num(_ key: String) throws -> Double {
-                guard let n = o[key] as? NSNumber else { throw fail("field '\(key)' missing or not a number") }
-                return n.doubleValue
-            }
-            func nums(_ key: String) throws -> [Double] {
-                guard let l = o[key] as? [NSNumber] else { throw fail("field '\(key)' missing or not a list of numbers") }
-                return l.map(\.doubleValue)
-            }
-            let c = (o["center"] as? [NSNumber])?.map(\.doubleValue) ?? [0, 0], s = (o["scale"] as? [NSNumber])?.map(\.doubleValue) ?? [0, 0]
-            return COCOKeypointResult(imageID: Int(try num("image_id")), categoryID: Int(try num("category_id")),
-                                      keypoints: try nums("keypoints"), score: try num("score"),
+        let entries: [Entry]
+        do { entries = try JSONDecoder().decode([Entry].self, from: data) } catch {
+            throw PoseEvalError("\(file): not a JSON list of keypoint results (\(error))")
+        }
+        return entries.map { e in
+            let c = e.center ?? [0, 0], s = e.scale ?? [0, 0]
+            return COCOKeypointResult(imageID: e.image_id, categoryID: e.category_id, keypoints: e.keypoints, score: e.score,
                                       center: SIMD2(c.first ?? 0, c.last ?? 0), scale: SIMD2(s.first ?? 0, s.last ?? 0))
         }
     }
