@@ -1,7 +1,7 @@
 import Foundation
 import GoldenFiles
 import PoseData
-import Shards
+import SafeTensors
 import XCTest
 
 /// The golden COCO-format fixture (10 train2017 + 8 val2017 images) and the reference's records,

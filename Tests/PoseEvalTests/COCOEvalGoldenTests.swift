@@ -2,7 +2,7 @@ import Foundation
 import GoldenFiles
 import PoseData
 import PoseEval
-import Shards
+import SafeTensors
 import XCTest
 
 /// The reference's `COCODataset.evaluate` on golden predictions (`coco/eval.safetensors`): the
