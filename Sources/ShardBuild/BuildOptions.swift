@@ -32,6 +32,9 @@ public struct BuildOptions: Sendable {
     public var halfBodyChoice: HalfBodyChoice = .reference
     public var onBadImage: BadImagePolicy = .fail
     public var overwrite = false
+    /// Decode only the window of each image that its samples' crops read (false: whole images).
+    /// The shard bytes are the same either way, so it is not part of the build key.
+    public var windowDecode = true
     /// Called after each shard is complete under its final name and recorded in the journal
     /// (progress hooks; a test throws here to simulate an interrupted build).
     public var shardFinished: (@Sendable (ShardEntry) throws -> Void)?
