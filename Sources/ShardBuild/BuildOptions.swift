@@ -31,6 +31,8 @@ public struct BuildOptions: Sendable {
     public var halfBodyChoice: HalfBodyChoice = .reference
     public var onBadImage: BadImagePolicy = .fail
     public var overwrite = false
+    /// Build only this part's shards (`--part i/N`), for `merge-shards` to join; nil builds all.
+    public var part: BuildPart?
     /// Called after each shard is complete under its final name and recorded in the journal
     /// (progress hooks; a test throws here to simulate an interrupted build).
     public var shardFinished: (@Sendable (ShardEntry) throws -> Void)?
