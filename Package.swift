@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 //
 // hrprep: human-pose training data (MPII → safetensors shards) and a compact HRNet trainer.
-// The target list is the architecture: data flows bridges → PoseData → ShardBuild → Shards → Training.
+// The target list is the architecture: data flows bridges → PoseData → ShardBuild → Shards (on SafeTensors) → Training.
 import Foundation
 import PackageDescription
 
@@ -20,7 +20,7 @@ func targetHas(_ flag: String, cpus: [String]) -> Bool {
         .split(separator: " ").contains(Substring(flag)) ?? false
 }
 let buildsAVX512 = targetHas("avx512f", cpus: ["znver4", "znver5", "skylake-avx512", "icelake-server", "sapphirerapids"])
-/// SHA-256 instructions: Shards hashes shards with them (5× the portable Swift code).
+/// SHA-256 instructions: SafeTensors hashes shards with them (5× the portable Swift code).
 let buildsSHA = targetHas("sha_ni", cpus: ["znver1", "znver2", "znver3", "znver4", "znver5", "icelake-server", "sapphirerapids", "goldmont"])
 let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
@@ -53,13 +53,14 @@ let package = Package(
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip"], swiftSettings: kernelSwiftSettings),
-        .target(name: "Shards", swiftSettings: kernelSwiftSettings + (buildsSHA ? [.define("SHA_NI")] : [])),
-        .target(name: "HRNet", dependencies: ["CBLAS", "ExperimentConfig", "Shards"], swiftSettings: kernelSwiftSettings),
+        .target(name: "SafeTensors", swiftSettings: kernelSwiftSettings + (buildsSHA ? [.define("SHA_NI")] : [])),
+        .target(name: "Shards", dependencies: ["SafeTensors"], swiftSettings: kernelSwiftSettings),
+        .target(name: "HRNet", dependencies: ["CBLAS", "ExperimentConfig", "SafeTensors"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),
         .target(name: "Fixtures", dependencies: ["Render", "PoseData", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
-        .target(name: "Training", dependencies: ["HRNet", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render"]),
+        .target(name: "Training", dependencies: ["HRNet", "SafeTensors", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render"]),
         .target(name: "Fuzzing", dependencies: ["Shards", "PoseData", "ExperimentConfig"]),
 
         // MARK: Executables (thin ArgumentParser commands)
@@ -76,12 +77,13 @@ let package = Package(
         ]),
 
         // MARK: Tests (one target per module; GoldenFiles locates the reference outputs)
-        .target(name: "GoldenFiles", dependencies: ["Shards"], path: "Tests/GoldenFiles",
+        .target(name: "GoldenFiles", dependencies: ["SafeTensors"], path: "Tests/GoldenFiles",
                 exclude: ["Golden"]),
         .testTarget(name: "ExperimentConfigTests", dependencies: ["ExperimentConfig"]),
         .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "GoldenFiles"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
-        .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "Shards", "GoldenFiles"]),
+        .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "SafeTensors", "GoldenFiles"]),
         .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval", "GoldenFiles"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Shards", "PoseData"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "PoseData", "CZip", "GoldenFiles"]),

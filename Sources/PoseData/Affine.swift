@@ -29,7 +29,8 @@ public struct AffineMatrix: Equatable, Sendable {
     }
 }
 
-/// The crop geometry of the reference (`utils/transforms.py: get_affine_transform`, SPEC §4).
+/// The crop geometry of the reference (`utils/transforms.py: get_affine_transform`,
+/// docs/reference-behaviour.md#affine-crop).
 public enum CropAffine {
     /// Pixels per unit of scale: a scale of 1.0 is a 200-pixel box.
     public static let pixelStd = 200.0

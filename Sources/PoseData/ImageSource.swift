@@ -1,7 +1,7 @@
 import CZip
 import Foundation
 
-/// Where a record's image lives, spelt as the reference spells it (SPEC §1.5):
+/// Where a record's image lives, spelt as the reference spells it (docs/reference-behaviour.md#mpii-records):
 /// `<root>/images/<name>` for `DATA_FORMAT: jpg`, `<root>/images.zip@/<name>` for `zip`.
 public enum ImageFormat: String, Sendable, CaseIterable {
     case jpg, zip

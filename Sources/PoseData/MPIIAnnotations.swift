@@ -22,7 +22,7 @@ public struct PoseRecord: Sendable, Equatable {
     public var visibilitySum: Double { jointsVis.reduce(0) { $0 + $1.x } }
 }
 
-/// The MPII annotation format (`annot/<set>.json`, SPEC §1).
+/// The MPII annotation format (`annot/<set>.json`, docs/reference-behaviour.md#mpii-records).
 public enum MPIIAnnotations {
     /// Reads `path` and converts every record like `_get_db()`: `c = center`, `s = (scale, scale)`;
     /// if `c.x != −1`: `c.y += 15·s.y`, then `s *= 1.25`; `c −= 1`; joints −1 (not for `test`,

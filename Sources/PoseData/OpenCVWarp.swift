@@ -19,7 +19,7 @@ public enum OpenCVWarp {
 
     /// `dst` (resized to the source's size) gets the horizontal mirror of `source` (cv::flip) in
     /// `region` (x, y ranges of the MIRRORED image; nil: all of it); outside it, dst keeps whatever
-    /// it held. (How flipped samples were made before `AffineWarp` read mirrored taps directly.)
+    /// it held. The benchmark's OpenCV side of a flipped sample: mirror, then warp, as the reference does.
     public static func mirror(_ source: RGBImage, into dst: RGBImage, region: (x: Range<Int>, y: Range<Int>)? = nil) {
         dst.resize(width: source.width, height: source.height)
         let r = region ?? (0..<source.width, 0..<source.height)

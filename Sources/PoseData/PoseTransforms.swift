@@ -42,7 +42,8 @@ public struct HalfBodyBox: Sendable, Equatable {
     public var upper: Bool
 }
 
-/// Half body (SPEC §3.1): the box becomes one around the visible upper or lower body joints.
+/// Half body (docs/reference-behaviour.md#half-body): the box becomes one around the visible upper or
+/// lower body joints.
 public struct HalfBodyTransform: PoseTransform {
     public var preferUpper: Bool
     public var upperBody: [Int]
@@ -97,7 +98,7 @@ public struct HalfBodyTransform: PoseTransform {
     }
 }
 
-/// Scale (SPEC §3.2): `s *= factor`. A float32 half-body scale is promoted to float64 first, as
+/// Scale (docs/reference-behaviour.md#scale): `s *= factor`. A float32 half-body scale is promoted to float64 first, as
 /// numpy ≥ 2 (NEP 50) does for `float32 array * np.float64`.
 public struct ScaleTransform: PoseTransform {
     public var factor: Double
@@ -105,14 +106,15 @@ public struct ScaleTransform: PoseTransform {
     public func apply(to pose: inout PoseState) { pose.scale = pose.scale * factor }
 }
 
-/// Rotation (SPEC §3.3): sets the crop's rotation in degrees.
+/// Rotation (docs/reference-behaviour.md#rotation): sets the crop's rotation in degrees.
 public struct RotationTransform: PoseTransform {
     public var degrees: Double
     public init(degrees: Double) { self.degrees = degrees }
     public func apply(to pose: inout PoseState) { pose.rotation = degrees }
 }
 
-/// Horizontal flip (SPEC §3.4, the reference's `fliplr_joints` and `c[0] = width − c[0] − 1`):
+/// Horizontal flip (docs/reference-behaviour.md#flip; the reference's `fliplr_joints` and
+/// `c[0] = width − c[0] − 1`):
 /// joints x → width − x − 1; each flip pair's joints and visibilities swapped; joints *= visibility
 /// (unlabelled joints become (0, −0, 0)); the center mirrored, in float32 when it is float32.
 /// The pixels are mirrored by the warp (`AffineWarp.warp(mirrored: true)`).

@@ -72,7 +72,8 @@ public final class Sample {
     }
 }
 
-/// Makes training/validation samples the reference's way (`JointsDataset.__getitem__`, SPEC §3–5)
+/// Makes training/validation samples the reference's way (`JointsDataset.__getitem__`,
+/// docs/reference-behaviour.md#augmentation to #targets)
 /// from a record, an already decoded image and explicit augmentation parameters:
 ///   half body → scale × factor → rotation → flip → matrix → warp → joints through the matrix → targets.
 /// The image is only read (decode once, sample many times); the output buffers are reused.

@@ -19,7 +19,8 @@ public struct Skeleton: Sendable, Equatable {
             && a.flipPairs.map { [$0.0, $0.1] } == b.flipPairs.map { [$0.0, $0.1] }
     }
 
-    /// The 16 MPII joints in the reference's order (SPEC §1); upper body 7–15, lower body 0–6.
+    /// The 16 MPII joints in the reference's order, flip pairs and parents: the one MPII table
+    /// (docs/reference-behaviour.md#mpii-joints); upper body 7–15, lower body 0–6.
     public static let mpii = Skeleton(
         jointNames: ["r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "pelvis", "thorax",
                      "upper_neck", "head_top", "r_wrist", "r_elbow", "r_shoulder", "l_shoulder",

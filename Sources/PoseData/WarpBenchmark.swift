@@ -1,5 +1,5 @@
-/// The crop's speed (`hrprep bench-warp`, in `make bench`): our `AffineWarp` against the OpenCV path
-/// it replaced, on the same images and matrices. The matrices are the train samples of a dataset
+/// The crop's speed (`hrprep bench-warp`, in `make bench`): our `AffineWarp` against OpenCV's warp
+/// (what the reference calls), on the same images and matrices. The matrices are the train samples of a dataset
 /// (its records, augmented with the reference's draws: scale, rotation, half body, flip), cropped
 /// to 256×256; OpenCV runs serially like build-shards' workers (`OpenCVRuntime.setThreads(0)`).
 /// - unflipped: `AffineWarp.warp` vs cv::warpAffine;

@@ -1,14 +1,13 @@
+import PoseData
+
 /// The reference's flip test (`core.function.validate` with `TEST.FLIP_TEST`): the network also sees
 /// the mirrored input; its output is mirrored back with left/right joints swapped (`flip_back`),
 /// optionally shifted one pixel right (`TEST.SHIFT_HEATMAP`, because the mirrored features are not
 /// aligned), and averaged with the plain output. Pure data movement except the average.
 public enum FlipTest {
-    /// MPII left/right pairs: ankles, knees, hips, wrists, elbows, shoulders.
-    public static let mpiiFlipPairs: [(Int, Int)] = [(0, 5), (1, 4), (2, 3), (10, 15), (11, 14), (12, 13)]
-
     /// `flip_back`: `out[n][j][y][x] = flipped[n][pair(j)][y][w−1−x]`.
     public static func flipBack(_ flipped: UnsafeBufferPointer<Float>, layout: HeatmapLayout,
-                                pairs: [(Int, Int)] = mpiiFlipPairs) -> [Float] {
+                                pairs: [(Int, Int)] = Skeleton.mpii.flipPairs) -> [Float] {
         precondition(flipped.count == layout.count)
         var source = Array(0..<layout.joints)
         for (a, b) in pairs { source[a] = b; source[b] = a }
@@ -57,7 +56,7 @@ public enum FlipTest {
 
     /// The whole step: flip back, shift when asked, average with the plain output.
     public static func combine(plain: UnsafeBufferPointer<Float>, flipped: UnsafeBufferPointer<Float>,
-                               layout: HeatmapLayout, shift: Bool, pairs: [(Int, Int)] = mpiiFlipPairs) -> [Float] {
+                               layout: HeatmapLayout, shift: Bool, pairs: [(Int, Int)] = Skeleton.mpii.flipPairs) -> [Float] {
         var back = flipBack(flipped, layout: layout, pairs: pairs)
         if shift { shiftRight(&back, layout: layout) }
         return average(plain, back)

@@ -1,6 +1,7 @@
 import ExperimentConfig
 import Foundation
 import PoseData
+import SafeTensors
 import Shards
 
 /// What to do with a record whose image is missing or cannot be decoded.

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Shards
 
 /// The output folder of a build and what a rerun may keep of it. Only hrprep's own names are ever

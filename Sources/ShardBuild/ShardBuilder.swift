@@ -1,5 +1,6 @@
 import Foundation
 import PoseData
+import SafeTensors
 import Shards
 
 /// What a build did.

@@ -1,6 +1,6 @@
 import ExperimentConfig
 import Foundation
-import Shards
+import SafeTensors
 
 /// `hrnet-train --evaluate`: one validation pass of given weights over shards, written as
 /// `<out>/predictions.safetensors`:

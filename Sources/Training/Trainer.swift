@@ -2,7 +2,7 @@ import ExperimentConfig
 import Foundation
 import HRNet
 import PoseEval
-import Shards
+import SafeTensors
 
 /// How a run ended and what it measured.
 public struct TrainingSummary: Sendable {

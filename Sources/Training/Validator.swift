@@ -1,4 +1,5 @@
 import HRNet
+import PoseData
 import PoseEval
 
 /// Test-time options of the reference (`TEST.*`).
@@ -8,7 +9,7 @@ public struct InferenceOptions: Equatable, Sendable {
     public var shiftHeatmap: Bool
     public var flipPairs: [(Int, Int)]
 
-    public init(flipTest: Bool, postProcess: Bool, shiftHeatmap: Bool, flipPairs: [(Int, Int)] = FlipTest.mpiiFlipPairs) {
+    public init(flipTest: Bool, postProcess: Bool, shiftHeatmap: Bool, flipPairs: [(Int, Int)] = Skeleton.mpii.flipPairs) {
         self.flipTest = flipTest; self.postProcess = postProcess; self.shiftHeatmap = shiftHeatmap; self.flipPairs = flipPairs
     }
 

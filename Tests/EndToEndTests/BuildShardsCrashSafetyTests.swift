@@ -1,5 +1,6 @@
 import Foundation
 import HRNet
+import SafeTensors
 import Shards
 import XCTest
 

@@ -1,5 +1,6 @@
 import Foundation
 import GoldenFiles
+import SafeTensors
 import Shards
 import XCTest
 

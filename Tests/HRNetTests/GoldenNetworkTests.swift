@@ -2,7 +2,7 @@ import ExperimentConfig
 import Foundation
 import GoldenFiles
 import HRNet
-import Shards
+import SafeTensors
 import XCTest
 
 /// The tiny reference network (Golden/hrnet_tiny: the reference PyTorch code run on one batch)

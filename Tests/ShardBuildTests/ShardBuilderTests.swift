@@ -1,6 +1,7 @@
 import Foundation
 import GoldenFiles
 import ShardBuild
+import SafeTensors
 import Shards
 import XCTest
 

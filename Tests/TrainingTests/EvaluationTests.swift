@@ -1,7 +1,7 @@
 import XCTest
 import ExperimentConfig
 import PoseEval
-import Shards
+import SafeTensors
 import Training
 
 /// `--evaluate` on the test network: the predictions file holds what the README promises, the

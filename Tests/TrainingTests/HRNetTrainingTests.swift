@@ -2,7 +2,7 @@ import XCTest
 import ExperimentConfig
 import GoldenFiles
 import HRNet
-import Shards
+import SafeTensors
 import Training
 
 /// The trainer with HRNet itself (the golden tiny config: 64×64 input, 16×16 heatmaps, 16 joints):

@@ -31,7 +31,8 @@ const char *hr_cv_version(void);
 void hr_cv_set_threads(int n);
 
 /// A decoder: JPEGs go straight from libjpeg into the caller's RGB buffer (OpenCV 4.6's own JPEG
-/// path decodes to RGB, swaps to BGR byte by byte, and we swapped back: 17% of build-shards' CPU);
+/// path decodes to RGB and swaps to BGR byte by byte, which a caller then swaps back: 17% of
+/// build-shards' CPU);
 /// other formats are decoded by OpenCV into a BGR buffer the decoder keeps and reuses (fresh buffers
 /// made a decode 15-55% slower). One decoder per thread; not thread-safe.
 typedef struct hr_decoder hr_decoder;

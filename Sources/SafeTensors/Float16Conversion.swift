@@ -13,7 +13,8 @@ public enum Float16Conversion {
     }
 
     #if !(os(macOS) && arch(x86_64))
-    @inline(__always) static func half(bits: UInt16) -> Float { Float(Float16(bitPattern: bits)) }
+    /// The float a half's `bits` stand for.
+    @inline(__always) public static func half(bits: UInt16) -> Float { Float(Float16(bitPattern: bits)) }
     @inline(__always) static func bits(_ x: Float) -> UInt16 { Float16(x).bitPattern }
     #endif
 }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Shards
+import SafeTensors
 
 final class SHA256Tests: XCTestCase {
     /// FIPS 180-4 / NIST example vectors.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Shards
+import SafeTensors
 
 final class SafeTensorsFileTests: XCTestCase {
     /// Builds a file by hand from the published format: u64 LE header length, JSON, raw data.
