@@ -1,5 +1,6 @@
 import Foundation
 import PoseData
+import SafeTensors
 import Shards
 
 /// Part `index` of a build split into `count` parts (`--part i/N`): it makes the shards whose

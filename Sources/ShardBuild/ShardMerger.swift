@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Shards
 
 /// `merge-shards`: joins the parts of a split build (`build-shards --part i/N`) into one folder.
