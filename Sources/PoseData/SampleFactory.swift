@@ -132,9 +132,12 @@ public final class SampleFactory {
     public func makeSample(record: PoseRecord, image: RGBImage, params: AugmentParams,
                            crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>) throws -> Sample {
         let s = sample
-        precondition(crop.count == s.crop.count && target.count == s.target.count, "crop or target buffer of the wrong size")
+        // Sizes from the config, not `s.crop.count`: the caller may hold `s.crop` and `s.target`
+        // open for writing (the overload above), and reading them here would be an overlapping access.
+        let size = config.imageSize, maps = config.heatmapSize
+        precondition(crop.count == size.width * size.height * 3 && target.count == config.skeleton.numJoints * maps.width * maps.height,
+                     "crop or target buffer of the wrong size")
         augment(&pose, record: record, imageWidth: image.width, params: params)
-        let size = config.imageSize
         let m = CropAffine.matrix(center: pose.center, scale: pose.scale, rotation: pose.rotation, outputSize: size)
         AffineWarp.warp(image.view, matrix: m, mirrored: params.flip, into: crop, width: size.width, height: size.height)
         for j in s.joints.indices {

@@ -34,6 +34,9 @@ public struct BuildOptions: Sendable {
     public var overwrite = false
     /// Build only this part's shards (`--part i/N`), for `merge-shards` to join; nil builds all.
     public var part: BuildPart?
+    /// Decode only the window of each image that its samples' crops read (false: whole images).
+    /// The shard bytes are the same either way, so it is not part of the build key.
+    public var windowDecode = true
     /// Called after each shard is complete under its final name and recorded in the journal
     /// (progress hooks; a test throws here to simulate an interrupted build).
     public var shardFinished: (@Sendable (ShardEntry) throws -> Void)?

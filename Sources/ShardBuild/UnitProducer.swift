@@ -67,10 +67,12 @@ final class UnitProducer {
     private let image = RGBImage()
     private let factory: SampleFactory
     private let window: UnitWindow
+    private let windowDecode: Bool
 
     /// `skipBefore`: plan positions below it are already in kept shards (resume) and not made.
     init(plan: BuildPlan, options: BuildOptions, encoder: SampleEncoder, pool: UnitResultPool, skipBefore: Int) {
         self.plan = plan; root = options.root; training = options.isTraining; seed = options.seed
+        windowDecode = options.windowDecode
         self.skipBefore = skipBefore; self.encoder = encoder; self.pool = pool
         factory = SampleFactory(config: options.sampleConfig)
         window = UnitWindow(numJoints: factory.config.skeleton.numJoints)
@@ -82,9 +84,9 @@ final class UnitProducer {
         result.unit = u
         window.plan(unit, of: plan, training: training, seed: seed, skipBefore: skipBefore, augment: factory.config.augment)
         do {
-            try loader.load(root + "/" + unit.image, into: image) { [plan, factory, window] w, h in
+            try loader.load(root + "/" + unit.image, into: image, window: !windowDecode ? nil : { [plan, factory, window] w, h in
                 window.region(records: plan.records, factory: factory, width: w, height: h)
-            }
+            })
         } catch let e as PoseDataError {
             result.imageError = e
             return result

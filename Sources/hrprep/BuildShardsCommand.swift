@@ -15,7 +15,7 @@ struct BuildShardsCommand: ParsableCommand {
         augmentation: half body, scale, rotation and flip drawn from the sample's own generator, keyed \
         by (--seed, augmentation epoch, record), so the shards are the same bytes for any --threads. \
         Each image is decoded once for all its records and epochs, and only the \
-        window its crops read (bit-identical to a full decode there).
+        window its crops read (bit-identical to a full decode there; --no-window-decode decodes whole).
 
         The train set is augmented; valid and test are not. Reads <root>/annot/<set>.json and the \
         images from <root>/images/ (jpg) or <root>/images.zip (zip).
@@ -78,6 +78,9 @@ struct BuildShardsCommand: ParsableCommand {
     @Flag(help: "Replace a finished or unfinished build of another configuration in --out.")
     var overwrite = false
 
+    @Flag(help: "Decode every image whole instead of only the window its crops read (the shards are the same bytes; for checking that, or for JPEG decoders other than libjpeg-turbo's).")
+    var noWindowDecode = false
+
     func run() throws {
         let experiment = try ExperimentConfig.load(path: config)
         var options = BuildOptions(config: experiment, root: root ?? experiment.dataset.root, set: set, out: out)
@@ -104,6 +107,7 @@ struct BuildShardsCommand: ParsableCommand {
         options.onBadImage = policy
         options.overwrite = overwrite
         options.part = try part.map(BuildPart.init(parsing:)) ?? BuildPart.fromLauncher(ProcessInfo.processInfo.environment)
+        options.windowDecode = !noWindowDecode
         let summary = try ShardBuilder.run(options)
         if let part = options.part {
             print("\(out): part \(part): \(summary.description); join the parts with hrprep merge-shards")
