@@ -29,7 +29,7 @@ public struct BuildSummary: Sendable {
         return s
     }
 
-    static func size(_ bytes: Int) -> String {
+    public static func size(_ bytes: Int) -> String {
         bytes >= 1 << 30 ? String(format: "%.2f GB", Double(bytes) / Double(1 << 30)) : String(format: "%.1f MB", Double(bytes) / Double(1 << 20))
     }
 }
@@ -40,6 +40,7 @@ public struct BuildSummary: Sendable {
 public enum ShardBuilder {
     public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
         try options.validate()
+        if let part = options.part { return try PartBuilder.run(options, part: part, progressStyle: progressStyle) }
         let (plan, annotationSHA) = try loadPlan(options)
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let folder = OutputFolder(path: options.out)
@@ -89,10 +90,7 @@ public enum ShardBuilder {
                 if let error = result.error { throw error }
                 let unit = plan.units[result.unit]
                 if let bad = result.imageError {
-                    let which = unit.records.map(String.init).joined(separator: ", ")
-                    guard options.onBadImage == .skip else {
-                        throw BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
-                    }
+                    guard options.onBadImage == .skip else { throw badImage(bad, unit: unit) }
                     journal.skipped += unit.records.map { SkippedRecord(record: $0, image: unit.image, reason: bad.problem) }
                     skippedPlanned += unit.records.count * plan.augEpochs
                     continue
@@ -146,6 +144,12 @@ public enum ShardBuilder {
         return (plan, annotation.withUnsafeBytes { SHA256.hex($0) })
     }
 
+    /// The error that stops a build at an image it cannot read (`--on-bad-image fail`).
+    static func badImage(_ bad: PoseDataError, unit: BuildPlan.Unit) -> BuildError {
+        let which = unit.records.map(String.init).joined(separator: ", ")
+        return BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
+    }
+
     /// Shard metadata common to every shard of the build (deterministic: no time, no paths
     /// outside the dataset), so reruns and any thread count give the same bytes.
     static func metadata(_ options: BuildOptions) -> [String: String] {
@@ -170,14 +174,26 @@ public enum ShardBuilder {
     /// the dataset has it, removes the journal, and sums up.
     static func finishManifest(_ options: BuildOptions, journal: BuildJournal, annotationSHA: String, key: String,
                                seconds: Double, made: Int, kept: Int) throws -> BuildSummary {
+        var m = manifest(options, shards: journal.done.map(\.shard), skipped: journal.skipped, annotationSHA: annotationSHA, key: key)
+        m.groundTruthFile = try copyGroundTruth(options)
+        m.created = ISO8601DateFormatter().string(from: Date())
+        try m.write(to: options.out + "/" + ShardFormat.manifestFile)
+        try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
+        return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
+                            seconds: seconds, skipped: m.skipped, keptShards: kept,
+                            madeSamples: made)
+    }
+
+    /// The manifest of a build of `shards` (no creation time, no ground-truth file yet).
+    static func manifest(_ options: BuildOptions, shards: [ShardEntry], skipped: [SkippedRecord], annotationSHA: String, key: String) -> ShardManifest {
         let c = options.config, skeleton = options.sampleConfig.skeleton
         var m = ShardManifest()
-        m.shards = journal.done.map(\.shard)
+        m.shards = shards
         m.totalSamples = m.shards.reduce(0) { $0 + $1.samples }
         m.config = (try? JSONDecoder().decode(JSONValue.self, from: options.configJSON)) ?? .null
         m.annotationSHA256 = annotationSHA
         m.toolVersion = BuildOptions.toolVersion
-        m.skipped = journal.skipped
+        m.skipped = skipped
         m.tensors = options.layout
         m.set = options.set
         m.seed = options.seed
@@ -195,16 +211,15 @@ public enum ShardBuilder {
         m.halfBodyChoice = options.halfBodyChoice.rawValue
         m.samplesPerShard = options.resolvedSamplesPerShard
         m.buildKey = key
-        m.created = ISO8601DateFormatter().string(from: Date())
+        return m
+    }
+
+    /// Copies the PCKh ground truth of a valid build into the output folder when the dataset has
+    /// it; returns its name for the manifest.
+    static func copyGroundTruth(_ options: BuildOptions) throws -> String? {
         let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile
-        if options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) {
-            try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
-            m.groundTruthFile = OutputFolder.groundTruthFile
-        }
-        try m.write(to: options.out + "/" + ShardFormat.manifestFile)
-        try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
-        return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
-                            seconds: seconds, skipped: m.skipped, keptShards: kept,
-                            madeSamples: made)
+        guard options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) else { return nil }
+        try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
+        return OutputFolder.groundTruthFile
     }
 }
