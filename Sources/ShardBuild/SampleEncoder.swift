@@ -45,12 +45,12 @@ struct SampleEncoder {
         } else {
             s = try factory.makeSample(record: record, image: image, params: params)
         }
-        encode(s, record: index, epoch: epoch, into: out)
+        encode(s, record: index, score: record.score, epoch: epoch, into: out)
     }
 
     /// Writes the rest of `sample` at `out`: with float32 targets everything but the crop and the
     /// targets, which `make` had written in place; with f16 targets, all of it.
-    private func encode(_ s: Sample, record: Int, epoch: Int, into out: UnsafeMutableRawPointer) {
+    private func encode(_ s: Sample, record: Int, score: Double, epoch: Int, into out: UnsafeMutableRawPointer) {
         for (t, field) in fields.enumerated() {
             let p = out + offsets[t]
             switch field {
@@ -67,8 +67,8 @@ struct SampleEncoder {
             case .rotation: p.storeBytes(of: s.rotation, as: Double.self)
             case .flipped: p.storeBytes(of: UInt8(s.flipped ? 1 : 0), as: UInt8.self)
             case .halfBody: p.storeBytes(of: UInt8(s.halfBody != nil ? 1 : 0), as: UInt8.self)
-            // The reference's MPII samples carry score 1 (ground-truth boxes).
-            case .score: p.storeBytes(of: Float(1), as: Float.self)
+            // The box score: 1 for ground-truth boxes, a detector's score otherwise.
+            case .score: p.storeBytes(of: Float(score), as: Float.self)
             case .record: p.storeBytes(of: Int64(record), as: Int64.self)
             case .augEpoch: p.storeBytes(of: Int32(epoch), as: Int32.self)
             }

@@ -40,7 +40,9 @@ public struct BuildSummary: Sendable {
 public enum ShardBuilder {
     public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
         try options.validate()
-        let (plan, annotationSHA) = try loadPlan(options)
+        var options = options
+        let (plan, annotationSHA, description) = try loadPlan(options)
+        options.description = description
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let folder = OutputFolder(path: options.out)
 
@@ -128,22 +130,47 @@ public enum ShardBuilder {
         return summary
     }
 
-    /// The annotation's records (SELECT_DATA applied for train) as a plan, and the file's SHA-256.
-    static func loadPlan(_ options: BuildOptions) throws -> (BuildPlan, String) {
+    /// The annotation's records (SELECT_DATA applied for train) as a plan, the SHA-256 of the files
+    /// they came from, and the dataset description (the annotations', completed by DATASET.DESCRIPTION).
+    static func loadPlan(_ options: BuildOptions) throws -> (BuildPlan, String, DatasetDescription) {
         guard let annotation = FileManager.default.contents(atPath: options.annotationPath) else {
-            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.set)' under --root \(options.root))")
+            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.imageSet)' under --root \(options.root))")
         }
-        let records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.set != "test",
-                                                 numJoints: options.config.model.numJoints)
+        var sha = annotation.withUnsafeBytes { SHA256.hex($0) }
+        var records: [PoseRecord]
+        var description = DatasetDescription.mpii
+        if options.isCOCO {
+            let file = try COCOKeypointFile.parse(annotation, file: options.annotationPath)
+            description = file.description
+            let m = options.config.model, aspect = Double(m.imageSize[0]) / Double(m.imageSize[1])
+            if options.usesDetections {
+                guard let detections = FileManager.default.contents(atPath: options.detectionPath) else {
+                    throw BuildError("\(options.detectionPath): cannot be read (the detection file of TEST.COCO_BBOX_FILE or --bbox-file)")
+                }
+                records = try file.detectionRecords(detections, file: options.detectionPath,
+                                                    imageThreshold: options.config.test.imageThre, aspectRatio: aspect)
+                sha = SHA256.hex(Array((sha + detections.withUnsafeBytes { SHA256.hex($0) }).utf8))
+            } else {
+                records = file.groundTruthRecords(aspectRatio: aspect)
+            }
+        } else {
+            records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.imageSet != "test",
+                                                numJoints: options.config.model.numJoints)
+        }
+        if let path = options.descriptionPath { description = try description.applying(DescriptionOverrides.load(path: path)) }
+        guard options.config.model.numJoints == description.numJoints else {
+            throw BuildError("MODEL.NUM_JOINTS is \(options.config.model.numJoints); the dataset has \(description.numJoints) joints "
+                             + "(\(description.skeleton.jointNames.joined(separator: ", ")))")
+        }
         // An empty list is valid JSON but no dataset: refusing it here beats a manifest of 0
         // samples that a trainer would only trip over later.
         guard !records.isEmpty else {
-            throw BuildError("\(options.annotationPath): holds no records (an empty list): nothing to build")
+            throw BuildError("\(options.annotationPath): holds no records (\(options.isCOCO ? "no usable person" : "an empty list")): nothing to build")
         }
         let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
             ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
-        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat)
-        return (plan, annotation.withUnsafeBytes { SHA256.hex($0) })
+        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat, folder: options.imageFolder)
+        return (plan, sha, description)
     }
 
     /// Shard metadata common to every shard of the build (deterministic: no time, no paths
