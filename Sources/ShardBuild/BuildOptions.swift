@@ -28,6 +28,8 @@ public struct BuildOptions: Sendable {
     /// The dataset's description (joints, flip pairs, body halves, sigmas, joint weights): MPII's
     /// unless the builder read another from the annotations and DATASET.DESCRIPTION.
     public var description: DatasetDescription = .mpii
+    /// COCO: the keypoint category's id (set by the builder).
+    public var categoryID: Int?
     public var out: String
     public var augEpochs = 1
     public var seed: UInt64 = 1
@@ -127,7 +129,7 @@ public struct BuildOptions: Sendable {
 
     public var layout: ShardLayout {
         ShardFormat.layout(imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize,
-                           joints: config.model.numJoints, targetDType: targetDType)
+                           joints: config.model.numJoints, targetDType: targetDType, ids: isCOCO)
     }
 
     public var resolvedSamplesPerShard: Int {

@@ -42,7 +42,8 @@ public enum ShardBuilder {
         try options.validate()
         var options = options
         let (plan, annotationSHA, description) = try loadPlan(options)
-        options.description = description
+        options.description = description.description
+        options.categoryID = description.categoryID
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let folder = OutputFolder(path: options.out)
 
@@ -132,16 +133,18 @@ public enum ShardBuilder {
 
     /// The annotation's records (SELECT_DATA applied for train) as a plan, the SHA-256 of the files
     /// they came from, and the dataset description (the annotations', completed by DATASET.DESCRIPTION).
-    static func loadPlan(_ options: BuildOptions) throws -> (BuildPlan, String, DatasetDescription) {
+    static func loadPlan(_ options: BuildOptions) throws -> (BuildPlan, String, (description: DatasetDescription, categoryID: Int?)) {
         guard let annotation = FileManager.default.contents(atPath: options.annotationPath) else {
             throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.imageSet)' under --root \(options.root))")
         }
         var sha = annotation.withUnsafeBytes { SHA256.hex($0) }
         var records: [PoseRecord]
         var description = DatasetDescription.mpii
+        var categoryID: Int?
         if options.isCOCO {
             let file = try COCOKeypointFile.parse(annotation, file: options.annotationPath)
             description = file.description
+            categoryID = file.categoryID
             let m = options.config.model, aspect = Double(m.imageSize[0]) / Double(m.imageSize[1])
             if options.usesDetections {
                 guard let detections = FileManager.default.contents(atPath: options.detectionPath) else {
@@ -170,7 +173,7 @@ public enum ShardBuilder {
         let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
             ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
         let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat, folder: options.imageFolder)
-        return (plan, sha, description)
+        return (plan, sha, (description, categoryID))
     }
 
     /// Shard metadata common to every shard of the build (deterministic: no time, no paths
@@ -223,8 +226,19 @@ public enum ShardBuilder {
         m.samplesPerShard = options.resolvedSamplesPerShard
         m.buildKey = key
         m.created = ISO8601DateFormatter().string(from: Date())
+        let d = options.description
+        m.dataset = ShardDatasetInfo(kind: options.isCOCO ? "coco" : "mpii", imageSet: options.imageSet,
+                                     categoryID: options.categoryID, groundTruthBoxes: options.isCOCO ? !options.usesDetections : nil,
+                                     limbs: d.skeleton.limbs.map { [$0.0, $0.1] }, upperBody: d.skeleton.upperBodyJoints,
+                                     sigmas: d.sigmas, jointWeights: d.jointWeights)
+        if options.isCOCO && !options.isTraining {
+            // COCO evaluation scores the predictions against the set's own annotation file.
+            let name = URL(fileURLWithPath: options.annotationPath).lastPathComponent
+            try AtomicFile.write(try Data(contentsOf: URL(fileURLWithPath: options.annotationPath)), to: options.out + "/" + name)
+            m.groundTruthFile = name
+        }
         let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile
-        if options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) {
+        if !options.isCOCO && options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) {
             try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
             m.groundTruthFile = OutputFolder.groundTruthFile
         }

@@ -77,3 +77,56 @@ final class COCOBuildTests: XCTestCase {
         }
     }
 }
+
+/// Format 2 adds tensors and manifest fields; sets written in format 1 are still read.
+final class ShardFormatVersionTests: XCTestCase {
+    func testFormatOneSetsAreStillRead() throws {
+        let o = try FixtureBuild.options(set: "valid")
+        defer { try? FileManager.default.removeItem(atPath: o.out) }
+        _ = try ShardBuilder.run(o)
+        var manifest = try ShardManifest.load(path: o.out + "/manifest.json")
+        XCTAssertEqual(manifest.format, "hrprep-shards/2")
+        XCTAssertEqual(manifest.dataset?.kind, "mpii")
+        // Rewrite the set as version 1 wrote it: the format name in every shard and the manifest,
+        // no dataset block (same-length names, so the headers keep their size).
+        for k in manifest.shards.indices {
+            let path = o.out + "/" + manifest.shards[k].file
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            let from = Array(#"hrprep-shards\/2"#.utf8), to = Array(#"hrprep-shards\/1"#.utf8)  // JSON escapes "/"
+            let at = (0...(bytes.count - from.count)).first { Array(bytes[$0..<($0 + from.count)]) == from }!
+            bytes.replaceSubrange(at..<(at + to.count), with: to)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            manifest.shards[k].sha256 = SHA256.hex(bytes)
+        }
+        manifest.format = "hrprep-shards/1"
+        manifest.dataset = nil
+        try manifest.write(to: o.out + "/manifest.json")
+        let set = try ShardSet(directory: o.out, checksums: true)
+        XCTAssertEqual(set.count, 8)
+        XCTAssertEqual(set.sample(0).imageID, -1, "no COCO ids in a format 1 set")
+        XCTAssertNil(set.manifest.dataset)
+    }
+
+    /// COCO valid sets carry each sample's image id, annotation id and score, the description,
+    /// and a copy of the annotation file for evaluation.
+    func testCOCOSetsCarryIdentitiesAndDescription() throws {
+        let o = try COCOBuildTests.options(set: "valid")
+        defer { try? FileManager.default.removeItem(atPath: o.out) }
+        _ = try ShardBuilder.run(o)
+        let set = try ShardSet(directory: o.out, checksums: true)
+        let truth = try COCOKeypointFile.load(path: COCOBuildTests.root + "/annotations/person_keypoints_val2017.json")
+        let records = truth.groundTruthRecords(aspectRatio: 0.75)
+        for i in 0..<set.count {
+            XCTAssertEqual(set.sample(i).imageID, records[i].imageID)
+            XCTAssertEqual(set.sample(i).annotationID, records[i].annotationID)
+        }
+        let d = try XCTUnwrap(set.manifest.dataset)
+        XCTAssertEqual(d.kind, "coco")
+        XCTAssertEqual(d.imageSet, "val2017")
+        XCTAssertEqual(d.groundTruthBoxes, true)
+        XCTAssertEqual(d.sigmas, DatasetDescription.coco.sigmas)
+        XCTAssertEqual(d.upperBody, Array(0...10))
+        XCTAssertEqual(set.manifest.groundTruthFile, "person_keypoints_val2017.json")
+        XCTAssertEqual(try COCOKeypointFile.load(path: o.out + "/person_keypoints_val2017.json").annotations, truth.annotations)
+    }
+}
