@@ -29,7 +29,7 @@ public struct BuildSummary: Sendable {
         return s
     }
 
-    static func size(_ bytes: Int) -> String {
+    public static func size(_ bytes: Int) -> String {
         bytes >= 1 << 30 ? String(format: "%.2f GB", Double(bytes) / Double(1 << 30)) : String(format: "%.1f MB", Double(bytes) / Double(1 << 20))
     }
 }
@@ -41,9 +41,8 @@ public enum ShardBuilder {
     public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
         try options.validate()
         var options = options
-        let (plan, annotationSHA, description) = try loadPlan(options)
-        options.description = description.description
-        options.categoryID = description.categoryID
+        let (plan, annotationSHA) = try loadPlan(&options)
+        if let part = options.part { return try PartBuilder.run(options, plan: plan, annotationSHA: annotationSHA, part: part, progressStyle: progressStyle) }
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let folder = OutputFolder(path: options.out)
 
@@ -92,10 +91,7 @@ public enum ShardBuilder {
                 if let error = result.error { throw error }
                 let unit = plan.units[result.unit]
                 if let bad = result.imageError {
-                    let which = unit.records.map(String.init).joined(separator: ", ")
-                    guard options.onBadImage == .skip else {
-                        throw BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
-                    }
+                    guard options.onBadImage == .skip else { throw badImage(bad, unit: unit) }
                     journal.skipped += unit.records.map { SkippedRecord(record: $0, image: unit.image, reason: bad.problem) }
                     skippedPlanned += unit.records.count * plan.augEpochs
                     continue
@@ -131,20 +127,20 @@ public enum ShardBuilder {
         return summary
     }
 
-    /// The annotation's records (SELECT_DATA applied for train) as a plan, the SHA-256 of the files
-    /// they came from, and the dataset description (the annotations', completed by DATASET.DESCRIPTION).
-    static func loadPlan(_ options: BuildOptions) throws -> (BuildPlan, String, (description: DatasetDescription, categoryID: Int?)) {
+    /// The annotation's records (SELECT_DATA applied for train) as a plan and the SHA-256 of the
+    /// files they came from; sets `options`' dataset description (the annotations', completed by
+    /// DATASET.DESCRIPTION) and COCO category.
+    static func loadPlan(_ options: inout BuildOptions) throws -> (BuildPlan, String) {
         guard let annotation = FileManager.default.contents(atPath: options.annotationPath) else {
             throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.imageSet)' under --root \(options.root))")
         }
         var sha = annotation.withUnsafeBytes { SHA256.hex($0) }
         var records: [PoseRecord]
         var description = DatasetDescription.mpii
-        var categoryID: Int?
         if options.isCOCO {
             let file = try COCOKeypointFile.parse(annotation, file: options.annotationPath)
             description = file.description
-            categoryID = file.categoryID
+            options.categoryID = file.categoryID
             let m = options.config.model, aspect = Double(m.imageSize[0]) / Double(m.imageSize[1])
             if options.usesDetections {
                 guard let detections = FileManager.default.contents(atPath: options.detectionPath) else {
@@ -165,6 +161,7 @@ public enum ShardBuilder {
             throw BuildError("MODEL.NUM_JOINTS is \(options.config.model.numJoints); the dataset has \(description.numJoints) joints "
                              + "(\(description.skeleton.jointNames.joined(separator: ", ")))")
         }
+        options.description = description
         // An empty list is valid JSON but no dataset: refusing it here beats a manifest of 0
         // samples that a trainer would only trip over later.
         guard !records.isEmpty else {
@@ -173,7 +170,13 @@ public enum ShardBuilder {
         let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
             ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
         let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat, folder: options.imageFolder)
-        return (plan, sha, (description, categoryID))
+        return (plan, sha)
+    }
+
+    /// The error that stops a build at an image it cannot read (`--on-bad-image fail`).
+    static func badImage(_ bad: PoseDataError, unit: BuildPlan.Unit) -> BuildError {
+        let which = unit.records.map(String.init).joined(separator: ", ")
+        return BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
     }
 
     /// Shard metadata common to every shard of the build (deterministic: no time, no paths
@@ -200,14 +203,26 @@ public enum ShardBuilder {
     /// the dataset has it, removes the journal, and sums up.
     static func finishManifest(_ options: BuildOptions, journal: BuildJournal, annotationSHA: String, key: String,
                                seconds: Double, made: Int, kept: Int) throws -> BuildSummary {
+        var m = manifest(options, shards: journal.done.map(\.shard), skipped: journal.skipped, annotationSHA: annotationSHA, key: key)
+        m.groundTruthFile = try copyGroundTruth(options)
+        m.created = ISO8601DateFormatter().string(from: Date())
+        try m.write(to: options.out + "/" + ShardFormat.manifestFile)
+        try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
+        return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
+                            seconds: seconds, skipped: m.skipped, keptShards: kept,
+                            madeSamples: made)
+    }
+
+    /// The manifest of a build of `shards` (no creation time, no ground-truth file yet).
+    static func manifest(_ options: BuildOptions, shards: [ShardEntry], skipped: [SkippedRecord], annotationSHA: String, key: String) -> ShardManifest {
         let c = options.config, skeleton = options.sampleConfig.skeleton
         var m = ShardManifest()
-        m.shards = journal.done.map(\.shard)
+        m.shards = shards
         m.totalSamples = m.shards.reduce(0) { $0 + $1.samples }
         m.config = (try? JSONDecoder().decode(JSONValue.self, from: options.configJSON)) ?? .null
         m.annotationSHA256 = annotationSHA
         m.toolVersion = BuildOptions.toolVersion
-        m.skipped = journal.skipped
+        m.skipped = skipped
         m.tensors = options.layout
         m.set = options.set
         m.seed = options.seed
@@ -225,27 +240,27 @@ public enum ShardBuilder {
         m.halfBodyChoice = options.halfBodyChoice.rawValue
         m.samplesPerShard = options.resolvedSamplesPerShard
         m.buildKey = key
-        m.created = ISO8601DateFormatter().string(from: Date())
         let d = options.description
         m.dataset = ShardDatasetInfo(kind: options.isCOCO ? "coco" : "mpii", imageSet: options.imageSet,
                                      categoryID: options.categoryID, groundTruthBoxes: options.isCOCO ? !options.usesDetections : nil,
                                      limbs: d.skeleton.limbs.map { [$0.0, $0.1] }, upperBody: d.skeleton.upperBodyJoints,
                                      sigmas: d.sigmas, jointWeights: d.jointWeights)
-        if options.isCOCO && !options.isTraining {
-            // COCO evaluation scores the predictions against the set's own annotation file.
+        return m
+    }
+
+    /// Copies the ground truth of a valid build into the output folder when the dataset has it
+    /// (MPII's PCKh file; a COCO set's annotation file, which COCO evaluation scores against);
+    /// returns its name for the manifest.
+    static func copyGroundTruth(_ options: BuildOptions) throws -> String? {
+        if options.isCOCO {
+            guard !options.isTraining else { return nil }
             let name = URL(fileURLWithPath: options.annotationPath).lastPathComponent
             try AtomicFile.write(try Data(contentsOf: URL(fileURLWithPath: options.annotationPath)), to: options.out + "/" + name)
-            m.groundTruthFile = name
+            return name
         }
         let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile
-        if !options.isCOCO && options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) {
-            try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
-            m.groundTruthFile = OutputFolder.groundTruthFile
-        }
-        try m.write(to: options.out + "/" + ShardFormat.manifestFile)
-        try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
-        return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
-                            seconds: seconds, skipped: m.skipped, keptShards: kept,
-                            madeSamples: made)
+        guard options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) else { return nil }
+        try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
+        return OutputFolder.groundTruthFile
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ExperimentConfig
 import Foundation
 import PoseData
+import SafeTensors
 import ShardBuild
 import Shards
 
@@ -31,6 +32,12 @@ struct BuildShardsCommand: ParsableCommand {
         Output: <out>/shard-00000.safetensors, … and <out>/manifest.json, written last. An \
         interrupted build resumes when rerun with the same flags (complete shards that still verify \
         are kept); a finished build with other settings is only replaced with --overwrite.
+
+        A build can be split across machines: --part i/N makes only the shards whose index is i \
+        mod N (the same boundaries and bytes for any N), into a shared folder or each machine's \
+        own, with a journal build-part-i-of-N.json instead of the manifest; `hrprep merge-shards` \
+        then checks and joins them. Under mpirun or srun the part comes from OMPI_COMM_WORLD_RANK/\
+        OMPI_COMM_WORLD_SIZE or SLURM_PROCID/SLURM_NTASKS when --part is not given.
 
         Example:
           hrprep build-shards --config experiments/mpii/w32_256x256_adam_lr1e-3.yaml \\
@@ -67,20 +74,23 @@ struct BuildShardsCommand: ParsableCommand {
     @Option(help: "Worker threads that decode and crop (default: one per core; the output does not depend on it). Writing and hashing run on threads of their own beside them.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Image storage, overriding DATASET.DATA_FORMAT: jpg (images/NAME) or zip (images.zip@/NAME).")
-    var dataFormat: String?
+    @Option(help: "Image storage, overriding DATASET.DATA_FORMAT: jpg (<root>/images/NAME) or zip (<root>/images.zip, member NAME).")
+    var dataFormat: ImageFormat?
 
     @Option(help: "Samples per shard file (default: as many as fit in about 1 GB).")
     var samplesPerShard: Int?
 
-    @Option(help: "Heatmap dtype: f32, or f16 to halve the largest tensor.")
-    var targetDtype: String = "f32"
+    @Option(help: "Heatmap dtype: f32 as the reference, or f16 to halve the largest tensor (widened back to f32 when read).")
+    var targetDtype: HeatmapDType = .f32
 
-    @Option(help: "Half-body side choice: reference (a normal draw < 0.5, upper ≈ 69%) or uniform (50%).")
-    var halfBodyChoice: String = "reference"
+    @Option(help: "Half-body side choice: reference (upper when a normal draw is < 0.5, about 69% of the time) or uniform (50%, the evident intent).")
+    var halfBodyChoice: HalfBodyChoice = .reference
 
-    @Option(help: "A missing or undecodable image: fail (stop, naming it) or skip (list the record in the manifest).")
-    var onBadImage: String = "fail"
+    @Option(help: "A missing or undecodable image: fail (stop, naming the image and its records) or skip (leave the records out and list them in the manifest).")
+    var onBadImage: BadImagePolicy = .fail
+
+    @Option(help: "Build only part i of N (0-based): the shards whose index is i mod N. Default: from mpirun/srun's task number and count, else the whole build.")
+    var part: String?
 
     @Flag(help: "Replace a finished or unfinished build of another configuration in --out.")
     var overwrite = false
@@ -96,27 +106,29 @@ struct BuildShardsCommand: ParsableCommand {
         options.augEpochs = augEpochs
         options.seed = seed
         options.threads = threads
-        if let f = dataFormat {
-            guard let format = ImageFormat(rawValue: f) else { throw ValidationError("--data-format must be jpg or zip, got '\(f)'") }
-            options.dataFormat = format
-        }
+        options.dataFormat = dataFormat
         options.samplesPerShard = samplesPerShard
-        switch targetDtype {
-        case "f32": options.targetDType = .f32
-        case "f16": options.targetDType = .f16
-        default: throw ValidationError("--target-dtype must be f32 or f16, got '\(targetDtype)'")
-        }
-        guard let choice = HalfBodyChoice(rawValue: halfBodyChoice) else {
-            throw ValidationError("--half-body-choice must be reference or uniform, got '\(halfBodyChoice)'")
-        }
-        options.halfBodyChoice = choice
-        guard let policy = BadImagePolicy(rawValue: onBadImage) else {
-            throw ValidationError("--on-bad-image must be fail or skip, got '\(onBadImage)'")
-        }
-        options.onBadImage = policy
+        options.targetDType = targetDtype.dtype
+        options.halfBodyChoice = halfBodyChoice
+        options.onBadImage = onBadImage
         options.overwrite = overwrite
+        options.part = try part.map(BuildPart.init(parsing:)) ?? BuildPart.fromLauncher(ProcessInfo.processInfo.environment)
         options.windowDecode = !noWindowDecode
         let summary = try ShardBuilder.run(options)
-        print("\(out): \(summary.description)")
+        if let part = options.part {
+            print("\(out): part \(part): \(summary.description); join the parts with hrprep merge-shards")
+        } else {
+            print("\(out): \(summary.description)")
+        }
     }
 }
+
+/// `--target-dtype`: the heatmap dtypes a shard may hold.
+enum HeatmapDType: String, CaseIterable, ExpressibleByArgument {
+    case f32, f16
+    var dtype: DType { self == .f32 ? .f32 : .f16 }
+}
+
+extension ImageFormat: ExpressibleByArgument {}
+extension HalfBodyChoice: ExpressibleByArgument {}
+extension BadImagePolicy: ExpressibleByArgument {}
