@@ -48,31 +48,32 @@ let package = Package(
                 .linkedLibrary("opencv_imgcodecs"), .linkedLibrary("jpeg"),
             ]),
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
-        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),  // GEMM speed comparison only
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),  // Benchmarks' GEMM comparison only
 
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip"], swiftSettings: kernelSwiftSettings),
         .target(name: "SafeTensors", swiftSettings: kernelSwiftSettings + (buildsSHA ? [.define("SHA_NI")] : [])),
         .target(name: "Shards", dependencies: ["SafeTensors"], swiftSettings: kernelSwiftSettings),
-        .target(name: "HRNet", dependencies: ["CBLAS", "ExperimentConfig", "SafeTensors"], swiftSettings: kernelSwiftSettings),
+        .target(name: "HRNet", dependencies: ["ExperimentConfig", "SafeTensors"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),
         .target(name: "Fixtures", dependencies: ["Render", "PoseData", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
         .target(name: "Training", dependencies: ["HRNet", "SafeTensors", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render"]),
         .target(name: "Fuzzing", dependencies: ["Shards", "PoseData", "ExperimentConfig"]),
+        .target(name: "Benchmarks", dependencies: ["HRNet", "ShardBuild", "PoseData", "ExperimentConfig", "COpenCVBridge", "CBLAS"]),
 
         // MARK: Executables (thin ArgumentParser commands)
         .executableTarget(name: "hrprep", dependencies: [
-            "ShardBuild", "Shards", "Render", "ExperimentConfig", "Fixtures",
+            "ShardBuild", "Shards", "Render", "ExperimentConfig", "Fixtures", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrprep-fuzz", dependencies: [
             "Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrnet-train", dependencies: [
-            "Training", "HRNet", "ExperimentConfig",
+            "Training", "HRNet", "ExperimentConfig", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -80,7 +81,7 @@ let package = Package(
         .target(name: "GoldenFiles", dependencies: ["SafeTensors"], path: "Tests/GoldenFiles",
                 exclude: ["Golden"]),
         .testTarget(name: "ExperimentConfigTests", dependencies: ["ExperimentConfig"]),
-        .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "GoldenFiles"]),
+        .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "Benchmarks", "GoldenFiles"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
         .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "SafeTensors", "GoldenFiles"]),

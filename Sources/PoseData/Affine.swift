@@ -21,7 +21,7 @@ public struct AffineMatrix: Equatable, Sendable {
     public static func == (a: AffineMatrix, b: AffineMatrix) -> Bool { a.entries == b.entries }
 
     /// Calls `body` with the six entries as a C array (for the bridge).
-    func withEntries<R>(_ body: (UnsafePointer<Double>) throws -> R) rethrows -> R {
+    public func withEntries<R>(_ body: (UnsafePointer<Double>) throws -> R) rethrows -> R {
         var copy = m
         return try withUnsafePointer(to: &copy) { tuple in
             try tuple.withMemoryRebound(to: Double.self, capacity: 6, body)

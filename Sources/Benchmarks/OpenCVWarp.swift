@@ -1,4 +1,5 @@
 import COpenCVBridge
+import PoseData
 
 /// OpenCV's own crop (cv::warpAffine, cv::flip through the bridge), kept ONLY as the oracle that
 /// `AffineWarp` is tested against bit for bit, and as the baseline of `hrprep bench-warp`.

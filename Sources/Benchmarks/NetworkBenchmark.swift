@@ -1,5 +1,6 @@
 import ExperimentConfig
 import Foundation
+import HRNet
 
 /// Speed of the network on random data: forward-only (eval mode, forward-only buffers) or full training steps
 /// (forward, loss, backward, optimiser), timed after warm-up steps. GFLOP/s counts

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CBLAS
+import HRNet
 
 /// One GEMM problem to time: C[m×n] = op(A)[m×k] · op(B)[k×n].
 public struct GEMMShape: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import ShardBuild
 
 /// Holding the whole process to one core for a while (`sched_setaffinity` on every thread, as
 /// `taskset -c N` does at start): the benchmark's "1 thread on 1 core" figure, where the build's

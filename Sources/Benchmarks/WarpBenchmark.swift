@@ -1,3 +1,5 @@
+import PoseData
+
 /// The crop's speed (`hrprep bench-warp`, in `make bench`): our `AffineWarp` against OpenCV's warp
 /// (what the reference calls), on the same images and matrices. The matrices are the train samples of a dataset
 /// (its records, augmented with the reference's draws: scale, rotation, half body, flip), cropped

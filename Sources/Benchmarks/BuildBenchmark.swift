@@ -1,7 +1,7 @@
 import ExperimentConfig
 import Foundation
 import PoseData
-import Shards
+import ShardBuild
 
 /// The build-shards speed benchmark (`make bench`): in one run on the same images, the pure decode
 /// rate (read + decode only, one thread) and build-shards at K = 1 and K = 5 augmentation epochs
@@ -104,7 +104,7 @@ public struct BuildBenchmark {
                     let summary = try CoreAffinity.holding(toOneCore: oneCore) { try ShardBuilder.run(o, progressStyle: .silent) }
                     rates[m].append(summary.samplesPerSecond)
                     items[m] += summary.madeSamples
-                    area[m] = DecodedArea.take()
+                    area[m] = summary.decodedArea
                 }
                 cpu[m] += Self.cpuSeconds() - cpu0
                 try? FileManager.default.removeItem(atPath: work + "/out")   // not counted: not the build's work
