@@ -21,15 +21,17 @@ public enum AffineWarp {
     /// `portable` forces the plain-Swift inside blend where the x86 one (SSSE3, AVX2) is used
     /// (tests check both).
     public static func warp(_ source: ImageView, matrix m: AffineMatrix, mirrored: Bool = false,
-                            into dst: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, portable: Bool = false) {
+        into dst: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, portable: Bool = false
+    ) {
         precondition(width >= 0 && height >= 0 && dst.count >= width * height * 3, "destination buffer too small")
         guard width > 0 && height > 0, let out = dst.baseAddress else { return }
         let grid = WarpGrid(forward: m)
         let need = region(grid, imageWidth: source.imageWidth, imageHeight: source.imageHeight,
                           width: width, height: height, mirrored: mirrored)
         precondition(need.x.isEmpty || need.y.isEmpty
-                     || (source.window.x.lowerBound <= need.x.lowerBound && need.x.upperBound <= source.window.x.upperBound
-                         && source.window.y.lowerBound <= need.y.lowerBound && need.y.upperBound <= source.window.y.upperBound),
+                || (source.window.x.lowerBound <= need.x.lowerBound && need.x.upperBound <= source.window.x.upperBound
+                    && source.window.y.lowerBound <= need.y.lowerBound
+                    && need.y.upperBound <= source.window.y.upperBound),
                      "the crop samples \(need) but the image view holds only \(source.window)")
         var scratch = WarpKernel.emptyScratch
         withUnsafeMutableBytes(of: &scratch) { bytes in
@@ -43,7 +45,8 @@ public enum AffineWarp {
     /// output's corners (the grid is monotone in x and y), clipped to the image; empty when the
     /// crop lies wholly outside. A decoder holding only this window gets the same crop.
     public static func sampledRegion(matrix m: AffineMatrix, sourceWidth: Int, sourceHeight: Int,
-                                     width: Int, height: Int, mirrored: Bool = false) -> (x: Range<Int>, y: Range<Int>) {
+        width: Int, height: Int, mirrored: Bool = false
+    ) -> (x: Range<Int>, y: Range<Int>) {
         guard width > 0 && height > 0 else { return (0..<0, 0..<0) }
         return region(WarpGrid(forward: m), imageWidth: sourceWidth, imageHeight: sourceHeight,
                       width: width, height: height, mirrored: mirrored)

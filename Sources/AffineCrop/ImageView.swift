@@ -28,5 +28,7 @@ public struct ImageView {
     }
 
     /// Bytes from `base` to the end of the window's last pixel: nothing at or past it may be read.
-    var byteCount: Int { window.x.isEmpty || window.y.isEmpty ? 0 : (window.y.count - 1) * rowBytes + 3 * window.x.count }
+    var byteCount: Int {
+        window.x.isEmpty || window.y.isEmpty ? 0 : (window.y.count - 1) * rowBytes + 3 * window.x.count
+    }
 }

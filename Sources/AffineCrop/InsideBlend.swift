@@ -6,9 +6,11 @@
 /// `blend2` does two pixels, the second at d + 3 (its garbage byte lands at d + 6), with the two
 /// pixels' weight pairs in the low and high halves of `wxPairs`, `wyPairs`.
 protocol InsideBlend {
-    static func blend(_ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>)
-    static func blend2(_ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, rowBytes: Int, wxPairs: UInt64, wyPairs: UInt64,
-                       into d: UnsafeMutablePointer<UInt8>)
+    static func blend(
+        _ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>)
+    static func blend2(
+        _ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, rowBytes: Int, wxPairs: UInt64, wyPairs: UInt64,
+        into d: UnsafeMutablePointer<UInt8>)
 }
 
 /// Plain Swift SIMD: the 16 bytes in 16 lanes (byte k shifted down from dword k/4 of the words),
@@ -17,11 +19,13 @@ protocol InsideBlend {
 /// summed per channel. Used where `X86Blend` is not (non-x86 builds; `portable: true`).
 enum PortableBlend: InsideBlend {
     @inline(__always)
-    static func blend(_ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>) {
+    static func blend(
+        _ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>
+    ) {
         typealias U = SIMD16<UInt32>
         let raw = UnsafeRawPointer(p)
         let words = unsafeBitCast(SIMD2<UInt64>(raw.loadUnaligned(as: UInt64.self),
-                                                raw.loadUnaligned(fromByteOffset: rowBytes, as: UInt64.self)), to: SIMD4<UInt32>.self)
+                raw.loadUnaligned(fromByteOffset: rowBytes, as: UInt64.self)), to: SIMD4<UInt32>.self)
         let spread = U(words[0], words[0], words[0], words[0], words[1], words[1], words[1], words[1],
                        words[2], words[2], words[2], words[2], words[3], words[3], words[3], words[3])
         let taps = (spread &>> U(0, 8, 16, 24, 0, 8, 16, 24, 0, 8, 16, 24, 0, 8, 16, 24)) & 0xFF
@@ -39,10 +43,16 @@ enum PortableBlend: InsideBlend {
     }
 
     @inline(__always)
-    static func blend2(_ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, rowBytes: Int, wxPairs: UInt64, wyPairs: UInt64,
-                       into d: UnsafeMutablePointer<UInt8>) {
-        blend(p, rowBytes: rowBytes, wxPair: Int32(truncatingIfNeeded: wxPairs), wyPair: Int32(truncatingIfNeeded: wyPairs), into: d)
-        blend(q, rowBytes: rowBytes, wxPair: Int32(truncatingIfNeeded: wxPairs >> 32), wyPair: Int32(truncatingIfNeeded: wyPairs >> 32), into: d + 3)
+    static func blend2(
+        _ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, rowBytes: Int, wxPairs: UInt64, wyPairs: UInt64,
+        into d: UnsafeMutablePointer<UInt8>
+    ) {
+        blend(
+            p, rowBytes: rowBytes, wxPair: Int32(truncatingIfNeeded: wxPairs),
+            wyPair: Int32(truncatingIfNeeded: wyPairs), into: d)
+        blend(
+            q, rowBytes: rowBytes, wxPair: Int32(truncatingIfNeeded: wxPairs >> 32),
+            wyPair: Int32(truncatingIfNeeded: wyPairs >> 32), into: d + 3)
     }
 }
 
@@ -57,7 +67,9 @@ import _Builtin_intrinsics.intel
 /// `blend2` does the same for two pixels at once in the two 16-byte lanes of an AVX2 register.
 enum X86Blend: InsideBlend {
     @inline(__always)
-    static func blend(_ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>) {
+        static func blend(
+            _ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>
+        ) {
         let raw = UnsafeRawPointer(p)
         let taps = _mm_set_epi64x(Int64(bitPattern: raw.loadUnaligned(fromByteOffset: rowBytes, as: UInt64.self)),
                                   Int64(bitPattern: raw.loadUnaligned(as: UInt64.self)))
@@ -70,8 +82,10 @@ enum X86Blend: InsideBlend {
     }
 
     @inline(__always)
-    static func blend2(_ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, rowBytes: Int, wxPairs: UInt64, wyPairs: UInt64,
-                       into d: UnsafeMutablePointer<UInt8>) {
+        static func blend2(
+            _ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, rowBytes: Int, wxPairs: UInt64, wyPairs: UInt64,
+            into d: UnsafeMutablePointer<UInt8>
+        ) {
         func words(_ p: UnsafePointer<UInt8>) -> __m128i {
             let raw = UnsafeRawPointer(p)
             return _mm_set_epi64x(Int64(bitPattern: raw.loadUnaligned(fromByteOffset: rowBytes, as: UInt64.self)),
@@ -89,9 +103,13 @@ enum X86Blend: InsideBlend {
                                                       4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7))
         let sums = _mm256_madd_epi16(_mm256_maddubs_epi16(pairs, wx), wy)
         let v = _mm256_srli_epi32(_mm256_add_epi32(sums, _mm256_set1_epi32(512)), 10)
-        let rgb = unsafeBitCast(_mm256_shuffle_epi8(v, _mm256_setr_epi8(0, 4, 8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                                                                       0, 4, 8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
-                                to: SIMD8<UInt32>.self)
+            let rgb = unsafeBitCast(
+                _mm256_shuffle_epi8(
+                    v,
+                    _mm256_setr_epi8(
+                        0, 4, 8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                        0, 4, 8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
+                to: SIMD8<UInt32>.self)
         let out = UnsafeMutableRawPointer(d)
         out.storeBytes(of: rgb[0], as: UInt32.self)
         out.storeBytes(of: rgb[4], toByteOffset: 3, as: UInt32.self)

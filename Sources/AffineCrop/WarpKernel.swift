@@ -100,7 +100,9 @@ struct WarpKernel {
                 d[0] = 0; d[1] = 0; d[2] = 0
             } else {
                 let gx = c[i], gy = c[k + i]
-                blendBorder(sx: WarpGrid.saturatedTap(gx >> 5), sy: WarpGrid.saturatedTap(gy >> 5), fx: gx & 31, fy: gy & 31, into: d)
+                blendBorder(
+                    sx: WarpGrid.saturatedTap(gx >> 5), sy: WarpGrid.saturatedTap(gy >> 5), fx: gx & 31, fy: gy & 31,
+                    into: d)
             }
             i += 1; d += 3
         }
@@ -152,6 +154,7 @@ struct WarpKernel {
             }
         }
         let v = acc &>> 10
-        d[0] = UInt8(truncatingIfNeeded: v[0]); d[1] = UInt8(truncatingIfNeeded: v[1]); d[2] = UInt8(truncatingIfNeeded: v[2])
+        d[0] = UInt8(truncatingIfNeeded: v[0]); d[1] = UInt8(truncatingIfNeeded: v[1]);
+        d[2] = UInt8(truncatingIfNeeded: v[2])
     }
 }

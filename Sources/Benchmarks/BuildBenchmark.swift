@@ -34,7 +34,8 @@ public struct BuildBenchmark {
         /// Builds: the mean share of each image's area decoded (only the window the crops read).
         public var decodedArea: Double?
         enum CodingKeys: String, CodingKey {
-            case name, augEpochs = "aug_epochs", threads, rate, ratio, runs, cpuRate = "cpu_rate", cpuRatio = "cpu_ratio", oneCore = "one_core"
+            case name, augEpochs = "aug_epochs", threads, rate, ratio, runs, cpuRate = "cpu_rate", cpuRatio =
+                "cpu_ratio", oneCore = "one_core"
             case decodedArea = "decoded_area"
         }
     }
@@ -85,7 +86,8 @@ public struct BuildBenchmark {
         defer { try? FileManager.default.removeItem(atPath: dataset) }
         let sampleBytes = BuildOptions(config: config, root: dataset, set: "train", out: work).layout.sampleBytes
         var rates = [[Double]](repeating: [], count: Self.measures.count)
-        var cpu = [Double](repeating: 0, count: Self.measures.count), items = [Int](repeating: 0, count: Self.measures.count)
+        var cpu = [Double](repeating: 0, count: Self.measures.count),
+            items = [Int](repeating: 0, count: Self.measures.count)
         var area = [Double?](repeating: nil, count: Self.measures.count)
         for _ in 0..<runs {
             for (m, measure) in Self.measures.enumerated() {
@@ -101,7 +103,9 @@ public struct BuildBenchmark {
                     var o = BuildOptions(config: config, root: dataset, set: "train", out: work + "/out")
                     o.augEpochs = k; o.threads = threads; o.samplesPerShard = samplesPerShard
                     o.dataFormat = .jpg
-                    let summary = try CoreAffinity.holding(toOneCore: oneCore) { try ShardBuilder.run(o, progressStyle: .silent) }
+                    let summary = try CoreAffinity.holding(toOneCore: oneCore) {
+                        try ShardBuilder.run(o, progressStyle: .silent)
+                    }
                     rates[m].append(summary.samplesPerSecond)
                     items[m] += summary.madeSamples
                     area[m] = summary.decodedArea
@@ -113,8 +117,9 @@ public struct BuildBenchmark {
         let decode = Self.median(rates[0]), decodeCPU = Double(items[0]) / cpu[0]
         return Self.measures.enumerated().map { m, measure in
             let rate = Self.median(rates[m]), cpuRate = Double(items[m]) / cpu[m]
-            var f = Figure(name: "decode-only", augEpochs: 0, threads: 1, rate: rate, ratio: rate / decode, runs: rates[m],
-                           cpuRate: cpuRate, cpuRatio: cpuRate / decodeCPU)
+            var f = Figure(
+                name: "decode-only", augEpochs: 0, threads: 1, rate: rate, ratio: rate / decode, runs: rates[m],
+                cpuRate: cpuRate, cpuRatio: cpuRate / decodeCPU)
             switch measure {
             case .decode: break
             case .write: f.name = "write-only"
@@ -170,10 +175,16 @@ public struct BuildBenchmark {
         var order: [String] = []
         for set in ["train", "valid"] {
             let path = root + "/annot/" + set + ".json"
-            guard let data = fm.contents(atPath: path), let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            guard let data = fm.contents(atPath: path),
+                let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+            else {
                 throw BuildError("\(path): cannot be read as an MPII annotation list")
             }
-            for r in list { if let name = r["image"] as? String, firstRecord[name] == nil { firstRecord[name] = r; order.append(name) } }
+            for r in list {
+                if let name = r["image"] as? String, firstRecord[name] == nil {
+                    firstRecord[name] = r; order.append(name)
+                }
+            }
         }
         var records: [[String: Any]] = [], paths: [String] = []
         for c in 0..<copies {

@@ -23,11 +23,17 @@ enum CoreAffinity {
             throw BuildError("cannot hold the process to one core (sched_getaffinity unavailable or failed)")
         }
         var one = cpu_set_t()
-        withUnsafeMutableBytes(of: &one) { $0.storeBytes(of: 1 << UInt64(core % 64), toByteOffset: 8 * (core / 64), as: UInt64.self) }
-        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { pid_t($0) }) ?? [0]
+        withUnsafeMutableBytes(of: &one) {
+            $0.storeBytes(of: 1 << UInt64(core % 64), toByteOffset: 8 * (core / 64), as: UInt64.self)
+        }
+        let threads =
+            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { pid_t($0) }) ?? [0]
         for t in threads { _ = setAffinity(t, MemoryLayout<cpu_set_t>.size, &one) }
         defer {
-            let now = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { pid_t($0) }) ?? [0]
+            let now =
+                (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { pid_t($0) }) ?? [
+                    0
+                ]
             for t in now { _ = setAffinity(t, MemoryLayout<cpu_set_t>.size, &allowed) }
         }
         return try body()

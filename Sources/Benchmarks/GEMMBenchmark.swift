@@ -113,7 +113,9 @@ public enum GEMMBenchmark {
             func random(_ count: Int) -> UnsafeMutablePointer<Float> {
                 var state: UInt32 = 12345
                 let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-                for i in 0..<count { state = state &* 1_664_525 &+ 1_013_904_223; p[i] = Float(state >> 8) / 16_777_216 - 0.5 }
+                for i in 0..<count {
+                    state = state &* 1_664_525 &+ 1_013_904_223; p[i] = Float(state >> 8) / 16_777_216 - 0.5
+                }
                 return p
             }
             a = random(copies * shape.m * shape.k)

@@ -20,8 +20,13 @@ public enum NetworkBenchmark {
 
         /// One JSON object (the benchmark's last output line).
         public var json: String {
-            String(format: "{\"mode\": \"%@\", \"network\": \"%@\", \"batch\": %d, \"threads\": %d, \"steps\": %d, \"seconds_per_step\": %.4f, \"images_per_s\": %.3f, \"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"arena_mb\": %.1f}",
-                   mode, network, batch, threads, steps, secondsPerStep, imagesPerSecond, gflopsPerSecond, peakRSSMegabytes, arenaMegabytes)
+            String(format: """
+                {\"mode\": \"%@\", \"network\": \"%@\", \"batch\": %d, \"threads\": %d, \"steps\": %d, \
+                \"seconds_per_step\": %.4f, \"images_per_s\": %.3f, \"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f, \
+                \"arena_mb\": %.1f}
+                """,
+                mode, network, batch, threads, steps, secondsPerStep, imagesPerSecond, gflopsPerSecond,
+                peakRSSMegabytes, arenaMegabytes)
         }
     }
 
@@ -34,7 +39,11 @@ public enum NetworkBenchmark {
         let target = (0..<(batch * model.outputShape.reduce(1, *))).map { _ in Float(rng.unit()) }
         let weight = [Float](repeating: 1, count: batch * model.outputShape[0])
         func once() {
-            if forwardOnly { model.forward(input: input, training: false) } else { model.trainStep(input: input, target: target, weight: weight) }
+            if forwardOnly {
+                model.forward(input: input, training: false)
+            } else {
+                model.trainStep(input: input, target: target, weight: weight)
+            }
         }
         for _ in 0..<warmup { once() }
         var times: [Double] = []
@@ -47,11 +56,15 @@ public enum NetworkBenchmark {
         let seconds = times.sorted()[times.count / 2]
         let flopsPerImage = 2.0 * Double(macs) * (forwardOnly ? 1 : 3)
         let extra = config.model.extra, size = config.model.imageSize
-        let network = "w\(extra.stage2.numChannels[0])-\(extra.stages.map { "\($0.numModules)" }.joined())-\(size[0])x\(size[1])"
-        return Result(mode: forwardOnly ? "forward" : "train", network: network, batch: batch, threads: ThreadPool.shared.parallelism, steps: steps,
-                      secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
-                      gflopsPerSecond: flopsPerImage * Double(batch) / seconds / 1e9,
-                      peakRSSMegabytes: peakResidentMegabytes(), arenaMegabytes: Double(model.arenaBytes) / 1_048_576)
+        let network = """
+            w\(extra.stage2.numChannels[0])-\(extra.stages.map { "\($0.numModules)" }.joined())-\(size[0])x\(size[1])
+            """
+        return Result(
+            mode: forwardOnly ? "forward" : "train", network: network, batch: batch,
+            threads: ThreadPool.shared.parallelism, steps: steps,
+            secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
+            gflopsPerSecond: flopsPerImage * Double(batch) / seconds / 1e9,
+            peakRSSMegabytes: peakResidentMegabytes(), arenaMegabytes: Double(model.arenaBytes) / 1_048_576)
     }
 
     /// The process's peak resident set (`VmHWM` of /proc/self/status), in MB; 0 where unavailable.

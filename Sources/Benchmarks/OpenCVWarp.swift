@@ -15,7 +15,9 @@ public enum OpenCVWarp {
                 hr_warp_affine(source.pixels.baseAddress, Int32(source.width), Int32(source.height), entries,
                                dst.baseAddress, Int32(width), Int32(height), msg.baseAddress, msg.count)
             }
-            guard status == 0 else { throw PoseDataError(file: "warpAffine", problem: String(cString: msg.baseAddress!)) }
+            guard status == 0 else {
+                throw PoseDataError(file: "warpAffine", problem: String(cString: msg.baseAddress!))
+            }
         }
     }
 
@@ -26,7 +28,7 @@ public enum OpenCVWarp {
         dst.resize(width: source.width, height: source.height)
         let r = region ?? (0..<source.width, 0..<source.height)
         let status = hr_mirror_region(source.pixels.baseAddress, Int32(source.width), Int32(source.height),
-                                      Int32(r.x.lowerBound), Int32(r.x.upperBound), Int32(r.y.lowerBound), Int32(r.y.upperBound),
+            Int32(r.x.lowerBound), Int32(r.x.upperBound), Int32(r.y.lowerBound), Int32(r.y.upperBound),
                                       dst.pixels.baseAddress, nil, 0)
         precondition(status == 0, "mirror region \(r) of a \(source.width)x\(source.height) image")
     }

@@ -63,7 +63,11 @@ public struct WarpBenchmark {
                 let params = AugmentParams.draw(factory.config.augment, visibilitySum: record.visibilitySum, rng: &rng)
                 factory.augment(&pose, record: record, imageWidth: image.width, params: params)
                 let m = pose.matrix(outputSize: size)
-                if params.flip { flipped.append(Case(image: image, matrix: m)) } else { plain.append(Case(image: image, matrix: m)) }
+                if params.flip {
+                    flipped.append(Case(image: image, matrix: m))
+                } else {
+                    plain.append(Case(image: image, matrix: m))
+                }
             }
         }
         OpenCVRuntime.setThreads(0)
@@ -78,18 +82,23 @@ public struct WarpBenchmark {
         var identical = true
         let (w, h) = size
         func ourCrop(_ c: Case) {
-            ours.withUnsafeMutableBufferPointer { AffineWarp.warp(c.image.view, matrix: c.matrix, mirrored: flipped, into: $0, width: w, height: h) }
+            ours.withUnsafeMutableBufferPointer {
+                AffineWarp.warp(c.image.view, matrix: c.matrix, mirrored: flipped, into: $0, width: w, height: h)
+            }
         }
         func openCVCrop(_ c: Case) throws {
             var source = c.image
             if flipped {
                 // The mirrored image's region the warp samples (mirrored-image coordinates).
-                let region = AffineWarp.sampledRegion(matrix: c.matrix, sourceWidth: c.image.width, sourceHeight: c.image.height,
-                                                      width: w, height: h)
+                let region = AffineWarp.sampledRegion(
+                    matrix: c.matrix, sourceWidth: c.image.width, sourceHeight: c.image.height,
+                    width: w, height: h)
                 OpenCVWarp.mirror(c.image, into: mirror, region: region)
                 source = mirror
             }
-            try theirs.withUnsafeMutableBufferPointer { try OpenCVWarp.warpAffine(source, matrix: c.matrix, into: $0, width: w, height: h) }
+            try theirs.withUnsafeMutableBufferPointer {
+                try OpenCVWarp.warpAffine(source, matrix: c.matrix, into: $0, width: w, height: h)
+            }
         }
         for c in cases {
             ourCrop(c)

@@ -177,7 +177,8 @@ struct Encoder {
 bool hr_jpeg_encode(const uint8_t *rgb, int width, int height, int components, int h_samp, int v_samp,
                     int progressive, int restart_rows, int quality, uint8_t **out, size_t *out_size) {
     if (rgb == nullptr || out == nullptr || out_size == nullptr || width <= 0 || height <= 0) return false;
-    if (!(components == 1 || components == 3 || components == 4) || h_samp < 1 || h_samp > 4 || v_samp < 1 || v_samp > 4) return false;
+    if (!(components == 1 || components == 3 || components == 4)) return false;
+    if (h_samp < 1 || h_samp > 4 || v_samp < 1 || v_samp > 4) return false;
     Encoder e;
     e.cinfo.err = jpeg_std_error(&e.errors.pub);
     e.errors.pub.error_exit = escape;

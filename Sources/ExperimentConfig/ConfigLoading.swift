@@ -43,7 +43,8 @@ extension ExperimentConfig {
         guard let root = loaded as? [String: Any] else {
             throw ConfigError(file: source, key: "", problem: "top level is not a mapping of keys")
         }
-        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(ExperimentConfig())) as! [String: Any]
+        let defaults =
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(ExperimentConfig())) as! [String: Any]
         let merged = try Self.overlay(root, on: defaults, path: "", source: source)
         do {
             self = try JSONDecoder().decode(ExperimentConfig.self, from: JSONSerialization.data(withJSONObject: merged))
@@ -58,18 +59,22 @@ extension ExperimentConfig {
     }
 
     /// Puts the YAML mapping over the defaults, refusing keys the reference does not know.
-    private static func overlay(_ yaml: [String: Any], on base: [String: Any], path: String, source: String) throws -> [String: Any] {
+    private static func overlay(
+        _ yaml: [String: Any], on base: [String: Any], path: String, source: String
+    ) throws -> [String: Any] {
         var out = base
         for (key, value) in yaml {
             let full = path.isEmpty ? key : path + "." + key
             if ignoredKeys.contains(full) { continue }
             guard let current = base[key] else {
                 if openSections.contains(path) { continue }
-                throw ConfigError(file: source, key: full, problem: "unknown key (the reference config has no such option)")
+                throw ConfigError(
+                    file: source, key: full, problem: "unknown key (the reference config has no such option)")
             }
             if let nested = current as? [String: Any] {
                 guard let sub = value as? [String: Any] else {
-                    throw ConfigError(file: source, key: full, problem: "expected a mapping of keys, found \(describe(value))")
+                    throw ConfigError(
+                        file: source, key: full, problem: "expected a mapping of keys, found \(describe(value))")
                 }
                 out[key] = try overlay(sub, on: nested, path: full, source: source)
             } else {
@@ -89,8 +94,14 @@ extension ExperimentConfig {
             for (key, value) in mapping {
                 guard case .scalar(let name) = key else {
                     let kind: String
-                    switch key { case .mapping: kind = "mapping"; case .sequence: kind = "list"; default: kind = "alias" }
-                    throw ConfigError(file: source, key: path, problem: "a key is a \(kind), not a name (line \(key.mark?.line ?? 0))")
+                    switch key {
+                    case .mapping: kind = "mapping";
+                    case .sequence: kind = "list";
+                    default: kind = "alias"
+                    }
+                    throw ConfigError(
+                        file: source, key: path, problem: "a key is a \(kind), not a name (line \(key.mark?.line ?? 0))"
+                    )
                 }
                 try checkKeys(value, path: path.isEmpty ? name.string : path + "." + name.string, source: source)
             }
@@ -104,7 +115,9 @@ extension ExperimentConfig {
     /// The YAML value the typed decode cannot hold, found by decoding the defaults with one YAML
     /// value at a time: JSONDecoder reports a number that does not fit an Int field (16.5, 1e30) as
     /// "not valid JSON" with no key. Only called once a decode has failed.
-    private static func unfittingValue(_ yaml: [String: Any], defaults: [String: Any], source: String) -> (String, Any)? {
+    private static func unfittingValue(
+        _ yaml: [String: Any], defaults: [String: Any], source: String
+    ) -> (String, Any)? {
         func leaves(_ map: [String: Any], _ prefix: [String]) -> [([String], Any)] {
             map.flatMap { key, value in
                 (value as? [String: Any]).map { leaves($0, prefix + [key]) } ?? [(prefix + [key], value)]
@@ -114,7 +127,9 @@ extension ExperimentConfig {
             let single = path.dropLast().reversed().reduce([path.last!: value] as [String: Any]) { [$1: $0] }
             guard let merged = try? overlay(single, on: defaults, path: "", source: source),
                   let json = try? JSONSerialization.data(withJSONObject: merged) else { continue }
-            if (try? JSONDecoder().decode(ExperimentConfig.self, from: json)) == nil { return (path.joined(separator: "."), value) }
+            if (try? JSONDecoder().decode(ExperimentConfig.self, from: json)) == nil {
+                return (path.joined(separator: "."), value)
+            }
         }
         return nil
     }
@@ -131,7 +146,9 @@ extension ExperimentConfig {
         case is String, is Int, is Double, is Bool, is NSNull:
             return
         default:
-            throw ConfigError(file: source, key: key, problem: "expected a number, a string, a boolean or a list, found \(describe(value))")
+            throw ConfigError(
+                file: source, key: key,
+                problem: "expected a number, a string, a boolean or a list, found \(describe(value))")
         }
     }
 
@@ -170,28 +187,52 @@ extension ExperimentConfig {
         func check(_ ok: Bool, _ key: String, _ problem: String) throws {
             if !ok { throw ConfigError(file: source, key: key, problem: problem) }
         }
-        try check(model.imageSize.count == 2 && model.imageSize.allSatisfy { $0 > 0 }, "MODEL.IMAGE_SIZE", "expected two positive integers [width, height], found \(model.imageSize)")
-        try check(model.heatmapSize.count == 2 && model.heatmapSize.allSatisfy { $0 > 0 }, "MODEL.HEATMAP_SIZE", "expected two positive integers [width, height], found \(model.heatmapSize)")
+        try check(
+            model.imageSize.count == 2 && model.imageSize.allSatisfy { $0 > 0 }, "MODEL.IMAGE_SIZE",
+            "expected two positive integers [width, height], found \(model.imageSize)")
+        try check(
+            model.heatmapSize.count == 2 && model.heatmapSize.allSatisfy { $0 > 0 }, "MODEL.HEATMAP_SIZE",
+            "expected two positive integers [width, height], found \(model.heatmapSize)")
         try check(model.numJoints > 0, "MODEL.NUM_JOINTS", "must be positive, found \(model.numJoints)")
         try check(model.sigma > 0, "MODEL.SIGMA", "must be positive, found \(model.sigma)")
-        try check(train.batchSizePerGPU > 0, "TRAIN.BATCH_SIZE_PER_GPU", "must be positive, found \(train.batchSizePerGPU)")
-        try check(test.batchSizePerGPU > 0, "TEST.BATCH_SIZE_PER_GPU", "must be positive, found \(test.batchSizePerGPU)")
+        try check(
+            train.batchSizePerGPU > 0, "TRAIN.BATCH_SIZE_PER_GPU", "must be positive, found \(train.batchSizePerGPU)")
+        try check(
+            test.batchSizePerGPU > 0, "TEST.BATCH_SIZE_PER_GPU", "must be positive, found \(test.batchSizePerGPU)")
         try check(train.lr > 0, "TRAIN.LR", "must be positive, found \(train.lr)")
         try check(train.beginEpoch >= 0 && train.endEpoch >= train.beginEpoch, "TRAIN.END_EPOCH",
                   "expected 0 <= BEGIN_EPOCH <= END_EPOCH, found \(train.beginEpoch) and \(train.endEpoch)")
-        try check(dataset.scaleFactor >= 0, "DATASET.SCALE_FACTOR", "must not be negative, found \(dataset.scaleFactor)")
+        try check(
+            dataset.scaleFactor >= 0, "DATASET.SCALE_FACTOR", "must not be negative, found \(dataset.scaleFactor)")
         try check(dataset.rotFactor >= 0, "DATASET.ROT_FACTOR", "must not be negative, found \(dataset.rotFactor)")
         try check(workers >= 0, "WORKERS", "must not be negative, found \(workers)")
-        try check(["jpg", "zip"].contains(dataset.dataFormat), "DATASET.DATA_FORMAT", "expected jpg or zip, found '\(dataset.dataFormat)'")
-        try check(["adam", "sgd"].contains(train.optimizer), "TRAIN.OPTIMIZER", "expected adam or sgd, found '\(train.optimizer)'")
+        try check(
+            ["jpg", "zip"].contains(dataset.dataFormat), "DATASET.DATA_FORMAT",
+            "expected jpg or zip, found '\(dataset.dataFormat)'")
+        try check(
+            ["adam", "sgd"].contains(train.optimizer), "TRAIN.OPTIMIZER",
+            "expected adam or sgd, found '\(train.optimizer)'")
         for (k, stage) in model.extra.stages.enumerated() {
             let name = "MODEL.EXTRA.STAGE\(k + 2)"
-            try check(stage.numBranches == k + 2, name + ".NUM_BRANCHES", "stage \(k + 2) of HRNet has \(k + 2) branches, found \(stage.numBranches)")
-            try check(stage.numBlocks.count == stage.numBranches, name + ".NUM_BLOCKS", "expected \(stage.numBranches) entries, found \(stage.numBlocks.count)")
-            try check(stage.numChannels.count == stage.numBranches, name + ".NUM_CHANNELS", "expected \(stage.numBranches) entries, found \(stage.numChannels.count)")
-            try check(stage.numModules > 0 && stage.numBlocks.allSatisfy { $0 > 0 } && stage.numChannels.allSatisfy { $0 > 0 }, name, "module, block and channel counts must be positive")
-            try check(stage.fuseMethod == "SUM", name + ".FUSE_METHOD", "only SUM is defined by the reference, found '\(stage.fuseMethod)'")
+            try check(
+                stage.numBranches == k + 2, name + ".NUM_BRANCHES",
+                "stage \(k + 2) of HRNet has \(k + 2) branches, found \(stage.numBranches)")
+            try check(
+                stage.numBlocks.count == stage.numBranches, name + ".NUM_BLOCKS",
+                "expected \(stage.numBranches) entries, found \(stage.numBlocks.count)")
+            try check(
+                stage.numChannels.count == stage.numBranches, name + ".NUM_CHANNELS",
+                "expected \(stage.numBranches) entries, found \(stage.numChannels.count)")
+            try check(
+                stage.numModules > 0 && stage.numBlocks.allSatisfy { $0 > 0 }
+                    && stage.numChannels.allSatisfy { $0 > 0 }, name,
+                "module, block and channel counts must be positive")
+            try check(
+                stage.fuseMethod == "SUM", name + ".FUSE_METHOD",
+                "only SUM is defined by the reference, found '\(stage.fuseMethod)'")
         }
-        try check([1, 3].contains(model.extra.finalConvKernel), "MODEL.EXTRA.FINAL_CONV_KERNEL", "expected 1 or 3, found \(model.extra.finalConvKernel)")
+        try check(
+            [1, 3].contains(model.extra.finalConvKernel), "MODEL.EXTRA.FINAL_CONV_KERNEL",
+            "expected 1 or 3, found \(model.extra.finalConvKernel)")
     }
 }

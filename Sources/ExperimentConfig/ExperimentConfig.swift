@@ -97,7 +97,10 @@ public struct StageConfig: Codable, Equatable, Sendable {
     public var numChannels: [Int]
     public var fuseMethod = "SUM"
 
-    public init(numModules: Int, numBranches: Int, block: BlockType, numBlocks: [Int], numChannels: [Int], fuseMethod: String = "SUM") {
+    public init(
+        numModules: Int, numBranches: Int, block: BlockType, numBlocks: [Int], numChannels: [Int],
+        fuseMethod: String = "SUM"
+    ) {
         self.numModules = numModules; self.numBranches = numBranches; self.block = block
         self.numBlocks = numBlocks; self.numChannels = numChannels; self.fuseMethod = fuseMethod
     }
@@ -113,9 +116,12 @@ public struct StageConfig: Codable, Equatable, Sendable {
 public struct HRNetExtra: Codable, Equatable, Sendable {
     public var pretrainedLayers = ["*"]
     public var finalConvKernel = 1
-    public var stage2 = StageConfig(numModules: 1, numBranches: 2, block: .basic, numBlocks: [4, 4], numChannels: [32, 64])
-    public var stage3 = StageConfig(numModules: 4, numBranches: 3, block: .basic, numBlocks: [4, 4, 4], numChannels: [32, 64, 128])
-    public var stage4 = StageConfig(numModules: 3, numBranches: 4, block: .basic, numBlocks: [4, 4, 4, 4], numChannels: [32, 64, 128, 256])
+    public var stage2 = StageConfig(
+        numModules: 1, numBranches: 2, block: .basic, numBlocks: [4, 4], numChannels: [32, 64])
+    public var stage3 = StageConfig(
+        numModules: 4, numBranches: 3, block: .basic, numBlocks: [4, 4, 4], numChannels: [32, 64, 128])
+    public var stage4 = StageConfig(
+        numModules: 3, numBranches: 4, block: .basic, numBlocks: [4, 4, 4, 4], numChannels: [32, 64, 128, 256])
     public init() {}
 
     /// Stages 2, 3, 4 in order.

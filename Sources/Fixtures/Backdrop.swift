@@ -15,7 +15,8 @@ enum Backdrop {
                 let t = Double(y) / 11
                 let base = t < horizon ? top : bottom
                 let jitter = random.uniform(-28, 28)
-                coarse[x, y] = RGB(clamp(Double(base.r) + jitter), clamp(Double(base.g) + jitter), clamp(Double(base.b) + jitter))
+                coarse[x, y] = RGB(
+                    clamp(Double(base.r) + jitter), clamp(Double(base.g) + jitter), clamp(Double(base.b) + jitter))
             }
         }
         var canvas = try coarse.resized(width: width, height: height)

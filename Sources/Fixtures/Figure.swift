@@ -18,7 +18,8 @@ struct Figure {
 
     private enum J {
         static let rAnkle = 0, rKnee = 1, rHip = 2, lHip = 3, lKnee = 4, lAnkle = 5, pelvis = 6, thorax = 7
-        static let neck = 8, headTop = 9, rWrist = 10, rElbow = 11, rShoulder = 12, lShoulder = 13, lElbow = 14, lWrist = 15
+        static let neck = 8, headTop = 9, rWrist = 10, rElbow = 11, rShoulder = 12, lShoulder = 13, lElbow = 14,
+            lWrist = 15
     }
 
     /// A random pose with the pelvis at `pelvis` and standing height `height`.
@@ -46,7 +47,9 @@ struct Figure {
             j[knee] = add(j[hip], down(thigh), 0.245 * h)
             j[ankle] = add(j[knee], down(thigh + r.uniform(-0.6, 0.6)), 0.245 * h)
         }
-        for (side, shoulder, elbow, wrist) in [(right, J.rShoulder, J.rElbow, J.rWrist), (-right, J.lShoulder, J.lElbow, J.lWrist)] {
+        for (side, shoulder, elbow, wrist) in [
+            (right, J.rShoulder, J.rElbow, J.rWrist), (-right, J.lShoulder, J.lElbow, J.lWrist)
+        ] {
             j[shoulder] = add(add(j[J.thorax], across, side * 0.12 * h), up, -0.01 * h)
             let upper = side * r.uniform(-0.3, 2.4)
             j[elbow] = add(j[shoulder], down(upper), 0.17 * h)
@@ -55,7 +58,12 @@ struct Figure {
         // Now and then a strongly tilted figure (bending, lying, cartwheel), turned about the pelvis.
         if r.chance(0.15) {
             let t = r.uniform(-1.2, 1.2), c = cos(t), s = sin(t)
-            j = j.map { p in (pelvis.x + c * (p.x - pelvis.x) - s * (p.y - pelvis.y), pelvis.y + s * (p.x - pelvis.x) + c * (p.y - pelvis.y)) }
+            j = j.map { p in
+                (
+                    pelvis.x + c * (p.x - pelvis.x) - s * (p.y - pelvis.y),
+                    pelvis.y + s * (p.x - pelvis.x) + c * (p.y - pelvis.y)
+                )
+            }
         }
         return Figure(joints: j, height: h, facingFront: facingFront, shirt: saturated(&r), trousers: saturated(&r),
                       skin: [RGB(241, 194, 125), RGB(224, 172, 105), RGB(141, 85, 36), RGB(198, 134, 66)][r.int(0...3)])
@@ -108,7 +116,9 @@ struct Figure {
                              radius: max(1, 0.012 * h), colour: .darkGrey)
             }
         } else {
-            try c.ellipse(cx + 0.08 * len * ux, cy + 0.08 * len * uy, ax: 0.045 * h, ay: 0.055 * h, angle: angle, colour: RGB(60, 40, 25))
+            try c.ellipse(
+                cx + 0.08 * len * ux, cy + 0.08 * len * uy, ax: 0.045 * h, ay: 0.055 * h, angle: angle,
+                colour: RGB(60, 40, 25))
         }
     }
 }
@@ -116,12 +126,17 @@ struct Figure {
 /// A strong clothing colour: a random hue at high saturation.
 private func saturated(_ r: inout SampleRNG) -> RGB {
     let hue = r.uniform(0, 6), x = 1 - abs(hue.truncatingRemainder(dividingBy: 2) - 1)
-    let (a, b, c): (Double, Double, Double) = [(1, x, 0), (x, 1, 0), (0, 1, x), (0, x, 1), (x, 0, 1), (1, 0, x)][min(5, Int(hue))]
+    let (a, b, c): (Double, Double, Double) = [(1, x, 0), (x, 1, 0), (0, 1, x), (0, x, 1), (x, 0, 1), (1, 0, x)][
+        min(5, Int(hue))]
     let v = r.uniform(170, 240), floor = r.uniform(0, 50)
     return RGB(clamp(floor + a * (v - floor)), clamp(floor + b * (v - floor)), clamp(floor + c * (v - floor)))
 }
 
-private func shade(_ c: RGB, _ k: Double) -> RGB { RGB(clamp(Double(c.r) * k), clamp(Double(c.g) * k), clamp(Double(c.b) * k)) }
+private func shade(_ c: RGB, _ k: Double) -> RGB {
+    RGB(clamp(Double(c.r) * k), clamp(Double(c.g) * k), clamp(Double(c.b) * k))
+}
 private func tint(_ c: RGB, _ k: Double) -> RGB {
-    RGB(clamp(Double(c.r) + (255 - Double(c.r)) * k), clamp(Double(c.g) + (255 - Double(c.g)) * k), clamp(Double(c.b) + (255 - Double(c.b)) * k))
+    RGB(
+        clamp(Double(c.r) + (255 - Double(c.r)) * k), clamp(Double(c.g) + (255 - Double(c.g)) * k),
+        clamp(Double(c.b) + (255 - Double(c.b)) * k))
 }

@@ -39,7 +39,8 @@ public enum FixtureFiles {
     /// `[{"image": …, "center": [x, y], "scale": s, "joints": [[x, y], …], "joints_vis": […]}, …]`
     public static func annotationJSON(_ records: [FixtureRecord]) -> String {
         let lines = records.map { r in
-            "{\"image\": \"\(r.image)\", \"center\": [\(num(r.center.x)), \(num(r.center.y))], \"scale\": \(num(r.scale)), "
+            "{\"image\": \"\(r.image)\", \"center\": [\(num(r.center.x)), \(num(r.center.y))], "
+                + "\"scale\": \(num(r.scale)), "
                 + "\"joints\": [" + r.joints.map { "[\(num($0.x)), \(num($0.y))]" }.joined(separator: ", ") + "], "
                 + "\"joints_vis\": [" + r.visible.map(String.init).joined(separator: ", ") + "]}"
         }
@@ -61,13 +62,17 @@ public enum FixtureFiles {
             list([list(records.map { num($0.headBox.2) }), list(records.map { num($0.headBox.3) })]),
         ]
         let perRecord = records.map { r in
-            "{\"image\": \"\(r.image)\", \"headbox\": [[\(num(r.headBox.0)), \(num(r.headBox.1))], [\(num(r.headBox.2)), \(num(r.headBox.3))]]}"
+            """
+                {\"image\": \"\(r.image)\", \"headbox\": [[\(num(r.headBox.0)), \(num(r.headBox.1))], \
+                [\(num(r.headBox.2)), \(num(r.headBox.3))]]}
+                """
         }
         return """
         {"description": "PCKh ground truth in the layout of MPII gt_valid.mat: jnt_missing[joint][record], \
         pos_gt_src[joint][xy][record] (1-based), headboxes_src[corner][xy][record] (corner 0 = top-left, \
         1 = bottom-right); head size = 0.6 * |corner1 - corner0|.",
-        "dataset_joints": ["rank", "rkne", "rhip", "lhip", "lkne", "lank", "pelv", "thor", "neck", "head", "rwri", "relb", "rsho", "lsho", "lelb", "lwri"],
+        "dataset_joints": ["rank", "rkne", "rhip", "lhip", "lkne", "lank", "pelv", "thor", "neck", "head", "rwri", \
+        "relb", "rsho", "lsho", "lelb", "lwri"],
         "jnt_missing": \(list(missing)),
         "pos_gt_src": \(list(positions)),
         "headboxes_src": \(list(corners)),

@@ -42,7 +42,10 @@ public struct MPIIFixture {
         (640, 480), (480, 640), (640, 480), (640, 480), (960, 540), (480, 640),
     ]
 
-    public init(seed: UInt64 = 7, imageSizes: [(Int, Int)] = MPIIFixture.defaultSizes, validImages: Int = 3, jpegQuality: Int = 72) {
+    public init(
+        seed: UInt64 = 7, imageSizes: [(Int, Int)] = MPIIFixture.defaultSizes, validImages: Int = 3,
+        jpegQuality: Int = 72
+    ) {
         self.seed = seed; self.imageSizes = imageSizes; self.validImages = validImages; self.jpegQuality = jpegQuality
     }
 
@@ -56,7 +59,8 @@ public struct MPIIFixture {
 
     public func generate() throws -> Output {
         guard validImages >= 1, validImages < imageSizes.count else {
-            throw FixtureError("fixture: \(validImages) valid images out of \(imageSizes.count) (need at least one of each set)")
+            throw FixtureError(
+                "fixture: \(validImages) valid images out of \(imageSizes.count) (need at least one of each set)")
         }
         var random = SampleRNG(fixtureSeed: seed)
         var out = Output(images: [], train: [], valid: [])
@@ -90,7 +94,11 @@ public struct MPIIFixture {
         var y = h - 0.5 * tall - r.uniform(0.03, 0.15) * h
         if r.chance(0.25) {
             // Half out of the picture at its own side, or cut at the bottom.
-            if r.chance(0.6) { x = slot == 0 ? r.uniform(0.0, 0.08) * w : w * r.uniform(0.92, 1.0) } else { y += 0.3 * tall }
+            if r.chance(0.6) {
+                x = slot == 0 ? r.uniform(0.0, 0.08) * w : w * r.uniform(0.92, 1.0)
+            } else {
+                y += 0.3 * tall
+            }
         }
         return Figure.random(pelvis: (x, y), height: tall, random: &r)
     }
@@ -107,7 +115,8 @@ public struct MPIIFixture {
     private func record(_ f: Figure, image: String, width: Int, height: Int, hidden: [Bool]) -> FixtureRecord {
         let m = Self.outsideMargin
         let visible = f.joints.enumerated().map { j, p in
-            !hidden[j] && p.x >= -m && p.y >= -m && p.x <= Double(width - 1) + m && p.y <= Double(height - 1) + m ? 1 : 0
+            !hidden[j] && p.x >= -m && p.y >= -m && p.x <= Double(width - 1) + m && p.y <= Double(height - 1) + m
+                ? 1 : 0
         }
         let head = f.headBox
         let xs = f.joints.map(\.x) + [head.0, head.2], ys = f.joints.map(\.y) + [head.1, head.3]

@@ -18,7 +18,9 @@ enum StoredZip {
         }
         for member in members {
             // libzip reads the bytes at zip_close: hand it its own copy, which it frees (freep 1).
-            guard let copy = malloc(max(1, member.bytes.count)) else { zip_discard(archive); throw FixtureError("\(path): out of memory") }
+            guard let copy = malloc(max(1, member.bytes.count)) else {
+                zip_discard(archive); throw FixtureError("\(path): out of memory")
+            }
             member.bytes.copyBytes(to: copy.assumingMemoryBound(to: UInt8.self), count: member.bytes.count)
             guard let source = zip_source_buffer(archive, copy, zip_uint64_t(member.bytes.count), 1) else {
                 free(copy)
@@ -28,7 +30,8 @@ enum StoredZip {
             guard index >= 0 else { zip_source_free(source); throw fail("member \(member.name)") }
             // DOS date 2000-01-01 (years since 1980 << 9 | month << 5 | day), time 00:00.
             guard zip_set_file_compression(archive, zip_uint64_t(index), ZIP_CM_STORE, 0) == 0,
-                  zip_file_set_dostime(archive, zip_uint64_t(index), 0, zip_uint16_t((20 << 9) | (1 << 5) | 1), 0) == 0 else {
+                zip_file_set_dostime(archive, zip_uint64_t(index), 0, zip_uint16_t((20 << 9) | (1 << 5) | 1), 0) == 0
+            else {
                 throw fail("member \(member.name)")
             }
         }

@@ -26,7 +26,11 @@ public enum FuzzLoop {
             target.run(input)
             // Keep some mutants as bases, so mutations pile up (bounded, oldest replaced).
             if mutator.below(8) == 0 {
-                if corpus.count < 256 { corpus.append(input) } else { corpus[target.seeds.count + mutator.below(256 - target.seeds.count)] = input }
+                if corpus.count < 256 {
+                    corpus.append(input)
+                } else {
+                    corpus[target.seeds.count + mutator.below(256 - target.seeds.count)] = input
+                }
             }
             done += 1
         }

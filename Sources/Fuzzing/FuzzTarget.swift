@@ -16,14 +16,24 @@ public struct FuzzTarget {
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
 
-    static let jsonTokens = ["NaN", "Infinity", "-", "null", "true", "\"", "[", "]", "{", "}", ",", ":", "\\u0000", "[[[[[[[["]
-        .map { Array($0.utf8) }
+    static let jsonTokens = [
+        "NaN", "Infinity", "-", "null", "true", "\"", "[", "]", "{", "}", ",", ":", "\\u0000", "[[[[[[[["
+    ]
+    .map { Array($0.utf8) }
 
     /// `SafeTensorsFile(data:path:)`, then every tensor read back as numbers and as raw bytes.
     public static let safetensors = FuzzTarget(
         name: "safetensors",
-        seeds: [safetensorsFile(#"{"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"b":{"dtype":"U8","shape":[3],"data_offsets":[16,19]},"__metadata__":{"k":"v"}}"#, dataBytes: 19),
-                safetensorsFile(#"{"z":{"dtype":"I64","shape":[0],"data_offsets":[0,0]},"c":{"dtype":"F64","shape":[1,1],"data_offsets":[0,8]}}"#, dataBytes: 8)],
+        seeds: [
+            safetensorsFile(
+                #"{"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"#
+                    + #""b":{"dtype":"U8","shape":[3],"data_offsets":[16,19]},"__metadata__":{"k":"v"}}"#,
+                dataBytes: 19),
+            safetensorsFile(
+                #"{"z":{"dtype":"I64","shape":[0],"data_offsets":[0,0]},"#
+                    + #""c":{"dtype":"F64","shape":[1,1],"data_offsets":[0,8]}}"#,
+                dataBytes: 8)
+        ],
         tokens: jsonTokens + ["F16", "BF16", "I32", "BOOL", "dtype", "shape", "data_offsets"].map { Array($0.utf8) },
         run: { input in
             guard let file = try? SafeTensorsFile(data: Data(input), path: "fuzz.safetensors") else { return }
@@ -44,7 +54,9 @@ public struct FuzzTarget {
         tokens: jsonTokens + ["image", "center", "scale", "joints", "joints_vis"].map { Array($0.utf8) },
         run: { input in
             for hasJoints in [true, false] {
-                blackHole(Double((try? MPIIAnnotations.parse(Data(input), file: "fuzz.json", hasJoints: hasJoints))?.count ?? 0))
+                blackHole(
+                    Double(
+                        (try? MPIIAnnotations.parse(Data(input), file: "fuzz.json", hasJoints: hasJoints))?.count ?? 0))
             }
         })
 
@@ -53,8 +65,11 @@ public struct FuzzTarget {
     public static let config = FuzzTarget(
         name: "config",
         seeds: [Array(configYAML.utf8)],
-        tokens: [".nan", ".inf", "~", "null", "- ", ": ", "[", "]", "{", "}", "\n  ", "&a ", "*a", "!!binary ", "2001-12-14", "'", "\""]
-            .map { Array($0.utf8) },
+        tokens: [
+            ".nan", ".inf", "~", "null", "- ", ": ", "[", "]", "{", "}", "\n  ", "&a ", "*a", "!!binary ", "2001-12-14",
+            "'", "\""
+        ]
+        .map { Array($0.utf8) },
         run: { input in
             let text = String(decoding: input, as: UTF8.self)
             blackHole(Double((try? ExperimentConfig(yaml: text, source: "fuzz.yaml"))?.model.numJoints ?? 0))
@@ -73,7 +88,8 @@ public struct FuzzTarget {
 
     static func safetensorsFile(_ header: String, dataBytes: Int) -> [UInt8] {
         let h = Array(header.utf8)
-        return withUnsafeBytes(of: UInt64(h.count).littleEndian, Array.init) + h + (0..<dataBytes).map { UInt8($0 * 37 & 0xFF) }
+        return withUnsafeBytes(of: UInt64(h.count).littleEndian, Array.init) + h
+            + (0..<dataBytes).map { UInt8($0 * 37 & 0xFF) }
     }
 
     static let annotationRecord = #"{"image": "a.jpg", "center": [10, 20], "scale": 1.5, "joints": "#

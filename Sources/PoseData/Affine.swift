@@ -63,7 +63,9 @@ public enum CropAffine {
                 withUnsafeMutablePointer(to: &out.m) { op in
                     sp.withMemoryRebound(to: Float.self, capacity: 6) { sf in
                         dp.withMemoryRebound(to: Float.self, capacity: 6) { df in
-                            op.withMemoryRebound(to: Double.self, capacity: 6) { hr_get_affine_transform(sf, df, $0, nil, 0) }
+                            op.withMemoryRebound(to: Double.self, capacity: 6) {
+                                hr_get_affine_transform(sf, df, $0, nil, 0)
+                            }
                         }
                     }
                 }

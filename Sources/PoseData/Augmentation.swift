@@ -23,7 +23,8 @@ public struct AugmentConfig: Sendable, Equatable {
     public init(scaleFactor: Double = 0.25, rotationFactor: Double = 30, flip: Bool = true,
                 probHalfBody: Double = -1, numJointsHalfBody: Int = 8, halfBodyChoice: HalfBodyChoice = .reference) {
         self.scaleFactor = scaleFactor; self.rotationFactor = rotationFactor; self.flip = flip
-        self.probHalfBody = probHalfBody; self.numJointsHalfBody = numJointsHalfBody; self.halfBodyChoice = halfBodyChoice
+        self.probHalfBody = probHalfBody; self.numJointsHalfBody = numJointsHalfBody;
+        self.halfBodyChoice = halfBodyChoice
     }
 }
 

@@ -56,7 +56,8 @@ public struct COCOKeypointFile: Sendable {
         let json: Any
         do { json = try JSONSerialization.jsonObject(with: data) } catch {
             if let lenient = LenientJSON.object(data) { _ = try COCOKeypointFile(lenient, file: file) }
-            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            let reason =
+                (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
             throw PoseDataError(file: file, problem: "is not valid JSON (\(reason))")
         }
         return try COCOKeypointFile(json, file: file)
@@ -65,16 +66,22 @@ public struct COCOKeypointFile: Sendable {
     private init(_ json: Any, file: String) throws {
         self.file = file
         let top = JSONFields(file: file, path: nil)
-        guard let root = json as? [String: Any] else { throw top.fail(nil, "top level is not a JSON object with images, annotations and categories") }
+        guard let root = json as? [String: Any] else {
+            throw top.fail(nil, "top level is not a JSON object with images, annotations and categories")
+        }
         let cats = try top.list(root["categories"], "categories")
         guard let first = cats.first else { throw top.fail("categories", "is empty: no keypoint category") }
         let cat = JSONFields(file: file, path: "categories[0]")
         guard let catObj = first as? [String: Any] else { throw cat.fail(nil, "expected an object") }
         categoryID = try cat.int(catObj["id"], "id")
         guard catObj["keypoints"] != nil else {
-            throw cat.fail("keypoints", "missing: the category (id \(categoryID)) has no keypoint names, so this is not a keypoint file")
+            throw cat.fail(
+                "keypoints",
+                "missing: the category (id \(categoryID)) has no keypoint names, so this is not a keypoint file")
         }
-        let names = try cat.list(catObj["keypoints"], "keypoints").enumerated().map { try cat.string($1, "keypoints[\($0)]") }
+        let names = try cat.list(catObj["keypoints"], "keypoints").enumerated().map {
+            try cat.string($1, "keypoints[\($0)]")
+        }
         guard !names.isEmpty else { throw cat.fail("keypoints", "is empty") }
         let limbs = try (catObj["skeleton"].map { try cat.list($0, "skeleton") } ?? []).enumerated().map { k, limb in
             try cat.list(limb, "skeleton[\(k)]").enumerated().map { try cat.int($1, "skeleton[\(k)][\($0)]") }
@@ -91,7 +98,9 @@ public struct COCOKeypointFile: Sendable {
             let name = try f2.string(obj["file_name"], "file_name")
             guard !name.isEmpty else { throw f2.fail("file_name", "is empty") }
             let width = try f2.int(obj["width"], "width"), height = try f2.int(obj["height"], "height")
-            guard width > 0, height > 0 else { throw f2.fail("width", "image size must be positive, got \(width)x\(height)") }
+            guard width > 0, height > 0 else {
+                throw f2.fail("width", "image size must be positive, got \(width)x\(height)")
+            }
             if index[id] != nil { throw f2.fail("id", "image id \(id) appears twice") }
             index[id] = images.count
             images.append(COCOImage(id: id, fileName: name, width: width, height: height))
@@ -112,7 +121,9 @@ public struct COCOKeypointFile: Sendable {
             guard index[imageID] != nil else { throw f.fail("image_id", "image id \(imageID) is not in 'images'") }
             let bbox = try f.list(obj["bbox"], "bbox").enumerated().map { try f.number($1, "bbox[\($0)]") }
             guard bbox.count == 4 else { throw f.fail("bbox", "expected [x, y, w, h], got \(bbox.count) values") }
-            guard bbox[2] >= 0, bbox[3] >= 0 else { throw f.fail("bbox", "width and height must be ≥ 0, got \(bbox[2]) x \(bbox[3])") }
+            guard bbox[2] >= 0, bbox[3] >= 0 else {
+                throw f.fail("bbox", "width and height must be ≥ 0, got \(bbox[2]) x \(bbox[3])")
+            }
             let area = try f.number(obj["area"], "area")
             let crowd = try f.int(obj["iscrowd"] ?? NSNumber(value: 0), "iscrowd") != 0
             let kp = try f.list(obj["keypoints"], "keypoints").enumerated().map { try f.number($1, "keypoints[\($0)]") }
@@ -174,22 +185,30 @@ public struct COCOKeypointFile: Sendable {
         return try detectionRecords(data, file: path, imageThreshold: imageThreshold, aspectRatio: aspectRatio)
     }
 
-    public func detectionRecords(_ data: Data, file: String, imageThreshold: Double, aspectRatio: Double) throws -> [PoseRecord] {
+    public func detectionRecords(
+        _ data: Data, file: String, imageThreshold: Double, aspectRatio: Double
+    ) throws -> [PoseRecord] {
         let json: Any
         do { json = try JSONSerialization.jsonObject(with: data) } catch {
             if let lenient = LenientJSON.object(data) {
                 _ = try detections(lenient, file: file, imageThreshold: imageThreshold, aspectRatio: aspectRatio)
             }
-            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            let reason =
+                (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
             throw PoseDataError(file: file, problem: "is not valid JSON (\(reason))")
         }
         return try detections(json, file: file, imageThreshold: imageThreshold, aspectRatio: aspectRatio)
     }
 
-    private func detections(_ json: Any, file: String, imageThreshold: Double, aspectRatio: Double) throws -> [PoseRecord] {
-        guard let list = json as? [Any] else { throw PoseDataError(file: file, problem: "top level is not a JSON list of detections") }
+    private func detections(
+        _ json: Any, file: String, imageThreshold: Double, aspectRatio: Double
+    ) throws -> [PoseRecord] {
+        guard let list = json as? [Any] else {
+            throw PoseDataError(file: file, problem: "top level is not a JSON list of detections")
+        }
         var records: [PoseRecord] = []
-        let zeros = [SIMD3<Double>](repeating: .zero, count: numJoints), ones = [SIMD3<Double>](repeating: .one, count: numJoints)
+        let zeros = [SIMD3<Double>](repeating: .zero, count: numJoints),
+            ones = [SIMD3<Double>](repeating: .one, count: numJoints)
         for (k, item) in list.enumerated() {
             let f = JSONFields(file: file, path: "detection \(k)")
             guard let obj = item as? [String: Any] else { throw f.fail(nil, "expected an object") }
@@ -200,7 +219,9 @@ public struct COCOKeypointFile: Sendable {
             }
             let box = try f.list(obj["bbox"], "bbox").enumerated().map { try f.number($1, "bbox[\($0)]") }
             guard box.count == 4 else { throw f.fail("bbox", "expected [x, y, w, h], got \(box.count) values") }
-            guard box[2] >= 0, box[3] >= 0 else { throw f.fail("bbox", "width and height must be ≥ 0, got \(box[2]) x \(box[3])") }
+            guard box[2] >= 0, box[3] >= 0 else {
+                throw f.fail("bbox", "width and height must be ≥ 0, got \(box[2]) x \(box[3])")
+            }
             let score = try f.number(obj["score"], "score")
             guard score >= imageThreshold else { continue }
             let (c, s) = COCOBox.centerScale(x: box[0], y: box[1], w: box[2], h: box[3], aspectRatio: aspectRatio)
@@ -217,7 +238,9 @@ public enum COCOBox {
     /// (`w > a·h`: `h = w/a`; `w < a·h`: `w = h·a`, in float64); `scale = float32(w/200, h/200)`, then
     /// `· 1.25` in float32 unless the float32 center x is −1. Returned as the float64 values of those
     /// float32 numbers.
-    public static func centerScale(x: Double, y: Double, w: Double, h: Double, aspectRatio: Double) -> (SIMD2<Double>, SIMD2<Double>) {
+    public static func centerScale(
+        x: Double, y: Double, w: Double, h: Double, aspectRatio: Double
+    ) -> (SIMD2<Double>, SIMD2<Double>) {
         let center = SIMD2<Float>(Float(x + w * 0.5), Float(y + h * 0.5))
         var w = w, h = h
         if w > aspectRatio * h {
@@ -260,7 +283,9 @@ struct JSONFields {
 
     func string(_ value: Any?, _ field: String) throws -> String {
         guard let value else { throw fail(field, "missing") }
-        guard let s = value as? String else { throw fail(field, "expected a string, got \(JSONFields.typeName(value))") }
+        guard let s = value as? String else {
+            throw fail(field, "expected a string, got \(JSONFields.typeName(value))")
+        }
         return s
     }
 

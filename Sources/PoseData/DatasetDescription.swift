@@ -30,7 +30,8 @@ public struct DatasetDescription: Sendable, Equatable {
     /// `joints_weight` (1 for head and trunk, 1.2 elbows and knees, 1.5 wrists and ankles).
     public static let coco = DatasetDescription(
         skeleton: .coco,
-        sigmas: [0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89].map { $0 / 10 },
+        sigmas: [0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89]
+            .map { $0 / 10 },
         jointWeights: [1, 1, 1, 1, 1, 1, 1, 1.2, 1.2, 1.5, 1.5, 1, 1, 1.2, 1.2, 1.5, 1.5])
 
     /// The description of a COCO-format keypoint category: `names` its `keypoints`, `limbs` its
@@ -87,11 +88,15 @@ public struct DatasetDescription: Sendable, Equatable {
     /// and one weight per joint, sigmas positive.
     public func applying(_ overrides: DescriptionOverrides) throws -> DatasetDescription {
         let file = overrides.file
-        func fail(_ field: String, _ problem: String) -> PoseDataError { PoseDataError(file: file, field: field, problem: problem) }
+        func fail(_ field: String, _ problem: String) -> PoseDataError {
+            PoseDataError(file: file, field: field, problem: problem)
+        }
         var names = skeleton.jointNames
         if let given = overrides.joints {
             guard given.count == names.count else {
-                throw fail("joints", "lists \(given.count) joints; the dataset has \(names.count) (\(names.joined(separator: ", ")))")
+                throw fail("joints", """
+                    lists \(given.count) joints; the dataset has \(names.count) (\(names.joined(separator: ", ")))
+                    """)
             }
             if let dup = Self.duplicate(given) { throw fail("joints", "joint name '\(dup)' appears twice") }
             names = given
@@ -99,7 +104,9 @@ public struct DatasetDescription: Sendable, Equatable {
         func joint(_ ref: JointReference, _ field: String) throws -> Int {
             switch ref {
             case .index(let i):
-                guard names.indices.contains(i) else { throw fail(field, "joint index \(i) is not in 0..<\(names.count)") }
+                guard names.indices.contains(i) else {
+                    throw fail(field, "joint index \(i) is not in 0..<\(names.count)")
+                }
                 return i
             case .name(let n):
                 guard let i = names.firstIndex(of: n) else {
@@ -119,7 +126,8 @@ public struct DatasetDescription: Sendable, Equatable {
             flip = try pairs(f, "flip_pairs")
             var used = Set<Int>()
             for (k, (a, b)) in flip.enumerated() where a == b || !used.insert(a).inserted || !used.insert(b).inserted {
-                throw fail("flip_pairs[\(k)]", "joint '\(names[a == b || used.contains(a) ? a : b])' is in more than one pair")
+                throw fail(
+                    "flip_pairs[\(k)]", "joint '\(names[a == b || used.contains(a) ? a : b])' is in more than one pair")
             }
         }
         if let l = overrides.limbs { limbs = try pairs(l, "skeleton") }
@@ -135,18 +143,27 @@ public struct DatasetDescription: Sendable, Equatable {
         }
         var sigmas = self.sigmas
         if let s = overrides.sigmas {
-            guard s.count == names.count else { throw fail("sigmas", "has \(s.count) values; the dataset has \(names.count) joints") }
-            if let k = s.firstIndex(where: { !($0 > 0 && $0.isFinite) }) { throw fail("sigmas[\(k)]", "must be positive, got \(s[k])") }
+            guard s.count == names.count else {
+                throw fail("sigmas", "has \(s.count) values; the dataset has \(names.count) joints")
+            }
+            if let k = s.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
+                throw fail("sigmas[\(k)]", "must be positive, got \(s[k])")
+            }
             sigmas = s
         }
         var weights = jointWeights
         if let w = overrides.jointWeights {
-            guard w.count == names.count else { throw fail("joint_weights", "has \(w.count) values; the dataset has \(names.count) joints") }
-            if let k = w.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) { throw fail("joint_weights[\(k)]", "must be ≥ 0, got \(w[k])") }
+            guard w.count == names.count else {
+                throw fail("joint_weights", "has \(w.count) values; the dataset has \(names.count) joints")
+            }
+            if let k = w.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
+                throw fail("joint_weights[\(k)]", "must be ≥ 0, got \(w[k])")
+            }
             weights = w
         }
-        return DatasetDescription(skeleton: Skeleton(jointNames: names, flipPairs: flip, upperBodyJoints: upper, limbs: limbs),
-                                  sigmas: sigmas, jointWeights: weights)
+        return DatasetDescription(
+            skeleton: Skeleton(jointNames: names, flipPairs: flip, upperBodyJoints: upper, limbs: limbs),
+            sigmas: sigmas, jointWeights: weights)
     }
 }
 
@@ -194,8 +211,12 @@ public struct DescriptionOverrides: Sendable, Equatable {
         }
         var o = DescriptionOverrides(file: file)
         guard let node else { return o }
-        guard let map = node as? [String: Any] else { throw PoseDataError(file: file, problem: "expected a mapping of description keys") }
-        func fail(_ field: String, _ problem: String) -> PoseDataError { PoseDataError(file: file, field: field, problem: problem) }
+        guard let map = node as? [String: Any] else {
+            throw PoseDataError(file: file, problem: "expected a mapping of description keys")
+        }
+        func fail(_ field: String, _ problem: String) -> PoseDataError {
+            PoseDataError(file: file, field: field, problem: problem)
+        }
         for key in map.keys.sorted() where !keys.contains(key) {
             throw fail(key, "unknown key (known: \(keys.joined(separator: ", ")))")
         }

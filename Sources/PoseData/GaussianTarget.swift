@@ -20,7 +20,10 @@ public struct GaussianTarget: Sendable {
     private let patch: [Float]
     private let n: Int
 
-    public init(imageSize: (width: Int, height: Int), heatmapSize: (width: Int, height: Int), sigma: Double, jointWeights: [Float]? = nil) {
+    public init(
+        imageSize: (width: Int, height: Int), heatmapSize: (width: Int, height: Int), sigma: Double,
+        jointWeights: [Float]? = nil
+    ) {
         precondition(sigma > 0 && heatmapSize.width > 0 && heatmapSize.height > 0, "target geometry")
         self.imageSize = imageSize; self.heatmapSize = heatmapSize; self.sigma = sigma; self.jointWeights = jointWeights
         let size = 2 * (3 * sigma) + 1

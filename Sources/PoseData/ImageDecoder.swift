@@ -120,23 +120,33 @@ public final class ImageDecoder {
                        window: ((_ width: Int, _ height: Int) -> PixelRegion?)? = nil) throws {
         var w: Int32 = 0, h: Int32 = 0
         let status = message.withUnsafeMutableBufferPointer { msg in
-            hr_decode(handle, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &w, &h, msg.baseAddress, msg.count)
+            hr_decode(
+                handle, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &w, &h, msg.baseAddress,
+                msg.count)
         }
         guard status == 0 else { throw undecodable(name) }
         let width = Int(w), height = Int(h)
         guard width <= Self.maxSide && height <= Self.maxSide && width * height * 3 <= Self.maxBytes else {
-            throw PoseDataError(file: name, problem: "is \(width)x\(height) pixels: too large to crop (at most \(Self.maxSide) pixels "
-                                + "a side and \(Self.maxBytes) bytes of RGB: the affine crop's 16-bit coordinates and 32-bit offsets)")
+            throw PoseDataError(
+                file: name,
+                problem: "is \(width)x\(height) pixels: too large to crop (at most \(Self.maxSide) pixels "
+                                + """
+                                    a side and \(Self.maxBytes) bytes of RGB: the affine crop's 16-bit coordinates \
+                                    and 32-bit offsets)
+                                    """)
         }
         let all: PixelRegion = (0..<width, 0..<height)
         var stored = all, valid = all
         if let region = window?(width, height), !region.x.isEmpty, !region.y.isEmpty, region != all {
-            precondition(region.x.lowerBound >= 0 && region.x.upperBound <= width && region.y.lowerBound >= 0 && region.y.upperBound <= height,
-                         "window \(region) outside the \(width)x\(height) image")
+            precondition(
+                region.x.lowerBound >= 0 && region.x.upperBound <= width && region.y.lowerBound >= 0
+                    && region.y.upperBound <= height,
+                "window \(region) outside the \(width)x\(height) image")
             var s = [Int32](repeating: 0, count: 4), e = [Int32](repeating: 0, count: 4)
             let set = message.withUnsafeMutableBufferPointer { msg in
-                hr_decoder_set_window(handle, Int32(region.x.lowerBound), Int32(region.y.lowerBound), Int32(region.x.upperBound),
-                                      Int32(region.y.upperBound), &s, &e, msg.baseAddress, msg.count)
+                hr_decoder_set_window(
+                    handle, Int32(region.x.lowerBound), Int32(region.y.lowerBound), Int32(region.x.upperBound),
+                    Int32(region.y.upperBound), &s, &e, msg.baseAddress, msg.count)
             }
             guard set == 0 else { throw undecodable(name) }
             stored = (Int(s[0])..<Int(s[2]), Int(s[1])..<Int(s[3]))
@@ -178,7 +188,9 @@ public final class ImageLoader {
 
     /// Loads the image at `path` (file or `archive.zip@/member`) into `image`; errors name `path`.
     /// `window`: the part wanted, given the image's size (see `ImageDecoder.decode`).
-    public func load(_ path: String, into image: RGBImage, window: ((_ width: Int, _ height: Int) -> PixelRegion?)? = nil) throws {
+    public func load(
+        _ path: String, into image: RGBImage, window: ((_ width: Int, _ height: Int) -> PixelRegion?)? = nil
+    ) throws {
         let bytes = try reader.read(path)
         try decoder.decode(bytes, name: path, into: image, window: window)
     }

@@ -30,7 +30,8 @@ public func splitZipPath(_ path: String) -> (archive: String, member: String)? {
 
 /// Added to the error of a plain path that cannot be opened but looks meant as a zip member.
 func zipPathHint(_ path: String) -> String {
-    path.contains(".zip/") || path.contains(".zip@") ? " (a member of a zip archive is written archive.zip@/member)" : ""
+    path.contains(".zip/") || path.contains(".zip@")
+        ? " (a member of a zip archive is written archive.zip@/member)" : ""
 }
 
 /// Reads the encoded bytes of images into one reused buffer, from plain files or from zip archives
@@ -49,7 +50,8 @@ public final class ImageReader {
     }
 
     /// The bytes of the image at `path` (a file path or `archive.zip@/member`), valid until the next
-    /// call and only while this reader lives (it is the reader's buffer). Refuses a missing file or member, a read error, and a JPEG/PNG without its end marker
+    /// call and only while this reader lives (it is the reader's buffer). Refuses a missing file or member, a read
+    /// error, and a JPEG/PNG without its end marker
     /// (a truncated file that OpenCV would decode with a grey bottom and only a warning).
     public func read(_ path: String) throws -> UnsafeRawBufferPointer {
         let bytes: UnsafeRawBufferPointer
@@ -75,7 +77,8 @@ public final class ImageReader {
     private func readFile(_ path: String) throws -> UnsafeRawBufferPointer {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
-            throw PoseDataError(file: path, problem: "cannot be opened (\(String(cString: strerror(errno))))" + zipPathHint(path))
+            throw PoseDataError(
+                file: path, problem: "cannot be opened (\(String(cString: strerror(errno))))" + zipPathHint(path))
         }
         defer { close(fd) }
         var st = stat()
@@ -101,16 +104,22 @@ public final class ImageReader {
             var e = zip_error_t()
             zip_error_init_with_code(&e, code)
             defer { zip_error_fini(&e) }
-            throw PoseDataError(file: archivePath, problem: "cannot be opened as a zip archive (\(String(cString: zip_error_strerror(&e))))")
+            throw PoseDataError(
+                file: archivePath,
+                problem: "cannot be opened as a zip archive (\(String(cString: zip_error_strerror(&e))))")
         }
         archives[archivePath] = z
         return z
     }
 
-    private func readZipMember(archive archivePath: String, member: String, path: String) throws -> UnsafeRawBufferPointer {
+    private func readZipMember(
+        archive archivePath: String, member: String, path: String
+    ) throws -> UnsafeRawBufferPointer {
         let z = try archive(archivePath)
         let index = zip_name_locate(z, member, 0)
-        guard index >= 0 else { throw PoseDataError(file: path, problem: "no member '\(member)' in archive \(archivePath)") }
+        guard index >= 0 else {
+            throw PoseDataError(file: path, problem: "no member '\(member)' in archive \(archivePath)")
+        }
         var st = zip_stat_t()
         zip_stat_init(&st)
         guard zip_stat_index(z, zip_uint64_t(index), 0, &st) == 0, (st.valid & zip_uint64_t(ZIP_STAT_SIZE)) != 0 else {
@@ -126,7 +135,10 @@ public final class ImageReader {
         while done < size {
             let n = zip_fread(f, dst.baseAddress! + done, zip_uint64_t(size - done))
             guard n > 0 else {
-                throw PoseDataError(file: path, problem: "member read failed after \(done) of \(size) bytes (\(String(cString: zip_file_strerror(f))))")
+                throw PoseDataError(
+                    file: path,
+                    problem:
+                        "member read failed after \(done) of \(size) bytes (\(String(cString: zip_file_strerror(f))))")
             }
             done += Int(n)
         }
@@ -135,8 +147,14 @@ public final class ImageReader {
         var extra: UInt8 = 0
         let tail = zip_fread(f, &extra, 1)
         guard tail == 0 else {
-            throw PoseDataError(file: path, problem: tail < 0 ? "member is corrupt (\(String(cString: zip_file_strerror(f))))"
-                                                              : "member holds more bytes than its recorded size \(size)")
+            throw PoseDataError(
+                file: path,
+                problem: tail < 0
+                    ? "member is corrupt (\(String(cString: zip_file_strerror(f))))"
+                                                              : """
+                                                                  member holds more bytes than its recorded size \
+                                                                  \(size)
+                                                                  """)
         }
         return UnsafeRawBufferPointer(rebasing: dst[0..<size])
     }

@@ -28,7 +28,9 @@ public struct InputNormalization: Sendable, Equatable {
     public static let imagenet = InputNormalization(mean: SIMD3(0.485, 0.456, 0.406), std: SIMD3(0.229, 0.224, 0.225))
 
     /// `crop` HWC uint8 RGB (`width·height·3`) → `out` CHW float32 (`3·width·height`).
-    public func apply(crop: UnsafeBufferPointer<UInt8>, width: Int, height: Int, into out: UnsafeMutableBufferPointer<Float>) {
+    public func apply(
+        crop: UnsafeBufferPointer<UInt8>, width: Int, height: Int, into out: UnsafeMutableBufferPointer<Float>
+    ) {
         let plane = width * height
         precondition(crop.count >= plane * 3 && out.count >= plane * 3, "normalisation buffers")
         table.withUnsafeBufferPointer { t in

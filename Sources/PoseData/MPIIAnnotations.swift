@@ -23,8 +23,10 @@ public struct PoseRecord: Sendable, Equatable {
     /// reference's arithmetic on them is float32 until something promotes it (see `PoseState`).
     public var boxIsFloat32: Bool
 
-    public init(image: String, center: SIMD2<Double>, scale: SIMD2<Double>, joints: [SIMD3<Double>], jointsVis: [SIMD3<Double>],
-                imageID: Int = -1, annotationID: Int = -1, score: Double = 1, boxIsFloat32: Bool = false) {
+    public init(
+        image: String, center: SIMD2<Double>, scale: SIMD2<Double>, joints: [SIMD3<Double>], jointsVis: [SIMD3<Double>],
+        imageID: Int = -1, annotationID: Int = -1, score: Double = 1, boxIsFloat32: Bool = false
+    ) {
         self.image = image; self.center = center; self.scale = scale; self.joints = joints; self.jointsVis = jointsVis
         self.imageID = imageID; self.annotationID = annotationID; self.score = score; self.boxIsFloat32 = boxIsFloat32
     }
@@ -59,7 +61,8 @@ public enum MPIIAnnotations {
             if let lenient = LenientJSON.object(data) {
                 _ = try records(lenient, file: file, hasJoints: hasJoints, numJoints: numJoints)
             }
-            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            let reason =
+                (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
             throw PoseDataError(file: file, problem: "is not valid JSON (\(reason))")
         }
         return try records(json, file: file, hasJoints: hasJoints, numJoints: numJoints)
@@ -67,11 +70,14 @@ public enum MPIIAnnotations {
 
     /// The records of a parsed JSON tree: a list of record objects, each checked field by field.
     private static func records(_ json: Any, file: String, hasJoints: Bool, numJoints: Int) throws -> [PoseRecord] {
-        guard let list = json as? [Any] else { throw PoseDataError(file: file, problem: "top level is not a JSON list of records") }
+        guard let list = json as? [Any] else {
+            throw PoseDataError(file: file, problem: "top level is not a JSON list of records")
+        }
         var records: [PoseRecord] = []
         records.reserveCapacity(list.count)
         for (index, item) in list.enumerated() {
-            records.append(try RecordParser(file: file, index: index).record(item, hasJoints: hasJoints, numJoints: numJoints))
+            records.append(
+                try RecordParser(file: file, index: index).record(item, hasJoints: hasJoints, numJoints: numJoints))
         }
         return records
     }
@@ -125,9 +131,13 @@ private struct RecordParser {
     }
 
     func record(_ item: Any, hasJoints: Bool, numJoints: Int) throws -> PoseRecord {
-        guard let obj = item as? [String: Any] else { throw fail(nil, "expected a JSON object, got \(JSONFields.typeName(item))") }
+        guard let obj = item as? [String: Any] else {
+            throw fail(nil, "expected a JSON object, got \(JSONFields.typeName(item))")
+        }
         guard let imageValue = obj["image"] else { throw fail("image", "missing") }
-        guard let image = imageValue as? String, !image.isEmpty else { throw fail("image", "expected a non-empty string") }
+        guard let image = imageValue as? String, !image.isEmpty else {
+            throw fail("image", "expected a non-empty string")
+        }
         let centerList = try list(obj["center"], "center")
         guard centerList.count == 2 else { throw fail("center", "expected [x, y], got \(centerList.count) values") }
         var c = SIMD2(try number(centerList[0], "center[0]"), try number(centerList[1], "center[1]"))
@@ -145,7 +155,9 @@ private struct RecordParser {
             let jl = try list(obj["joints"], "joints")
             guard jl.count == numJoints else { throw fail("joints", "expected \(numJoints) joints, got \(jl.count)") }
             let vl = try list(obj["joints_vis"], "joints_vis")
-            guard vl.count == numJoints else { throw fail("joints_vis", "expected \(numJoints) values, got \(vl.count)") }
+            guard vl.count == numJoints else {
+                throw fail("joints_vis", "expected \(numJoints) values, got \(vl.count)")
+            }
             for j in 0..<numJoints {
                 let p = try list(jl[j], "joints[\(j)]")
                 guard p.count >= 2 else { throw fail("joints[\(j)]", "expected [x, y], got \(p.count) values") }

@@ -28,7 +28,8 @@ public struct PoseState: Sendable, Equatable {
 
     /// The crop matrix of this pose for an output of `outputSize` (`CropAffine.matrix`).
     public func matrix(outputSize: (width: Int, height: Int)) -> AffineMatrix {
-        CropAffine.matrix(center: center, scale: scale, rotation: rotation, outputSize: outputSize, scaleIsFloat32: scaleIsFloat32)
+        CropAffine.matrix(
+            center: center, scale: scale, rotation: rotation, outputSize: outputSize, scaleIsFloat32: scaleIsFloat32)
     }
 
     /// Starts over from `record`, reusing the joint buffers (no allocation when the count matches).

@@ -10,8 +10,9 @@ import AffineCrop
 //     try loader.load(ImageFormat.jpg.path(root: root, image: record.image), into: image)   // once per image
 //     for epoch in 0..<K {                              // every record/epoch of that image reuses `image`
 //         var rng = SampleRNG(seed: seed, epoch: epoch, record: index)
-//         let params = isTrain ? AugmentParams.draw(factory.config.augment, visibilitySum: record.visibilitySum, rng: &rng)
-//                              : .identity
+//         let params = isTrain
+//             ? AugmentParams.draw(factory.config.augment, visibilitySum: record.visibilitySum, rng: &rng)
+//             : .identity
 //         let s = try factory.makeSample(record: record, image: image, params: params)
 //         // s.crop, s.target, s.targetWeight, s.joints, s.jointsVis, s.center, s.scale, s.rotation, s.flipped
 //     }
@@ -104,7 +105,8 @@ public final class SampleFactory {
         pose.reset(to: record)
         if let preferUpper = params.halfBodyPreferUpper {
             HalfBodyTransform(preferUpper: preferUpper, upperBody: config.skeleton.upperBodyJoints,
-                              aspectRatio: Double(config.imageSize.width) / Double(config.imageSize.height)).apply(to: &pose)
+                aspectRatio: Double(config.imageSize.width) / Double(config.imageSize.height)
+            ).apply(to: &pose)
         }
         // Validation and test samples are not scaled at all (the reference scales training samples
         // only); it matters for a float32 scale, which the multiplication would promote.
@@ -134,16 +136,20 @@ public final class SampleFactory {
     /// copying the 0.45 MB of every sample once more.
     @discardableResult
     public func makeSample(record: PoseRecord, image: RGBImage, params: AugmentParams,
-                           crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>) throws -> Sample {
+        crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>
+    ) throws -> Sample {
         let s = sample
         // Sizes from the config, not `s.crop.count`: the caller may hold `s.crop` and `s.target`
         // open for writing (the overload above), and reading them here would be an overlapping access.
         let size = config.imageSize, maps = config.heatmapSize
-        precondition(crop.count == size.width * size.height * 3 && target.count == config.skeleton.numJoints * maps.width * maps.height,
-                     "crop or target buffer of the wrong size")
+        precondition(
+            crop.count == size.width * size.height * 3
+                && target.count == config.skeleton.numJoints * maps.width * maps.height,
+            "crop or target buffer of the wrong size")
         augment(&pose, record: record, imageWidth: image.width, params: params)
         let m = pose.matrix(outputSize: size)
-        AffineWarp.warp(image.view, matrix: m, mirrored: params.flip, into: crop, width: size.width, height: size.height)
+        AffineWarp.warp(
+            image.view, matrix: m, mirrored: params.flip, into: crop, width: size.width, height: size.height)
         for j in s.joints.indices {
             s.jointsVis[j] = pose.jointsVis[j]
             s.joints[j] = pose.joints[j]

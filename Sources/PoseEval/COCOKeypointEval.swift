@@ -17,7 +17,9 @@ import PoseData
 /// - the 10 numbers: AP, AP .5, AP .75, AP (M), AP (L), AR, AR .5, AR .75, AR (M), AR (L), each the
 ///   mean over thresholds (and recall points) of the values that exist, −1 if none does.
 public struct COCOKeypointEval: Sendable {
-    public static let statNames = ["AP", "AP .5", "AP .75", "AP (M)", "AP (L)", "AR", "AR .5", "AR .75", "AR (M)", "AR (L)"]
+    public static let statNames = [
+        "AP", "AP .5", "AP .75", "AP (M)", "AP (L)", "AR", "AR .5", "AR .75", "AR (M)", "AR (L)"
+    ]
     /// `np.linspace(.5, .95, 10)` bit for bit.
     public static let oksThresholds: [Double] = linspace(0.5, 0.95, 10)
     /// `np.linspace(0, 1, 101)` bit for bit.
@@ -57,18 +59,23 @@ public struct COCOKeypointEval: Sendable {
         let j = sigmas.count
         var gts: [Int: [GT]] = [:], dts: [Int: [DT]] = [:]
         for a in truth.annotations {
-            gts[a.imageID, default: []].append(GT(id: a.id, keypoints: a.keypoints, bbox: a.bbox, area: a.area, crowd: a.isCrowd,
-                                                   ignore: a.isCrowd || a.numKeypoints == 0))
+            gts[a.imageID, default: []].append(
+                GT(
+                    id: a.id, keypoints: a.keypoints, bbox: a.bbox, area: a.area, crowd: a.isCrowd,
+                    ignore: a.isCrowd || a.numKeypoints == 0))
         }
         for (k, r) in results.enumerated() where r.categoryID == truth.categoryID {
             guard truth.imageIndex[r.imageID] != nil else {
-                throw PoseEvalError("COCO evaluation: result \(k) is for image id \(r.imageID), which is not in \(truth.file)")
+                throw PoseEvalError(
+                    "COCO evaluation: result \(k) is for image id \(r.imageID), which is not in \(truth.file)")
             }
             guard r.keypoints.count == 3 * j else {
-                throw PoseEvalError("COCO evaluation: result \(k) has \(r.keypoints.count) keypoint values, expected \(3 * j)")
+                throw PoseEvalError(
+                    "COCO evaluation: result \(k) has \(r.keypoints.count) keypoint values, expected \(3 * j)")
             }
             // pycocotools' loadRes: area and box from the keypoints' extent, ids from 1.
-            let xs = stride(from: 0, to: 3 * j, by: 3).map { r.keypoints[$0] }, ys = stride(from: 1, to: 3 * j, by: 3).map { r.keypoints[$0] }
+            let xs = stride(from: 0, to: 3 * j, by: 3).map { r.keypoints[$0] },
+                ys = stride(from: 1, to: 3 * j, by: 3).map { r.keypoints[$0] }
             let area = (xs.max()! - xs.min()!) * (ys.max()! - ys.min()!)
             dts[r.imageID, default: []].append(DT(id: k + 1, keypoints: r.keypoints, area: area, score: r.score))
         }
@@ -77,7 +84,9 @@ public struct COCOKeypointEval: Sendable {
         let imageIDs = truth.images.map(\.id).sorted()
 
         // Per image: results by score (stable), OKS matrix [d][g] in the ground truth's file order.
-        struct ImageEval { var dtScores: [Double]; var dtMatched: [[Bool]]; var dtIgnore: [[Bool]]; var gtIgnore: [Bool] }
+        struct ImageEval {
+            var dtScores: [Double]; var dtMatched: [[Bool]]; var dtIgnore: [[Bool]]; var gtIgnore: [Bool]
+        }
         var perArea = [[ImageEval]](repeating: [], count: A)
         for id in imageIDs {
             let g = gts[id] ?? []
@@ -122,11 +131,13 @@ public struct COCOKeypointEval: Sendable {
                 for t in 0..<T {
                     for di in d.indices where !dtMatched[t][di] && !range.contains(d[di].area) { dtIg[t][di] = true }
                 }
-                perArea[ai].append(ImageEval(dtScores: d.map(\.score), dtMatched: dtMatched, dtIgnore: dtIg, gtIgnore: gtIg))
+                perArea[ai].append(
+                    ImageEval(dtScores: d.map(\.score), dtMatched: dtMatched, dtIgnore: dtIg, gtIgnore: gtIg))
             }
         }
 
-        var precision = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: -1, count: A), count: R), count: T)
+        var precision = [[[Double]]](
+            repeating: [[Double]](repeating: [Double](repeating: -1, count: A), count: R), count: T)
         var recall = [[Double]](repeating: [Double](repeating: -1, count: A), count: T)
         for a in 0..<A where !perArea[a].isEmpty {
             let e = perArea[a]
@@ -207,7 +218,9 @@ public struct COCOKeypointEval: Sendable {
             ? "COCO keypoint AP on GROUND-TRUTH boxes (not comparable to published results, which use detector boxes)"
             : "COCO keypoint AP on DETECTOR boxes"
         let names = Self.statNames.map { $0.padding(toLength: 7, withPad: " ", startingAt: 0) }.joined(separator: " | ")
-        let values = stats.map { String(format: "%.3f", $0).padding(toLength: 7, withPad: " ", startingAt: 0) }.joined(separator: " | ")
-        return header + "\n| " + names + " |\n|" + String(repeating: "---------|", count: stats.count) + "\n| " + values + " |\n"
+        let values = stats.map { String(format: "%.3f", $0).padding(toLength: 7, withPad: " ", startingAt: 0) }.joined(
+            separator: " | ")
+        return header + "\n| " + names + " |\n|" + String(repeating: "---------|", count: stats.count) + "\n| " + values
+            + " |\n"
     }
 }

@@ -11,7 +11,9 @@ public struct COCOKeypointResult: Sendable, Equatable {
     public var center: SIMD2<Double>
     public var scale: SIMD2<Double>
 
-    public init(imageID: Int, categoryID: Int, keypoints: [Double], score: Double, center: SIMD2<Double>, scale: SIMD2<Double>) {
+    public init(
+        imageID: Int, categoryID: Int, keypoints: [Double], score: Double, center: SIMD2<Double>, scale: SIMD2<Double>
+    ) {
         self.imageID = imageID; self.categoryID = categoryID; self.keypoints = keypoints; self.score = score
         self.center = center; self.scale = scale
     }
@@ -59,8 +61,10 @@ public enum COCOResults {
             }
             for k in keep {
                 let p = people[k]
-                results.append(COCOKeypointResult(imageID: p.imageID, categoryID: categoryID, keypoints: p.keypoints.map(Double.init),
-                                                  score: p.score, center: p.center, scale: p.scale))
+                results.append(
+                    COCOKeypointResult(
+                        imageID: p.imageID, categoryID: categoryID, keypoints: p.keypoints.map(Double.init),
+                        score: p.score, center: p.center, scale: p.scale))
             }
         }
         return results
@@ -72,7 +76,10 @@ public enum COCOResults {
         func list(_ v: [Double]) -> String { "[" + v.map { number($0) }.joined(separator: ", ") + "]" }
         let entries = results.map { r in
             "  {\"image_id\": \(r.imageID), \"category_id\": \(r.categoryID), \"keypoints\": \(list(r.keypoints)), "
-                + "\"score\": \(number(r.score)), \"center\": \(list([r.center.x, r.center.y])), \"scale\": \(list([r.scale.x, r.scale.y]))}"
+                + """
+                    \"score\": \(number(r.score)), \"center\": \(list([r.center.x, r.center.y])), \"scale\": \
+                    \(list([r.scale.x, r.scale.y]))}
+                    """
         }
         return entries.isEmpty ? "[]\n" : "[\n" + entries.joined(separator: ",\n") + "\n]\n"
     }
@@ -97,8 +104,9 @@ public enum COCOResults {
         }
         return entries.map { e in
             let c = e.center ?? [0, 0], s = e.scale ?? [0, 0]
-            return COCOKeypointResult(imageID: e.image_id, categoryID: e.category_id, keypoints: e.keypoints, score: e.score,
-                                      center: SIMD2(c.first ?? 0, c.last ?? 0), scale: SIMD2(s.first ?? 0, s.last ?? 0))
+            return COCOKeypointResult(
+                imageID: e.image_id, categoryID: e.category_id, keypoints: e.keypoints, score: e.score,
+                center: SIMD2(c.first ?? 0, c.last ?? 0), scale: SIMD2(s.first ?? 0, s.last ?? 0))
         }
     }
 }

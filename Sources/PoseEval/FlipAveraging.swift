@@ -18,7 +18,7 @@ public enum FlipAveraging {
             for n in 0..<layout.batch {
                 for j in 0..<layout.joints {
                     mirrorRows(flipped.baseAddress! + (n * layout.joints + source[j]) * size,
-                               into: dst.baseAddress! + (n * layout.joints + j) * size, count: size, width: layout.width)
+                        into: dst.baseAddress! + (n * layout.joints + j) * size, count: size, width: layout.width)
                 }
             }
         }
@@ -27,7 +27,9 @@ public enum FlipAveraging {
 
     /// Mirrors `count` values laid out in rows of `width` left to right: `dst[r][x] = src[r][w−1−x]`.
     /// The flip test's input side (`np.flip(input, 3)` on `[B, 3, H, W]`) and `flipBack`'s core.
-    public static func mirrorRows(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int, width w: Int) {
+    public static func mirrorRows(
+        _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int, width w: Int
+    ) {
         precondition(count % w == 0, "\(count) values are not whole rows of \(w)")
         for row in stride(from: 0, to: count, by: w) {
             for x in 0..<w { dst[row + x] = src[row + w - 1 - x] }
@@ -57,7 +59,8 @@ public enum FlipAveraging {
 
     /// The whole step: flip back, shift when asked, average with the plain output.
     public static func combine(plain: UnsafeBufferPointer<Float>, flipped: UnsafeBufferPointer<Float>,
-                               layout: HeatmapLayout, shift: Bool, pairs: [(Int, Int)] = Skeleton.mpii.flipPairs) -> [Float] {
+        layout: HeatmapLayout, shift: Bool, pairs: [(Int, Int)] = Skeleton.mpii.flipPairs
+    ) -> [Float] {
         var back = flipBack(flipped, layout: layout, pairs: pairs)
         if shift { shiftRight(&back, layout: layout) }
         return average(plain, back)

@@ -45,7 +45,9 @@ public struct HeatmapAccuracy: Equatable, Sendable {
 
     public init(output: [Float], target: [Float], layout: HeatmapLayout, threshold: Double = 0.5) {
         self = output.withUnsafeBufferPointer { o in
-            target.withUnsafeBufferPointer { t in HeatmapAccuracy(output: o, target: t, layout: layout, threshold: threshold) }
+            target.withUnsafeBufferPointer { t in
+                HeatmapAccuracy(output: o, target: t, layout: layout, threshold: threshold)
+            }
         }
     }
 

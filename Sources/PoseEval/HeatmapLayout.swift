@@ -9,7 +9,9 @@ public struct HeatmapLayout: Equatable, Sendable {
     public let width: Int
 
     public init(batch: Int, joints: Int, height: Int, width: Int) {
-        precondition(batch >= 0 && joints > 0 && height > 0 && width > 0, "heatmap layout \([batch, joints, height, width]) has an empty axis")
+        precondition(
+            batch >= 0 && joints > 0 && height > 0 && width > 0,
+            "heatmap layout \([batch, joints, height, width]) has an empty axis")
         self.batch = batch; self.joints = joints; self.height = height; self.width = width
     }
 
@@ -20,5 +22,7 @@ public struct HeatmapLayout: Equatable, Sendable {
     /// Values in the batch.
     public var count: Int { batch * itemSize }
     /// The same layout with another batch size (e.g. one item).
-    public func with(batch: Int) -> HeatmapLayout { HeatmapLayout(batch: batch, joints: joints, height: height, width: width) }
+    public func with(batch: Int) -> HeatmapLayout {
+        HeatmapLayout(batch: batch, joints: joints, height: height, width: width)
+    }
 }

@@ -15,14 +15,22 @@ public struct MPIIGroundTruth: Equatable, Sendable {
 
     public var joints: Int { jointNames.count }
 
-    public init(jointNames: [String], records: Int, jointMissing: [Double], positions: [Double], headBoxes: [Double]) throws {
+    public init(
+        jointNames: [String], records: Int, jointMissing: [Double], positions: [Double], headBoxes: [Double]
+    ) throws {
         let j = jointNames.count
         func check(_ ok: Bool, _ field: String, _ what: String) throws {
             if !ok { throw PoseEvalError("ground truth \(field): \(what)") }
         }
-        try check(jointMissing.count == j * records, "jnt_missing", "expected [\(j)][\(records)] values, found \(jointMissing.count)")
-        try check(positions.count == j * 2 * records, "pos_gt_src", "expected [\(j)][2][\(records)] values, found \(positions.count)")
-        try check(headBoxes.count == 4 * records, "headboxes_src", "expected [2][2][\(records)] values, found \(headBoxes.count)")
+        try check(
+            jointMissing.count == j * records, "jnt_missing",
+            "expected [\(j)][\(records)] values, found \(jointMissing.count)")
+        try check(
+            positions.count == j * 2 * records, "pos_gt_src",
+            "expected [\(j)][2][\(records)] values, found \(positions.count)")
+        try check(
+            headBoxes.count == 4 * records, "headboxes_src",
+            "expected [2][2][\(records)] values, found \(headBoxes.count)")
         self.jointNames = jointNames; self.records = records
         self.jointMissing = jointMissing; self.positions = positions; self.headBoxes = headBoxes
     }
@@ -37,8 +45,9 @@ public struct MPIIGroundTruth: Equatable, Sendable {
         func pick(_ values: [Double], rows: Int) -> [Double] {
             (0..<rows).flatMap { row in chosen.map { values[row * n + $0] } }
         }
-        return try MPIIGroundTruth(jointNames: jointNames, records: chosen.count, jointMissing: pick(jointMissing, rows: joints),
-                                   positions: pick(positions, rows: 2 * joints), headBoxes: pick(headBoxes, rows: 4))
+        return try MPIIGroundTruth(
+            jointNames: jointNames, records: chosen.count, jointMissing: pick(jointMissing, rows: joints),
+            positions: pick(positions, rows: 2 * joints), headBoxes: pick(headBoxes, rows: 4))
     }
 
     /// Reads `gt_valid.json` (`dataset_joints`, `jnt_missing[joint][record]`,
@@ -56,7 +65,8 @@ public struct MPIIGroundTruth: Equatable, Sendable {
         let records = file.jnt_missing.first?.count ?? 0
         func rectangular(_ rows: [[Double]], _ field: String, _ width: Int) throws -> [Double] {
             guard rows.allSatisfy({ $0.count == width }) else {
-                throw PoseEvalError("\(path): \(field): every innermost list must hold \(width) values (one per record)")
+                throw PoseEvalError(
+                    "\(path): \(field): every innermost list must hold \(width) values (one per record)")
             }
             return rows.flatMap { $0 }
         }
@@ -80,12 +90,15 @@ public struct MPIIGroundTruth: Equatable, Sendable {
     }
 
     private static func describe(_ error: DecodingError) -> String {
-        func key(_ path: [CodingKey]) -> String { path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined() }
+        func key(_ path: [CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined()
+        }
         switch error {
         case .keyNotFound(let k, _): return "missing field '\(k.stringValue)'"
         case .typeMismatch(let type, let ctx): return "\(key(ctx.codingPath)): expected \(type)"
         case .valueNotFound(let type, let ctx): return "\(key(ctx.codingPath)): missing \(type)"
-        case .dataCorrupted(let ctx): return ctx.codingPath.isEmpty ? "not valid JSON" : "\(key(ctx.codingPath)): \(ctx.debugDescription)"
+        case .dataCorrupted(let ctx):
+            return ctx.codingPath.isEmpty ? "not valid JSON" : "\(key(ctx.codingPath)): \(ctx.debugDescription)"
         @unknown default: return "\(error)"
         }
     }

@@ -11,7 +11,9 @@ public struct MaxPredictions: Equatable, Sendable {
     /// Scans every map once. A NaN never wins a comparison here, whereas numpy's `argmax` would
     /// return the first NaN; a non-finite network output is stopped by the trainer before this.
     public init(heatmaps: UnsafeBufferPointer<Float>, layout: HeatmapLayout) {
-        precondition(heatmaps.count == layout.count, "heatmaps hold \(heatmaps.count) values, layout \(layout) needs \(layout.count)")
+        precondition(
+            heatmaps.count == layout.count,
+            "heatmaps hold \(heatmaps.count) values, layout \(layout) needs \(layout.count)")
         let maps = layout.batch * layout.joints
         let size = layout.mapSize
         var coords = [Float](repeating: 0, count: maps * 2)

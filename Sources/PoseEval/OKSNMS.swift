@@ -13,7 +13,9 @@ public struct KeypointPrediction: Sendable, Equatable {
     /// The box score (1 for ground-truth boxes); rescoring replaces it.
     public var score: Double
 
-    public init(imageID: Int, keypoints: [Float], center: SIMD2<Double>, scale: SIMD2<Double>, area: Double, score: Double) {
+    public init(
+        imageID: Int, keypoints: [Float], center: SIMD2<Double>, scale: SIMD2<Double>, area: Double, score: Double
+    ) {
         self.imageID = imageID; self.keypoints = keypoints; self.center = center; self.scale = scale
         self.area = area; self.score = score
     }
@@ -70,7 +72,8 @@ public enum OKSNMS {
         while let i = order.first {
             keep.append(i)
             order = order.dropFirst().filter {
-                oks(people[i].keypoints, people[$0].keypoints, people[i].area, people[$0].area, sigmas: sigmas) <= threshold
+                oks(people[i].keypoints, people[$0].keypoints, people[i].area, people[$0].area, sigmas: sigmas)
+                    <= threshold
             }
         }
         return keep
@@ -78,7 +81,9 @@ public enum OKSNMS {
 
     /// `soft_oks_nms`: instead of dropping, scores are decayed by `exp(−oks² / threshold)` and the
     /// rest re-sorted; at most 20 people kept. Returns the kept indices, in the order kept.
-    public static func softNMS(_ people: [KeypointPrediction], threshold: Double, sigmas: [Double], maxKept: Int = 20) -> [Int] {
+    public static func softNMS(
+        _ people: [KeypointPrediction], threshold: Double, sigmas: [Double], maxKept: Int = 20
+    ) -> [Int] {
         var order = descendingOrder(people.map(\.score))
         var scores = order.map { people[$0].score }
         var keep: [Int] = []

@@ -25,7 +25,10 @@ public struct PCKhEvaluation: Equatable, Sendable {
     public init<T: BinaryFloatingPoint>(predictions: [T], truth gt: MPIIGroundTruth) throws {
         let n = gt.records, joints = gt.joints
         guard predictions.count == n * joints * 2 else {
-            throw PoseEvalError("PCKh: \(predictions.count / max(1, joints * 2)) predictions for \(n) ground-truth records (\(joints) joints each)")
+            throw PoseEvalError("""
+                PCKh: \(predictions.count / max(1, joints * 2)) predictions for \(n) ground-truth records (\(joints) \
+                joints each)
+                """)
         }
         var head = [Double](repeating: 0, count: n)
         for r in 0..<n {
@@ -59,7 +62,8 @@ public struct PCKhEvaluation: Equatable, Sendable {
         let all = Self.thresholds.flatMap(pck)
         self.pckAll = all
         let at = { (t: Int) in Array(all[(t * joints)..<((t + 1) * joints)]) }
-        self.table = try PCKhTable(perJoint: perJoint, jointCount: count, at0_1: at(10), at0_11: at(11), jointNames: gt.jointNames)
+        self.table = try PCKhTable(
+            perJoint: perJoint, jointCount: count, at0_1: at(10), at0_11: at(11), jointNames: gt.jointNames)
     }
 }
 
@@ -74,14 +78,17 @@ public struct PCKhTable: Equatable, Sendable {
     public var meanAt0_11: Double
 
     /// `perJoint` etc. indexed like `jointNames` (MPII short names, as `dataset_joints`).
-    public init(perJoint: [Double], jointCount: [Double], at0_1: [Double], at0_11: [Double], jointNames: [String]) throws {
+    public init(
+        perJoint: [Double], jointCount: [Double], at0_1: [Double], at0_11: [Double], jointNames: [String]
+    ) throws {
         func index(_ name: String) throws -> Int {
             guard let i = jointNames.firstIndex(of: name) else {
                 throw PoseEvalError("PCKh: ground truth has no joint named '\(name)' (dataset_joints: \(jointNames))")
             }
             return i
         }
-        let pair = { (a: String, b: String) throws -> Double in 0.5 * (perJoint[try index(a)] + perJoint[try index(b)]) }
+        let pair = { (a: String, b: String) throws -> Double in 0.5 * (perJoint[try index(a)] + perJoint[try index(b)])
+        }
         head = perJoint[try index("head")]
         shoulder = try pair("lsho", "rsho")
         elbow = try pair("lelb", "relb")

@@ -22,7 +22,8 @@ public struct Canvas: Equatable {
     /// A canvas over existing RGB bytes (`width * height * 3` of them).
     public init(width: Int, height: Int, pixels: [UInt8]) throws {
         guard width > 0, height > 0, pixels.count == width * height * 3 else {
-            throw RenderError("canvas \(width)x\(height) needs \(max(0, width * height * 3)) RGB bytes, got \(pixels.count)")
+            throw RenderError(
+                "canvas \(width)x\(height) needs \(max(0, width * height * 3)) RGB bytes, got \(pixels.count)")
         }
         self.width = width
         self.height = height
@@ -41,14 +42,18 @@ public struct Canvas: Equatable {
     }
 
     /// Runs a bridge drawing call on the pixel buffer.
-    private mutating func draw(_ step: String, _ call: (UnsafeMutablePointer<UInt8>, Int32, Int32, UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+    private mutating func draw(
+        _ step: String, _ call: (UnsafeMutablePointer<UInt8>, Int32, Int32, UnsafeMutablePointer<CChar>, Int) -> Int32
+    ) throws {
         let w = Int32(width), h = Int32(height)
         try pixels.withUnsafeMutableBufferPointer { buffer in
             _ = try bridge(step) { err, cap in call(buffer.baseAddress!, w, h, err, cap) }
         }
     }
 
-    public mutating func line(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double, colour: RGB, thickness: Int = 1) throws {
+    public mutating func line(
+        _ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double, colour: RGB, thickness: Int = 1
+    ) throws {
         try draw("draw line") { p, w, h, err, cap in
             hr_draw_line(p, w, h, 3, x0, y0, x1, y1, colour.r, colour.g, colour.b, Int32(thickness), err, cap)
         }
@@ -62,9 +67,13 @@ public struct Canvas: Equatable {
     }
 
     /// A rectangle with inclusive corners; filled when `thickness` is nil.
-    public mutating func rectangle(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, colour: RGB, thickness: Int? = nil) throws {
+    public mutating func rectangle(
+        _ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, colour: RGB, thickness: Int? = nil
+    ) throws {
         try draw("draw rectangle") { p, w, h, err, cap in
-            hr_draw_rect(p, w, h, 3, Int32(x0), Int32(y0), Int32(x1), Int32(y1), colour.r, colour.g, colour.b, Int32(thickness ?? -1), err, cap)
+            hr_draw_rect(
+                p, w, h, 3, Int32(x0), Int32(y0), Int32(x1), Int32(y1), colour.r, colour.g, colour.b,
+                Int32(thickness ?? -1), err, cap)
         }
     }
 
@@ -77,7 +86,9 @@ public struct Canvas: Equatable {
     }
 
     /// A filled ellipse with half-axes (ax, ay) rotated by `angle` degrees.
-    public mutating func ellipse(_ cx: Double, _ cy: Double, ax: Double, ay: Double, angle: Double = 0, colour: RGB) throws {
+    public mutating func ellipse(
+        _ cx: Double, _ cy: Double, ax: Double, ay: Double, angle: Double = 0, colour: RGB
+    ) throws {
         try draw("fill ellipse") { p, w, h, err, cap in
             hr_fill_ellipse(p, w, h, 3, cx, cy, ax, ay, angle, colour.r, colour.g, colour.b, err, cap)
         }
@@ -86,7 +97,8 @@ public struct Canvas: Equatable {
     /// Text with its baseline's left end at (x, y).
     public mutating func text(_ string: String, x: Int, y: Int, scale: Double, colour: RGB, thickness: Int = 1) throws {
         try draw("draw text") { p, w, h, err, cap in
-            hr_draw_text(p, w, h, 3, string, Int32(x), Int32(y), scale, colour.r, colour.g, colour.b, Int32(thickness), err, cap)
+            hr_draw_text(
+                p, w, h, 3, string, Int32(x), Int32(y), scale, colour.r, colour.g, colour.b, Int32(thickness), err, cap)
         }
     }
 
@@ -103,9 +115,12 @@ public struct Canvas: Equatable {
     }
 
     /// The size `string` takes at `scale`: width, height above the baseline, descent below it.
-    public static func textSize(_ string: String, scale: Double, thickness: Int = 1) throws -> (width: Int, height: Int, baseline: Int) {
+    public static func textSize(
+        _ string: String, scale: Double, thickness: Int = 1
+    ) throws -> (width: Int, height: Int, baseline: Int) {
         var w: Int32 = 0, h: Int32 = 0, base: Int32 = 0
-        try bridge("measure text") { err, cap in hr_text_size(string, scale, Int32(thickness), &w, &h, &base, err, cap) }
+        try bridge("measure text") { err, cap in hr_text_size(string, scale, Int32(thickness), &w, &h, &base, err, cap)
+        }
         return (Int(w), Int(h), Int(base))
     }
 
@@ -114,7 +129,8 @@ public struct Canvas: Equatable {
         if width == self.width && height == self.height { return self }
         var out = Canvas(width: width, height: height)
         try resizeU8(pixels, width: self.width, height: self.height, channels: 3,
-                     into: &out.pixels, width: width, height: height, interpolation: Int32(smooth ? HR_INTERP_LINEAR : HR_INTERP_NEAREST))
+            into: &out.pixels, width: width, height: height,
+            interpolation: Int32(smooth ? HR_INTERP_LINEAR : HR_INTERP_NEAREST))
         return out
     }
 

@@ -69,10 +69,16 @@ public struct HeatmapGrid {
         var painter = TilePainter(tileWidth: tw, tileHeight: th)
         for (r, row) in rows.enumerated() {
             guard row.heatmaps.joints == joints, row.weights.count == joints else {
-                throw RenderError("heatmap grid: row \(r) (\(row.label)) has \(row.heatmaps.joints) heatmaps and \(row.weights.count) weights, expected \(joints)")
+                throw RenderError("""
+                    heatmap grid: row \(r) (\(row.label)) has \(row.heatmaps.joints) heatmaps and \
+                    \(row.weights.count) weights, expected \(joints)
+                    """)
             }
             guard row.crop.width == first.crop.width, row.crop.height == first.crop.height else {
-                throw RenderError("heatmap grid: row \(r) (\(row.label)) crop is \(row.crop.width)x\(row.crop.height), the first is \(first.crop.width)x\(first.crop.height)")
+                throw RenderError("""
+                    heatmap grid: row \(r) (\(row.label)) crop is \(row.crop.width)x\(row.crop.height), the first is \
+                    \(first.crop.width)x\(first.crop.height)
+                    """)
             }
             let cropTile = try row.crop.resized(width: tw, height: th)
             let y = r * th
@@ -81,8 +87,9 @@ public struct HeatmapGrid {
             try frame(&labelled)
             grid.paste(labelled, x: 0, y: y)
             for j in 0..<joints {
-                var jointTile = try painter.blend(row.heatmaps, joint: j, range: row.isPrediction ? row.heatmaps.range(j) : nil,
-                                                  over: cropTile)
+                var jointTile = try painter.blend(
+                    row.heatmaps, joint: j, range: row.isPrediction ? row.heatmaps.range(j) : nil,
+                    over: cropTile)
                 try annotate(&jointTile, row: row, joint: j)
                 grid.paste(jointTile, x: (j + 1) * tw, y: y)
             }
@@ -148,7 +155,9 @@ struct TilePainter {
 
     /// `0.7 * JET(resize(grey(map))) + 0.3 * crop`, truncated to bytes like the reference's
     /// uint8 assignment; with `range` (lo, hi) the map is first stretched, `(v - lo) / (hi - lo)`.
-    mutating func blend(_ maps: JointHeatmaps, joint j: Int, range: (lo: Float, hi: Float)? = nil, over crop: Canvas) throws -> Canvas {
+    mutating func blend(
+        _ maps: JointHeatmaps, joint j: Int, range: (lo: Float, hi: Float)? = nil, over crop: Canvas
+    ) throws -> Canvas {
         if grey.count != maps.width * maps.height { grey = [UInt8](repeating: 0, count: maps.width * maps.height) }
         if let r = range, r.hi > r.lo {
             maps.greyLevels(j, offset: r.lo, gain: 1 / (r.hi - r.lo), into: &grey)
@@ -159,7 +168,9 @@ struct TilePainter {
                      width: tileWidth, height: tileHeight, interpolation: Int32(HR_INTERP_LINEAR))
         try upsampled.withUnsafeBufferPointer { g in
             try jet.withUnsafeMutableBufferPointer { out in
-                _ = try bridge("JET colour map") { err, cap in hr_colormap_jet(g.baseAddress!, g.count, out.baseAddress!, err, cap) }
+                _ = try bridge("JET colour map") { err, cap in
+                    hr_colormap_jet(g.baseAddress!, g.count, out.baseAddress!, err, cap)
+                }
             }
         }
         var tile = crop

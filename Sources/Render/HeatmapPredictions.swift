@@ -49,6 +49,7 @@ public struct HeatmapPredictions {
     /// Row `k`'s J maps.
     public func heatmaps(row k: Int) throws -> JointHeatmaps {
         let n = joints * width * height
-        return try JointHeatmaps(joints: joints, width: width, height: height, values: Array(values[(k * n)..<((k + 1) * n)]))
+        return try JointHeatmaps(
+            joints: joints, width: width, height: height, values: Array(values[(k * n)..<((k + 1) * n)]))
     }
 }

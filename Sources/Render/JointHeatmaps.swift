@@ -8,7 +8,10 @@ public struct JointHeatmaps: Equatable {
 
     public init(joints: Int, width: Int, height: Int, values: [Float]) throws {
         guard joints > 0, width > 0, height > 0, values.count == joints * width * height else {
-            throw RenderError("heatmaps [\(joints), \(height), \(width)] need \(max(0, joints * width * height)) values, got \(values.count)")
+            throw RenderError("""
+                heatmaps [\(joints), \(height), \(width)] need \(max(0, joints * width * height)) values, got \
+                \(values.count)
+                """)
         }
         self.joints = joints; self.width = width; self.height = height; self.values = values
     }

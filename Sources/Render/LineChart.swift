@@ -33,24 +33,32 @@ public struct LineChart {
     public func draw() throws -> Canvas {
         let finite = series.flatMap { $0.points.filter { $0.x.isFinite && $0.y.isFinite } }
         guard !finite.isEmpty else { throw RenderError("line chart '\(title)': no finite points to draw") }
-        guard width >= 200, height >= 150 else { throw RenderError("line chart '\(title)': \(width)x\(height) is too small (200x150 at least)") }
+        guard width >= 200, height >= 150 else {
+            throw RenderError("line chart '\(title)': \(width)x\(height) is too small (200x150 at least)")
+        }
         let xs = Ticks(lower: finite.map(\.x).min()!, upper: finite.map(\.x).max()!)
         let ys = Ticks(lower: finite.map(\.y).min()!, upper: finite.map(\.y).max()!)
         let area = plotArea
-        func px(_ x: Double) -> Double { Double(area.x0) + (x - xs.lower) / (xs.upper - xs.lower) * Double(area.x1 - area.x0) }
-        func py(_ y: Double) -> Double { Double(area.y1) - (y - ys.lower) / (ys.upper - ys.lower) * Double(area.y1 - area.y0) }
+        func px(_ x: Double) -> Double {
+            Double(area.x0) + (x - xs.lower) / (xs.upper - xs.lower) * Double(area.x1 - area.x0)
+        }
+        func py(_ y: Double) -> Double {
+            Double(area.y1) - (y - ys.lower) / (ys.upper - ys.lower) * Double(area.y1 - area.y0)
+        }
 
         var c = Canvas(width: width, height: height, fill: .white)
         let font = 0.42
         for x in xs.values {
             try c.line(px(x), Double(area.y0), px(x), Double(area.y1), colour: .lightGrey)
             let text = xs.format(x), size = try Canvas.textSize(text, scale: font)
-            try c.text(text, x: Int(px(x)) - size.width / 2, y: area.y1 + 8 + size.height, scale: font, colour: .darkGrey)
+            try c.text(
+                text, x: Int(px(x)) - size.width / 2, y: area.y1 + 8 + size.height, scale: font, colour: .darkGrey)
         }
         for y in ys.values {
             try c.line(Double(area.x0), py(y), Double(area.x1), py(y), colour: .lightGrey)
             let text = ys.format(y), size = try Canvas.textSize(text, scale: font)
-            try c.text(text, x: area.x0 - 6 - size.width, y: Int(py(y)) + size.height / 2, scale: font, colour: .darkGrey)
+            try c.text(
+                text, x: area.x0 - 6 - size.width, y: Int(py(y)) + size.height / 2, scale: font, colour: .darkGrey)
         }
         try c.rectangle(area.x0, area.y0, area.x1, area.y1, colour: .darkGrey, thickness: 1)
         for (k, s) in series.enumerated() {
@@ -98,7 +106,9 @@ public struct LineChart {
         try c.rectangle(x0, y0, x0 + boxWidth, y0 + boxHeight, colour: .midGrey, thickness: 1)
         for (k, s) in series.enumerated() {
             let y = y0 + 4 + k * lineHeight + lineHeight / 2
-            try c.line(Double(x0 + 8), Double(y), Double(x0 + 28), Double(y), colour: RGB.series[k % RGB.series.count], thickness: 3)
+            try c.line(
+                Double(x0 + 8), Double(y), Double(x0 + 28), Double(y), colour: RGB.series[k % RGB.series.count],
+                thickness: 3)
             try c.text(s.name, x: x0 + 34, y: y + sizes[k].height / 2, scale: font, colour: .black)
         }
     }

@@ -13,7 +13,9 @@ public enum SampleSelection: Equatable {
     public static func parse(_ list: String) throws -> SampleSelection {
         .ids(try list.split(separator: ",", omittingEmptySubsequences: false).map { part in
             let text = part.trimmingCharacters(in: .whitespaces)
-            guard let id = Int(text), id >= 0 else { throw RenderError("'\(text)' is not a sample id (give e.g. 0,17,42)") }
+                guard let id = Int(text), id >= 0 else {
+                    throw RenderError("'\(text)' is not a sample id (give e.g. 0,17,42)")
+                }
             return id
         })
     }
@@ -37,9 +39,14 @@ public struct ShardPictures {
 
     public init(directory: String) throws {
         let set = try ShardSet(directory: directory)
-        guard let input = set.layout.spec(ShardFormat.Tensor.input), input.sampleShape.count == 3, input.sampleShape[2] == 3,
-              let target = set.layout.spec(ShardFormat.Tensor.target), target.sampleShape.count == 3 else {
-            throw RenderError("\(directory)/\(ShardFormat.manifestFile): the shards have no 'input' [H, W, 3] and 'target' [J, h, w] tensors to draw")
+        guard let input = set.layout.spec(ShardFormat.Tensor.input), input.sampleShape.count == 3,
+            input.sampleShape[2] == 3,
+            let target = set.layout.spec(ShardFormat.Tensor.target), target.sampleShape.count == 3
+        else {
+            throw RenderError("""
+                \(directory)/\(ShardFormat.manifestFile): the shards have no 'input' [H, W, 3] and 'target' [J, h, w] \
+                tensors to draw
+                """)
         }
         let joints = target.sampleShape[0]
         self.set = set
@@ -75,7 +82,10 @@ public struct ShardPictures {
         }
         if let p = predictions {
             for i in ids where p.row(forSample: i) == nil {
-                throw RenderError("sample \(i) has no predicted heatmaps in \(p.path) (it holds \(p.count) rows: samples \(summary(p.samples)))")
+                throw RenderError("""
+                    sample \(i) has no predicted heatmaps in \(p.path) (it holds \(p.count) rows: samples \
+                    \(summary(p.samples)))
+                    """)
             }
         }
         return ids
@@ -85,21 +95,34 @@ public struct ShardPictures {
     /// annotation record for every sample both name.
     public func check(_ p: HeatmapPredictions) throws {
         guard p.joints == joints, p.width == heatmapSize.width, p.height == heatmapSize.height else {
-            throw RenderError("\(p.path): heatmaps are [\(p.count), \(p.joints), \(p.height), \(p.width)], the shards' targets are [N, \(joints), \(heatmapSize.height), \(heatmapSize.width)]")
+            throw RenderError("""
+                \(p.path): heatmaps are [\(p.count), \(p.joints), \(p.height), \(p.width)], the shards' targets are \
+                [N, \(joints), \(heatmapSize.height), \(heatmapSize.width)]
+                """)
         }
         for (k, s) in p.samples.enumerated() where !(0..<set.count).contains(s) {
-            throw RenderError("\(p.path): row \(k) is for sample \(s), out of range: \(set.directory) holds samples 0...\(set.count - 1)")
+            throw RenderError("""
+                \(p.path): row \(k) is for sample \(s), out of range: \(set.directory) holds samples \
+                0...\(set.count - 1)
+                """)
         }
         if let records = p.records {
             for (k, s) in p.samples.enumerated() where set.sample(s).record != records[k] {
-                throw RenderError("\(p.path): row \(k) is for sample \(s) of record \(records[k]), but that sample in \(set.directory) is record \(set.sample(s).record)")
+                throw RenderError("""
+                    \(p.path): row \(k) is for sample \(s) of record \(records[k]), but that sample in \
+                    \(set.directory) is record \(set.sample(s).record)
+                    """)
             }
         }
     }
 
     /// The heatmap grid of `ids`: per sample a targets row, a predictions row, or both.
-    public func heatmapGrid(_ ids: [Int], predictions: HeatmapPredictions? = nil, show: HeatmapSource = .targets, tile: Int = 128) throws -> Canvas {
-        if show != .targets && predictions == nil { throw RenderError("showing \(show.rawValue) needs predicted heatmaps (--heatmaps FILE)") }
+    public func heatmapGrid(
+        _ ids: [Int], predictions: HeatmapPredictions? = nil, show: HeatmapSource = .targets, tile: Int = 128
+    ) throws -> Canvas {
+        if show != .targets && predictions == nil {
+            throw RenderError("showing \(show.rawValue) needs predicted heatmaps (--heatmaps FILE)")
+        }
         if let p = predictions { try check(p) }
         var rows: [HeatmapRow] = []
         for i in ids {
@@ -108,12 +131,17 @@ public struct ShardPictures {
             let weights = (0..<joints).map { s.targetWeight[$0] }
             let name = "#\(i) rec \(s.record)"
             if show != .predictions {
-                let maps = try JointHeatmaps(joints: joints, width: heatmapSize.width, height: heatmapSize.height, values: s.target())
-                rows.append(HeatmapRow(crop: crop, heatmaps: maps, weights: weights, label: name + (show == .both ? " target" : "")))
+                let maps = try JointHeatmaps(
+                    joints: joints, width: heatmapSize.width, height: heatmapSize.height, values: s.target())
+                rows.append(
+                    HeatmapRow(
+                        crop: crop, heatmaps: maps, weights: weights, label: name + (show == .both ? " target" : "")))
             }
             if show != .targets, let p = predictions, let k = p.row(forSample: i) {
-                rows.append(HeatmapRow(crop: crop, heatmaps: try p.heatmaps(row: k), weights: weights, label: name + " pred",
-                                       isPrediction: true))
+                rows.append(
+                    HeatmapRow(
+                        crop: crop, heatmaps: try p.heatmaps(row: k), weights: weights, label: name + " pred",
+                        isPrediction: true))
             }
         }
         return try HeatmapGrid(jointNames: jointNames, tile: tile).draw(rows)
@@ -138,8 +166,10 @@ public struct ShardPictures {
             }
             if show != .targets, let p = predictions, let k = p.row(forSample: i) {
                 let maps = try p.heatmaps(row: k)
-                poses.append(PoseView(crop: crop, joints: predictedJoints(maps), visible: [Bool](repeating: true, count: joints),
-                                      flipped: s.flipped, label: "#\(i) pred"))
+                poses.append(
+                    PoseView(
+                        crop: crop, joints: predictedJoints(maps), visible: [Bool](repeating: true, count: joints),
+                        flipped: s.flipped, label: "#\(i) pred"))
             }
         }
         return try SkeletonPicture(skeleton: skeleton, size: size ?? cropSize.height, columns: columns).draw(poses)

@@ -45,8 +45,11 @@ public struct SkeletonPicture {
     public var columns: Int
 
     public init(skeleton: Skeleton = .mpii, size: Int = 256, columns: Int = 4) {
-        precondition(skeleton.limbs.allSatisfy { (0..<skeleton.numJoints).contains($0.0) && (0..<skeleton.numJoints).contains($0.1) },
-                     "limbs join joint indices")
+        precondition(
+            skeleton.limbs.allSatisfy {
+                (0..<skeleton.numJoints).contains($0.0) && (0..<skeleton.numJoints).contains($0.1)
+            },
+            "limbs join joint indices")
         self.skeleton = skeleton; self.size = size; self.columns = columns
     }
 
@@ -61,10 +64,16 @@ public struct SkeletonPicture {
         let thickness = max(2, size / 64)
         for (i, pose) in poses.enumerated() {
             guard pose.joints.count == skeleton.numJoints, pose.visible.count == skeleton.numJoints else {
-                throw RenderError("skeleton picture: sample \(i) (\(pose.label)) has \(pose.joints.count) joints, the skeleton \(skeleton.numJoints)")
+                throw RenderError("""
+                    skeleton picture: sample \(i) (\(pose.label)) has \(pose.joints.count) joints, the skeleton \
+                    \(skeleton.numJoints)
+                    """)
             }
             guard pose.crop.width == first.crop.width, pose.crop.height == first.crop.height else {
-                throw RenderError("skeleton picture: sample \(i) (\(pose.label)) crop is \(pose.crop.width)x\(pose.crop.height), the first is \(first.crop.width)x\(first.crop.height)")
+                throw RenderError("""
+                    skeleton picture: sample \(i) (\(pose.label)) crop is \(pose.crop.width)x\(pose.crop.height), the \
+                    first is \(first.crop.width)x\(first.crop.height)
+                    """)
             }
             var t = try pose.crop.resized(width: tw, height: th)
             let p = pose.joints.map { (x: ($0.x + 0.5) * scale - 0.5, y: ($0.y + 0.5) * scale - 0.5) }
@@ -80,7 +89,9 @@ public struct SkeletonPicture {
             try t.label(pose.label, x: 2, y: 2, scale: fontScale)
             if pose.flipped {
                 let mark = try Canvas.textSize("flipped", scale: fontScale)
-                try t.label("flipped", x: tw - mark.width - 6, y: 2, scale: fontScale, colour: .black, background: RGB(255, 215, 0))
+                try t.label(
+                    "flipped", x: tw - mark.width - 6, y: 2, scale: fontScale, colour: .black,
+                    background: RGB(255, 215, 0))
             }
             picture.paste(t, x: (i % cols) * (tw + gap), y: (i / cols) * (th + gap))
         }

@@ -13,30 +13,44 @@ enum POSIXFile {
 
     /// Writes all `count` bytes at `offset`. (`file` names the file in an error only, so it is
     /// not built for every call.)
-    static func pwriteAll(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int, at offset: Int, file: @autoclosure () -> String) throws {
-        try complete(count, file: file, "write failed", "no progress") { pwrite(fd, p + $0, count - $0, off_t(offset + $0)) }
+    static func pwriteAll(
+        _ fd: Int32, _ p: UnsafeRawPointer, _ count: Int, at offset: Int, file: @autoclosure () -> String
+    ) throws {
+        try complete(count, file: file, "write failed", "no progress") {
+            pwrite(fd, p + $0, count - $0, off_t(offset + $0))
+        }
     }
 
     /// Sets the file's size to `bytes` (growing it with a hole that reads as zeros).
     static func resize(_ fd: Int32, to bytes: Int, file: String) throws {
         while ftruncate(fd, off_t(bytes)) != 0 {
-            guard errno == EINTR else { throw SafeTensorsError(file: file, problem: "cannot be sized to \(bytes) bytes (\(reason()))") }
+            guard errno == EINTR else {
+                throw SafeTensorsError(file: file, problem: "cannot be sized to \(bytes) bytes (\(reason()))")
+            }
         }
     }
 
     /// Reads exactly `count` bytes at `offset`.
-    static func preadAll(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, at offset: Int, file: @autoclosure () -> String) throws {
-        try complete(count, file: file, "read failed", "unexpected end of file") { pread(fd, p + $0, count - $0, off_t(offset + $0)) }
+    static func preadAll(
+        _ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, at offset: Int, file: @autoclosure () -> String
+    ) throws {
+        try complete(count, file: file, "read failed", "unexpected end of file") {
+            pread(fd, p + $0, count - $0, off_t(offset + $0))
+        }
     }
 
     /// Repeats `step(done)` (a read or write returning bytes moved, or −1) until `count` bytes
     /// have moved, retrying interrupted calls.
-    private static func complete(_ count: Int, file: () -> String, _ failure: String, _ stalled: String, _ step: (Int) -> Int) throws {
+    private static func complete(
+        _ count: Int, file: () -> String, _ failure: String, _ stalled: String, _ step: (Int) -> Int
+    ) throws {
         var done = 0
         while done < count {
             let n = step(done)
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw SafeTensorsError(file: file(), problem: "\(failure) (\(n < 0 ? reason() : stalled))") }
+            guard n > 0 else {
+                throw SafeTensorsError(file: file(), problem: "\(failure) (\(n < 0 ? reason() : stalled))")
+            }
             done += n
         }
     }

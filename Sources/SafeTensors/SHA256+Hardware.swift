@@ -28,7 +28,9 @@ extension SHA256 {
 
         /// Loads the 64-byte block at `base` (big-endian words) and remembers the state before it.
         @inline(__always) mutating func begin(_ base: UnsafeRawPointer) {
-            func word(_ i: Int) -> UInt32 { UInt32(bigEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+                func word(_ i: Int) -> UInt32 {
+                    UInt32(bigEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                }
             w0 = Lanes(word(0), word(1), word(2), word(3)); w1 = Lanes(word(4), word(5), word(6), word(7))
             w2 = Lanes(word(8), word(9), word(10), word(11)); w3 = Lanes(word(12), word(13), word(14), word(15))
             savedABEF = abef; savedCDGH = cdgh
@@ -62,7 +64,9 @@ extension SHA256 {
     }
 
     /// The compression function with the SHA instructions over `blocks` blocks at `p`.
-    static func compressWithInstructions(_ state: inout State, _ p: UnsafeRawPointer, blocks: Int, k: UnsafePointer<UInt32>) {
+        static func compressWithInstructions(
+            _ state: inout State, _ p: UnsafeRawPointer, blocks: Int, k: UnsafePointer<UInt32>
+        ) {
         var x = Lane(state)
         for block in 0..<blocks {
             x.begin(p + block * 64)
@@ -76,8 +80,10 @@ extension SHA256 {
     /// one before it in its own message, so one message leaves the unit idle most cycles (1.8 GB/s
     /// here, OpenSSL's figure too); a second, independent message fills those cycles: 3.2 GB/s for
     /// the pair, measured on this Zen 4.
-    static func compressPairWithInstructions(_ a: inout State, _ pa: UnsafeRawPointer, _ b: inout State, _ pb: UnsafeRawPointer,
-                                             blocks: Int, k: UnsafePointer<UInt32>) {
+        static func compressPairWithInstructions(
+            _ a: inout State, _ pa: UnsafeRawPointer, _ b: inout State, _ pb: UnsafeRawPointer,
+            blocks: Int, k: UnsafePointer<UInt32>
+        ) {
         var x = Lane(a), y = Lane(b)
         for block in 0..<blocks {
             x.begin(pa + block * 64)

@@ -59,7 +59,9 @@ public struct SHA256: Sendable {
     /// `pb`), which must both be at a block boundary: with the SHA instructions the two messages'
     /// rounds interleave, hashing the pair in little more time than one (see
     /// `compressPairWithInstructions`); otherwise one after the other.
-    public static func updatePair(_ a: inout SHA256, _ pa: UnsafeRawPointer, _ b: inout SHA256, _ pb: UnsafeRawPointer, blocks: Int) {
+    public static func updatePair(
+        _ a: inout SHA256, _ pa: UnsafeRawPointer, _ b: inout SHA256, _ pb: UnsafeRawPointer, blocks: Int
+    ) {
         precondition(a.carryCount == 0 && b.carryCount == 0, "updatePair needs both hashers at a block boundary")
         guard blocks > 0 else { return }
         a.totalBytes &+= UInt64(64 * blocks)
@@ -126,7 +128,9 @@ public struct SHA256: Sendable {
     private mutating func compress(_ p: UnsafeRawPointer, blocks: Int) {
         #if SHA_NI && arch(x86_64)
         if !portable {
-            SHA256.k.withUnsafeBufferPointer { k in SHA256.compressWithInstructions(&h, p, blocks: blocks, k: k.baseAddress!) }
+                SHA256.k.withUnsafeBufferPointer { k in
+                    SHA256.compressWithInstructions(&h, p, blocks: blocks, k: k.baseAddress!)
+                }
             return
         }
         #endif
@@ -141,7 +145,9 @@ public struct SHA256: Sendable {
             SHA256.k.withUnsafeBufferPointer { k in
                 for block in 0..<blocks {
                     let base = p + block * 64
-                    for t in 0..<16 { w[t] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self)) }
+                    for t in 0..<16 {
+                        w[t] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
+                    }
                     for t in 16..<64 {
                         let x = w[t - 15], y = w[t - 2]
                         let s0 = SHA256.rotr(x, 7) ^ SHA256.rotr(x, 18) ^ (x >> 3)

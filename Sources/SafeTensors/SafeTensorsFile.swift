@@ -83,7 +83,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
             }
             guard let entry = value as? [String: Any] else { throw fail("tensor '\(name)': entry is not an object") }
             guard let dtypeName = entry["dtype"] as? String else { throw fail("tensor '\(name)': missing dtype") }
-            guard let dtype = DType(rawValue: dtypeName) else { throw fail("tensor '\(name)': unknown dtype '\(dtypeName)'") }
+            guard let dtype = DType(rawValue: dtypeName) else {
+                throw fail("tensor '\(name)': unknown dtype '\(dtypeName)'")
+            }
             guard let shapeValues = entry["shape"] as? [Any],
                   let shape = Self.nonNegativeInts(shapeValues) else {
                 throw fail("tensor '\(name)': shape is not a list of non-negative integers")
@@ -93,7 +95,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 throw fail("tensor '\(name)': data_offsets is not a pair [begin, end] with begin <= end")
             }
             guard offsets[1] <= dataBytes else {
-                throw fail("tensor '\(name)': data_offsets end \(offsets[1]) is past the \(dataBytes) data bytes in the file")
+                throw fail("""
+                    tensor '\(name)': data_offsets end \(offsets[1]) is past the \(dataBytes) data bytes in the file
+                    """)
             }
             var count = 1
             for d in shape {
@@ -104,11 +108,18 @@ public final class SafeTensorsFile: @unchecked Sendable {
             let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: dtype.size)
             guard !bytesOverflow else { throw fail("tensor '\(name)': shape \(shape) of \(dtypeName) overflows") }
             guard bytes == offsets[1] - offsets[0] else {
-                throw fail("tensor '\(name)': shape \(shape) of \(dtypeName) needs \(bytes) bytes, data_offsets give \(offsets[1] - offsets[0])")
+                throw fail("""
+                    tensor '\(name)': shape \(shape) of \(dtypeName) needs \(bytes) bytes, data_offsets give \
+                    \(offsets[1] - offsets[0])
+                    """)
             }
             tensors.append(TensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: offsets[0]..<offsets[1]))
         }
-        tensors.sort { ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound) }
+        tensors.sort {
+            ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < (
+                $1.dataOffsets.lowerBound, $1.dataOffsets.upperBound
+            )
+        }
         // As the format's reference implementation: the tensors tile the data section exactly.
         var end = 0
         for t in tensors where !t.dataOffsets.isEmpty {
@@ -116,12 +127,18 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 throw fail("tensor '\(t.name)': data overlaps the previous tensor")
             }
             guard t.dataOffsets.lowerBound == end else {
-                throw fail("tensor '\(t.name)': data starts at \(t.dataOffsets.lowerBound), the tensors before it end at \(end) (a gap)")
+                throw fail("""
+                    tensor '\(t.name)': data starts at \(t.dataOffsets.lowerBound), the tensors before it end at \
+                    \(end) (a gap)
+                    """)
             }
             end = t.dataOffsets.upperBound
         }
         guard end == dataBytes else {
-            throw fail("the tensors end at data byte \(end), the file holds \(dataBytes) data bytes (\(dataBytes - end) unaccounted for)")
+            throw fail("""
+                the tensors end at data byte \(end), the file holds \(dataBytes) data bytes (\(dataBytes - end) \
+                unaccounted for)
+                """)
         }
         self.path = path
         self.metadata = metadata
@@ -169,7 +186,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public func array<T: SafeTensorElement>(_ name: String, as type: T.Type = T.self) throws -> [T] {
         let t = try info(name)
         guard t.dtype == T.dtype else {
-            throw SafeTensorsError(file: path, problem: "tensor '\(name)' is \(t.dtype.rawValue), not \(T.dtype.rawValue)")
+            throw SafeTensorsError(
+                file: path, problem: "tensor '\(name)' is \(t.dtype.rawValue), not \(T.dtype.rawValue)")
         }
         return try withBytes(name) { raw in
             [T](unsafeUninitializedCapacity: t.count) { buffer, n in
@@ -189,7 +207,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         case .i32: return try array(name, as: Int32.self).map(Double.init)
         case .u8: return try array(name, as: UInt8.self).map(Double.init)
         default:
-            throw SafeTensorsError(file: path, problem: "tensor '\(name)': \(t.dtype.rawValue) cannot be read as numbers here")
+            throw SafeTensorsError(
+                file: path, problem: "tensor '\(name)': \(t.dtype.rawValue) cannot be read as numbers here")
         }
     }
 }

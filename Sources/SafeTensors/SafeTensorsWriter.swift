@@ -7,7 +7,9 @@ public struct TensorPayload {
     public let shape: [Int]
     public let bytes: Data
     public init(name: String, dtype: DType, shape: [Int], bytes: Data) {
-        precondition(shape.reduce(1, *) * dtype.size == bytes.count, "\(name): shape \(shape) does not match \(bytes.count) bytes")
+        precondition(
+            shape.reduce(1, *) * dtype.size == bytes.count,
+            "\(name): shape \(shape) does not match \(bytes.count) bytes")
         self.name = name; self.dtype = dtype; self.shape = shape; self.bytes = bytes
     }
     public init<T: SafeTensorElement>(name: String, shape: [Int], values: [T]) {
@@ -21,7 +23,9 @@ public struct TensorPayload {
 public enum SafeTensorsWriter {
     /// The header JSON: tensors in the given order with consecutive data offsets, metadata first,
     /// padded with spaces to a multiple of 8 bytes so the data section stays 8-byte aligned.
-    public static func header(for tensors: [(name: String, dtype: DType, shape: [Int], bytes: Int)], metadata: [String: String]) throws -> Data {
+    public static func header(
+        for tensors: [(name: String, dtype: DType, shape: [Int], bytes: Int)], metadata: [String: String]
+    ) throws -> Data {
         var entries: [String] = []
         if !metadata.isEmpty {
             let meta = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])
@@ -29,9 +33,13 @@ public enum SafeTensorsWriter {
         }
         var offset = 0
         for t in tensors {
-            let name = String(decoding: try JSONSerialization.data(withJSONObject: t.name, options: [.fragmentsAllowed]), as: UTF8.self)
+            let name = String(
+                decoding: try JSONSerialization.data(withJSONObject: t.name, options: [.fragmentsAllowed]),
+                as: UTF8.self)
             let shape = t.shape.map(String.init).joined(separator: ",")
-            entries.append("\(name):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + t.bytes)]}")
+            let offsets = "[\(offset),\(offset + t.bytes)]"
+            entries.append(
+                "\(name):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":\(offsets)}")
             offset += t.bytes
         }
         var json = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -68,12 +76,15 @@ public enum AtomicFile {
                     try POSIXFile.pwriteAll(fd, raw.baseAddress!, half, at: 0, file: temp)
                     halfway?(temp)
                 }
-                if raw.count > half { try POSIXFile.pwriteAll(fd, raw.baseAddress! + half, raw.count - half, at: half, file: temp) }
+                if raw.count > half {
+                    try POSIXFile.pwriteAll(fd, raw.baseAddress! + half, raw.count - half, at: half, file: temp)
+                }
             }
             try POSIXFile.commit(fd, temp: temp, to: path)
         } catch {
             unlink(temp)
-            throw SafeTensorsError(file: path, problem: "cannot be written (\((error as? SafeTensorsError)?.problem ?? "\(error)"))")
+            throw SafeTensorsError(
+                file: path, problem: "cannot be written (\((error as? SafeTensorsError)?.problem ?? "\(error)"))")
         }
     }
 }

@@ -10,7 +10,8 @@ public struct ShardEntry: Codable, Equatable, Sendable {
     public var firstSample: Int
 
     public init(file: String, samples: Int, bytes: Int, sha256: String, firstSample: Int) {
-        self.file = file; self.samples = samples; self.bytes = bytes; self.sha256 = sha256; self.firstSample = firstSample
+        self.file = file; self.samples = samples; self.bytes = bytes; self.sha256 = sha256;
+        self.firstSample = firstSample
     }
 
     enum CodingKeys: String, CodingKey { case file, samples, bytes, sha256, firstSample = "first_sample" }
@@ -152,17 +153,22 @@ public final class ShardWriter {
     public func append(_ slices: [UnsafeRawBufferPointer]) throws {
         precondition(slices.count == layout.tensors.count, "one slice per tensor")
         for (t, spec) in layout.tensors.enumerated() where slices[t].count != spec.sampleBytes {
-            throw SafeTensorsError(file: path, problem: "tensor '\(spec.name)': sample slice is \(slices[t].count) bytes, the layout needs \(spec.sampleBytes)")
+            throw SafeTensorsError(file: path, problem: """
+                tensor '\(spec.name)': sample slice is \(slices[t].count) bytes, the layout needs \(spec.sampleBytes)
+                """)
         }
         try append { t, destination in
-            if destination.count > 0 { destination.baseAddress!.copyMemory(from: slices[t].baseAddress!, byteCount: destination.count) }
+            if destination.count > 0 {
+                destination.baseAddress!.copyMemory(from: slices[t].baseAddress!, byteCount: destination.count)
+            }
         }
     }
 
     /// Writes tensor t's staged samples out: in direct mode to their final place while they fit
     /// the expected count, otherwise appended at the end of the spill.
     private func flush(_ t: Int) throws {
-        try write(t, staging[t], (staged - flushedAt[t]) * layout.tensors[t].sampleBytes, samples: staged - flushedAt[t])
+        try write(
+            t, staging[t], (staged - flushedAt[t]) * layout.tensors[t].sampleBytes, samples: staged - flushedAt[t])
     }
 
     /// Writes `n` bytes of tensor t — its next `samples` samples, from `flushedAt[t]` on — from `p`.
@@ -192,7 +198,10 @@ public final class ShardWriter {
         while done < n {
             let next = min(n, (offset + done) / page * page + page - offset)   // the end of this file page
             if ZeroBytes.all(p + done, next - done) {
-                if runStart >= 0 { try POSIXFile.pwriteAll(spill, p + runStart, done - runStart, at: offset + runStart, file: spillName) }
+                if runStart >= 0 {
+                    try POSIXFile.pwriteAll(
+                        spill, p + runStart, done - runStart, at: offset + runStart, file: spillName)
+                }
                 runStart = -1
                 holes.append((offset + done, next - done))
             } else if runStart < 0 {
@@ -200,7 +209,9 @@ public final class ShardWriter {
             }
             done = next
         }
-        if runStart >= 0 { try POSIXFile.pwriteAll(spill, p + runStart, n - runStart, at: offset + runStart, file: spillName) }
+        if runStart >= 0 {
+            try POSIXFile.pwriteAll(spill, p + runStart, n - runStart, at: offset + runStart, file: spillName)
+        }
     }
 
     static func header(_ layout: ShardLayout, count: Int, metadata: [String: String]) throws -> Data {
@@ -253,7 +264,8 @@ public final class ShardWriter {
             unlink(temp)
             throw error
         }
-        return ShardEntry(file: file, samples: count, bytes: total, sha256: hasher.finalizeHex(), firstSample: firstSample)
+        return ShardEntry(
+            file: file, samples: count, bytes: total, sha256: hasher.finalizeHex(), firstSample: firstSample)
     }
 
     /// Finishes two shards, `a` then `b` (see `finish(metadata:)`). When both were written in
@@ -269,7 +281,10 @@ public final class ShardWriter {
         a.closed = true; b.closed = true
         defer { close(a.spill); close(b.spill) }
         let digests = Result { try FileDigest.digests(a.digestSource(), b.digestSource()) }
-        return (Result { try a.commitInPlace { try digests.get().0 } }, Result { try b.commitInPlace { try digests.get().1 } })
+        return (
+            Result { try a.commitInPlace { try digests.get().0 } },
+            Result { try b.commitInPlace { try digests.get().1 } }
+        )
     }
 
     /// In direct mode, writes out what is still staged; true when the shard ended as expected
@@ -284,7 +299,8 @@ public final class ShardWriter {
     private func digestSource() throws -> FileDigest.Source {
         var info = stat()
         guard fstat(spill, &info) == 0, Int(info.st_size) == spillEnd else {
-            throw SafeTensorsError(file: tempPath, problem: "is \(info.st_size) bytes after writing, expected \(spillEnd)")
+            throw SafeTensorsError(
+                file: tempPath, problem: "is \(info.st_size) bytes after writing, expected \(spillEnd)")
         }
         return FileDigest.Source(fd: spill, size: spillEnd, name: tempPath, holes: holes)
     }

@@ -8,8 +8,11 @@ enum ZeroBytes {
         var acc = SIMD8<UInt64>()
         var i = 0
         while i + 256 <= n {
-            acc = p.loadUnaligned(fromByteOffset: i, as: SIMD8<UInt64>.self) | p.loadUnaligned(fromByteOffset: i + 64, as: SIMD8<UInt64>.self)
-                | p.loadUnaligned(fromByteOffset: i + 128, as: SIMD8<UInt64>.self) | p.loadUnaligned(fromByteOffset: i + 192, as: SIMD8<UInt64>.self)
+            acc =
+                p.loadUnaligned(fromByteOffset: i, as: SIMD8<UInt64>.self)
+                | p.loadUnaligned(fromByteOffset: i + 64, as: SIMD8<UInt64>.self)
+                | p.loadUnaligned(fromByteOffset: i + 128, as: SIMD8<UInt64>.self)
+                | p.loadUnaligned(fromByteOffset: i + 192, as: SIMD8<UInt64>.self)
             if !isZero(acc) { return false }
             i += 256
         }

@@ -74,7 +74,8 @@ public struct BuildOptions: Sendable {
     public var detectionPath: String { bboxFile ?? config.test.cocoBBoxFile }
     public var annotationPath: String {
         guard isCOCO else { return root + "/annot/" + imageSet + ".json" }
-        return root + "/annotations/" + (imageSet.contains("test") ? "image_info_" : "person_keypoints_") + imageSet + ".json"
+        return root + "/annotations/" + (imageSet.contains("test") ? "image_info_" : "person_keypoints_") + imageSet
+            + ".json"
     }
     /// The folder (COCO: `images/<set>/` or `images/<set>.zip`) of the set's images; nil for MPII.
     public var imageFolder: String? { isCOCO ? (imageSet.contains("test") ? "test2017" : imageSet) : nil }
@@ -89,13 +90,19 @@ public struct BuildOptions: Sendable {
     public func validate() throws {
         func fail(_ s: String) -> BuildError { BuildError(s) }
         guard ["mpii", "coco"].contains(config.dataset.dataset) else {
-            throw fail("DATASET.DATASET '\(config.dataset.dataset)': hrprep reads mpii and coco (any COCO-format keypoint data)")
+            throw fail("""
+                DATASET.DATASET '\(config.dataset.dataset)': hrprep reads mpii and coco (any COCO-format keypoint \
+                data)
+                """)
         }
         guard isCOCO || ["train", "valid", "test"].contains(imageSet) else {
             throw fail("--set must be train, valid or test, got '\(set)'")
         }
         if usesDetections && detectionPath.isEmpty {
-            throw fail("--set \(set): TEST.USE_GT_BBOX is false but no detection file is named (TEST.COCO_BBOX_FILE or --bbox-file)")
+            throw fail("""
+                --set \(set): TEST.USE_GT_BBOX is false but no detection file is named (TEST.COCO_BBOX_FILE or \
+                --bbox-file)
+                """)
         }
         guard augEpochs >= 1 else { throw fail("--aug-epochs must be at least 1, got \(augEpochs)") }
         if !isTraining && augEpochs != 1 {
@@ -105,12 +112,20 @@ public struct BuildOptions: Sendable {
         if let n = samplesPerShard, n < 1 { throw fail("--samples-per-shard must be at least 1, got \(n)") }
         guard targetDType == .f32 || targetDType == .f16 else { throw fail("--target-dtype must be f32 or f16") }
         if dataFormat == nil && ImageFormat(rawValue: config.dataset.dataFormat) == nil {
-            throw fail("DATASET.DATA_FORMAT '\(config.dataset.dataFormat)' is not jpg or zip (override with --data-format)")
+            throw fail("""
+                DATASET.DATA_FORMAT '\(config.dataset.dataFormat)' is not jpg or zip (override with --data-format)
+                """)
         }
         let m = config.model
-        guard m.targetType == "gaussian" else { throw fail("MODEL.TARGET_TYPE '\(m.targetType)': only gaussian targets are made") }
-        guard m.imageSize.count == 2, m.imageSize.allSatisfy({ $0 > 0 }) else { throw fail("MODEL.IMAGE_SIZE must be [width, height]") }
-        guard m.heatmapSize.count == 2, m.heatmapSize.allSatisfy({ $0 > 0 }) else { throw fail("MODEL.HEATMAP_SIZE must be [width, height]") }
+        guard m.targetType == "gaussian" else {
+            throw fail("MODEL.TARGET_TYPE '\(m.targetType)': only gaussian targets are made")
+        }
+        guard m.imageSize.count == 2, m.imageSize.allSatisfy({ $0 > 0 }) else {
+            throw fail("MODEL.IMAGE_SIZE must be [width, height]")
+        }
+        guard m.heatmapSize.count == 2, m.heatmapSize.allSatisfy({ $0 > 0 }) else {
+            throw fail("MODEL.HEATMAP_SIZE must be [width, height]")
+        }
         guard m.sigma > 0 else { throw fail("MODEL.SIGMA must be positive, got \(m.sigma)") }
         guard config.dataset.colorRGB else {
             throw fail("DATASET.COLOR_RGB is false: hrprep writes RGB crops only (the MPII configs set it true)")
@@ -125,8 +140,9 @@ public struct BuildOptions: Sendable {
                                     halfBodyChoice: halfBodyChoice)
         // USE_DIFFERENT_JOINTS_WEIGHT: the description's joints_weight (MPII's are all 1).
         let weights = config.loss.useDifferentJointsWeight ? description.jointWeights.map(Float.init) : nil
-        return SampleConfig(imageSize: (m.imageSize[0], m.imageSize[1]), heatmapSize: (m.heatmapSize[0], m.heatmapSize[1]),
-                            sigma: m.sigma, skeleton: description.skeleton, jointWeights: weights, augment: augment)
+        return SampleConfig(
+            imageSize: (m.imageSize[0], m.imageSize[1]), heatmapSize: (m.heatmapSize[0], m.heatmapSize[1]),
+            sigma: m.sigma, skeleton: description.skeleton, jointWeights: weights, augment: augment)
     }
 
     public var layout: ShardLayout {

@@ -23,33 +23,48 @@ struct OutputFolder {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
             // Foundation's message is an NSError dump; the POSIX reason is what the user needs.
-            let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? Error).map { String(cString: strerror(Int32(($0 as NSError).code))) }
+            let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? Error).map {
+                String(cString: strerror(Int32(($0 as NSError).code)))
+            }
             throw BuildError("\(path): cannot create the output folder (\(posix ?? error.localizedDescription))")
         }
         let names = try fm.contentsOfDirectory(atPath: path)
-        for name in names where name.contains(".tmp-") && Self.isOurs(name) { try? fm.removeItem(atPath: path + "/" + name) }
+        for name in names where name.contains(".tmp-") && Self.isOurs(name) {
+            try? fm.removeItem(atPath: path + "/" + name)
+        }
         if overwrite { try clear(); return .fresh }
 
         let manifestPath = path + "/" + ShardFormat.manifestFile
         if fm.fileExists(atPath: manifestPath) {
             let manifest = try? ShardManifest.load(path: manifestPath)
             guard let manifest, manifest.buildKey == buildKey else {
-                throw BuildError("\(path) already holds a finished build with a different configuration (\(manifestPath)); pass --overwrite to replace it, or choose another --out")
+                throw BuildError("""
+                    \(path) already holds a finished build with a different configuration (\(manifestPath)); pass \
+                    --overwrite to replace it, or choose another --out
+                    """)
             }
             let problems = ShardVerifier.verify(directory: path)
             guard problems.isEmpty else {
-                throw BuildError("\(path) holds this build, but it is damaged:\n" + problems.map { "  \($0)" }.joined(separator: "\n") + "\npass --overwrite to rebuild it")
+                throw BuildError(
+                    "\(path) holds this build, but it is damaged:\n"
+                        + problems.map { "  \($0)" }.joined(separator: "\n") + "\npass --overwrite to rebuild it")
             }
             return .upToDate(manifest)
         }
         if let journal = BuildJournal.load(directory: path) {
             guard journal.buildKey == buildKey else {
-                throw BuildError("\(path) holds an unfinished build with a different configuration (\(BuildJournal.file)); pass --overwrite to replace it, or choose another --out")
+                throw BuildError("""
+                    \(path) holds an unfinished build with a different configuration (\(BuildJournal.file)); pass \
+                    --overwrite to replace it, or choose another --out
+                    """)
             }
             return .resume(keepVerified(journal))
         }
         if let stray = names.sorted().first(where: { $0.hasPrefix("shard-") && $0.hasSuffix(".safetensors") }) {
-            throw BuildError("\(path) holds shard files of an unknown build (\(stray), no manifest or \(BuildJournal.file)); pass --overwrite to replace them")
+            throw BuildError("""
+                \(path) holds shard files of an unknown build (\(stray), no manifest or \(BuildJournal.file)); pass \
+                --overwrite to replace them
+                """)
         }
         return .fresh
     }
@@ -77,7 +92,8 @@ struct OutputFolder {
     func clear() throws {
         for name in try FileManager.default.contentsOfDirectory(atPath: path) where Self.isOurs(name) {
             guard unlink(path + "/" + name) == 0 else {
-                throw BuildError("\(path)/\(name): cannot be removed for --overwrite (\(String(cString: strerror(errno))))")
+                throw BuildError(
+                    "\(path)/\(name): cannot be removed for --overwrite (\(String(cString: strerror(errno))))")
             }
         }
     }
@@ -88,14 +104,17 @@ struct OutputFolder {
 
     static func isOurs(_ name: String) -> Bool {
         (name.hasPrefix("shard-") && name.contains(".safetensors")) || name.hasPrefix(ShardFormat.manifestFile)
-            || name.hasPrefix(BuildJournal.file) || name.hasPrefix(groundTruthFile) || name.hasPrefix(cocoGroundTruthPrefix)
+            || name.hasPrefix(BuildJournal.file) || name.hasPrefix(groundTruthFile)
+            || name.hasPrefix(cocoGroundTruthPrefix)
     }
 }
 
 extension ShardEntry {
     /// Whether the shard's file in `directory` has its listed size and SHA-256.
     func verifies(in directory: String) -> Bool {
-        guard let bytes = try? MappedBytes(path: directory + "/" + file), bytes.count == self.bytes else { return false }
+        guard let bytes = try? MappedBytes(path: directory + "/" + file), bytes.count == self.bytes else {
+            return false
+        }
         return SHA256.hex(bytes.bytes) == sha256
     }
 }

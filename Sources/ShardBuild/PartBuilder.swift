@@ -72,7 +72,8 @@ struct PartJournal: Codable {
     func write(directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(encoder.encode(self), to: directory + "/" + Self.file(BuildPart(index: part, count: parts)))
+        try AtomicFile.write(
+            encoder.encode(self), to: directory + "/" + Self.file(BuildPart(index: part, count: parts)))
     }
 }
 
@@ -84,7 +85,10 @@ enum PartBuilder {
     static func run(_ options: BuildOptions, plan: BuildPlan, annotationSHA: String, part: BuildPart,
                     progressStyle: ProgressDisplay.Style?) throws -> BuildSummary {
         guard options.onBadImage == .fail else {
-            throw BuildError("--part \(part) needs --on-bad-image fail: a skipped image would move the boundaries of every later shard, which the other parts cannot know")
+            throw BuildError("""
+                --part \(part) needs --on-bad-image fail: a skipped image would move the boundaries of every later \
+                shard, which the other parts cannot know
+                """)
         }
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let perShard = options.resolvedSamplesPerShard
@@ -92,16 +96,23 @@ enum PartBuilder {
         let owned = (0..<shardCount).filter(part.owns)
         try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
         guard !FileManager.default.fileExists(atPath: options.out + "/" + ShardFormat.manifestFile) else {
-            throw BuildError("\(options.out) already holds a finished build (\(ShardFormat.manifestFile)); parts go into a folder without one")
+            throw BuildError("""
+                \(options.out) already holds a finished build (\(ShardFormat.manifestFile)); parts go into a folder \
+                without one
+                """)
         }
 
         let template = ShardBuilder.manifest(options, shards: [], skipped: [], annotationSHA: annotationSHA, key: key)
-        var journal = PartJournal(part: part.index, parts: part.count, shardCount: shardCount, finished: false, manifest: template)
+        var journal = PartJournal(
+            part: part.index, parts: part.count, shardCount: shardCount, finished: false, manifest: template)
         let journalPath = options.out + "/" + PartJournal.file(part)
         if FileManager.default.fileExists(atPath: journalPath), !options.overwrite {
             let old = try PartJournal.load(path: journalPath)
             guard old.manifest.buildKey == key else {
-                throw BuildError("\(journalPath): part of a build with a different configuration; pass --overwrite to replace this part, or choose another --out")
+                throw BuildError("""
+                    \(journalPath): part of a build with a different configuration; pass --overwrite to replace this \
+                    part, or choose another --out
+                    """)
             }
             journal.manifest.shards = old.manifest.shards.filter { $0.verifies(in: options.out) }
         }
@@ -130,8 +141,9 @@ enum PartBuilder {
         journal.finished = true
         try journal.write(directory: options.out)
         let m = journal.manifest
-        return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
-                            seconds: progress.elapsed, keptShards: owned.count - todo.count, madeSamples: made)
+        return BuildSummary(
+            samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
+            seconds: progress.elapsed, keptShards: owned.count - todo.count, madeSamples: made)
     }
 
     /// Makes shard `shard` (plan positions [shard·S, shard·S + S)) under its final name.
@@ -141,9 +153,11 @@ enum PartBuilder {
         let encoder = SampleEncoder(layout: options.layout)
         let pool = UnitResultPool()
         let writer = ShardSequenceWriter(directory: options.out, layout: options.layout, samplesPerShard: perShard,
-                                         metadata: ShardBuilder.metadata(options), firstShard: shard, firstSample: start)
-        let pipeline = OrderedPipeline<UnitResult>(first: plan.unit(containing: start), count: plan.unit(containing: end - 1) + 1,
-                                                   threads: options.threads, window: 4 * options.threads + 4) {
+            metadata: ShardBuilder.metadata(options), firstShard: shard, firstSample: start)
+        let pipeline = OrderedPipeline<UnitResult>(
+            first: plan.unit(containing: start), count: plan.unit(containing: end - 1) + 1,
+            threads: options.threads, window: 4 * options.threads + 4
+        ) {
             UnitProducer(plan: plan, options: options, encoder: encoder, pool: pool, skipBefore: start).produce
         }
         do {
@@ -154,8 +168,12 @@ enum PartBuilder {
                 if let bad = result.imageError { throw ShardBuilder.badImage(bad, unit: unit) }
                 for (k, p) in result.planned.enumerated() where p < end {
                     let base = result.buffer + k * encoder.sampleBytes
-                    let upcoming = { (n: Int) in (p..<min(p + n, end)).map { plan.units[plan.unit(containing: $0)].image } }
-                    try writer.append(imagePath: unit.image, upcoming: upcoming) { t in UnsafeRawPointer(base + encoder.offsets[t]) }
+                    let upcoming = { (n: Int) in
+                        (p..<min(p + n, end)).map { plan.units[plan.unit(containing: $0)].image }
+                    }
+                    try writer.append(imagePath: unit.image, upcoming: upcoming) { t in
+                        UnsafeRawPointer(base + encoder.offsets[t])
+                    }
                     made()
                 }
             }

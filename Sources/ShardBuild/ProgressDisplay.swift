@@ -32,13 +32,15 @@ public final class ProgressDisplay {
             let fraction = total > 0 ? Double(done) / Double(total) : 1
             let filled = Int(fraction * 30)
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
-            FileHandle.standardError.write(Data("\r[\(bar)] \(Self.line(done: done, total: total, elapsed: elapsed))\u{1B}[K".utf8))
+            FileHandle.standardError.write(
+                Data("\r[\(bar)] \(Self.line(done: done, total: total, elapsed: elapsed))\u{1B}[K".utf8))
             drewBar = true
         case .lines:
             guard now.timeIntervalSince(lastDraw) >= plainInterval else { return }
             if lastDraw == .distantPast { lastDraw = now; return }
             lastDraw = now
-            FileHandle.standardError.write(Data("progress: \(Self.line(done: done, total: total, elapsed: elapsed))\n".utf8))
+            FileHandle.standardError.write(
+                Data("progress: \(Self.line(done: done, total: total, elapsed: elapsed))\n".utf8))
         }
     }
 

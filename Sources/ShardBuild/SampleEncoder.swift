@@ -18,7 +18,8 @@ struct SampleEncoder {
     private let targetSlot: (offset: Int, count: Int)?
 
     private enum Field {
-        case input, target, targetWeight, joints, jointsVis, center, scale, rotation, flipped, halfBody, score, record, augEpoch
+        case input, target, targetWeight, joints, jointsVis, center, scale, rotation, flipped, halfBody, score, record,
+            augEpoch
         case imageID, annotationID
     }
 
@@ -28,10 +29,12 @@ struct SampleEncoder {
         for t in layout.tensors { o.append(next); next += t.sampleBytes }
         offsets = o; sampleBytes = next
         typealias T = ShardFormat.Tensor
-        let byName: [String: Field] = [T.input: .input, T.target: .target, T.targetWeight: .targetWeight, T.joints: .joints,
-                                       T.jointsVis: .jointsVis, T.center: .center, T.scale: .scale, T.rotation: .rotation,
-                                       T.flipped: .flipped, T.halfBody: .halfBody, T.score: .score, T.record: .record, T.augEpoch: .augEpoch,
-                                       T.imageID: .imageID, T.annotationID: .annotationID]
+        let byName: [String: Field] = [
+            T.input: .input, T.target: .target, T.targetWeight: .targetWeight, T.joints: .joints,
+            T.jointsVis: .jointsVis, T.center: .center, T.scale: .scale, T.rotation: .rotation,
+            T.flipped: .flipped, T.halfBody: .halfBody, T.score: .score, T.record: .record, T.augEpoch: .augEpoch,
+            T.imageID: .imageID, T.annotationID: .annotationID
+        ]
         fields = layout.tensors.map { byName[$0.name]! }
         let input = fields.firstIndex { $0 == .input }!, target = fields.firstIndex { $0 == .target }!
         inputSlot = (o[input], layout.tensors[input].sampleBytes)
@@ -39,12 +42,16 @@ struct SampleEncoder {
     }
 
     /// Makes the sample of `record` (augmentation epoch `epoch`) with `factory` and packs it at `out`.
-    func make(_ factory: SampleFactory, record: PoseRecord, index: Int, epoch: Int, image: RGBImage, params: AugmentParams,
-              into out: UnsafeMutableRawPointer) throws {
+    func make(
+        _ factory: SampleFactory, record: PoseRecord, index: Int, epoch: Int, image: RGBImage, params: AugmentParams,
+        into out: UnsafeMutableRawPointer
+    ) throws {
         let s: Sample
         if let targetSlot {
-            let crop = UnsafeMutableBufferPointer(start: (out + inputSlot.offset).assumingMemoryBound(to: UInt8.self), count: inputSlot.bytes)
-            let target = UnsafeMutableBufferPointer(start: (out + targetSlot.offset).assumingMemoryBound(to: Float.self), count: targetSlot.count)
+            let crop = UnsafeMutableBufferPointer(
+                start: (out + inputSlot.offset).assumingMemoryBound(to: UInt8.self), count: inputSlot.bytes)
+            let target = UnsafeMutableBufferPointer(
+                start: (out + targetSlot.offset).assumingMemoryBound(to: Float.self), count: targetSlot.count)
             s = try factory.makeSample(record: record, image: image, params: params, crop: crop, target: target)
         } else {
             s = try factory.makeSample(record: record, image: image, params: params)
@@ -59,15 +66,21 @@ struct SampleEncoder {
             let p = out + offsets[t]
             switch field {
             case .input:
-                if targetSlot == nil { s.crop.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+                if targetSlot == nil {
+                    s.crop.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                }
             case .target:
                 if targetSlot == nil { Float16Conversion.narrow(s.target, count: s.target.count, into: p) }
             case .targetWeight:
                 s.targetWeight.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             case .joints: Self.store(s.joints, p)
             case .jointsVis: Self.store(s.jointsVis, p)
-            case .center: p.storeBytes(of: s.center.x, as: Double.self); p.storeBytes(of: s.center.y, toByteOffset: 8, as: Double.self)
-            case .scale: p.storeBytes(of: s.scale.x, as: Double.self); p.storeBytes(of: s.scale.y, toByteOffset: 8, as: Double.self)
+            case .center:
+                p.storeBytes(of: s.center.x, as: Double.self);
+                p.storeBytes(of: s.center.y, toByteOffset: 8, as: Double.self)
+            case .scale:
+                p.storeBytes(of: s.scale.x, as: Double.self);
+                p.storeBytes(of: s.scale.y, toByteOffset: 8, as: Double.self)
             case .rotation: p.storeBytes(of: s.rotation, as: Double.self)
             case .flipped: p.storeBytes(of: UInt8(s.flipped ? 1 : 0), as: UInt8.self)
             case .halfBody: p.storeBytes(of: UInt8(s.halfBody != nil ? 1 : 0), as: UInt8.self)

@@ -23,14 +23,19 @@ public struct BuildSummary: Sendable {
     /// `12000 samples in 6 shards, 5.51 GB, 14.2 s (845.1 samples/s)`, plus skips and reuse.
     public var description: String {
         if upToDate { return "up to date: \(samples) samples in \(shards) shards, \(Self.size(bytes)) (nothing to do)" }
-        var s = "\(samples) samples in \(shards) shards, \(Self.size(bytes)), \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", samplesPerSecond)) samples/s)"
+        var s = """
+            \(samples) samples in \(shards) shards, \(Self.size(bytes)), \(String(format: "%.1f", seconds)) s \
+            (\(String(format: "%.1f", samplesPerSecond)) samples/s)
+            """
         if keptShards > 0 { s += "; \(keptShards) shards kept from the interrupted run" }
         if !skipped.isEmpty { s += "; \(skipped.count) records skipped (bad images, listed in the manifest)" }
         return s
     }
 
     public static func size(_ bytes: Int) -> String {
-        bytes >= 1 << 30 ? String(format: "%.2f GB", Double(bytes) / Double(1 << 30)) : String(format: "%.1f MB", Double(bytes) / Double(1 << 20))
+        bytes >= 1 << 30
+            ? String(format: "%.2f GB", Double(bytes) / Double(1 << 30))
+            : String(format: "%.1f MB", Double(bytes) / Double(1 << 20))
     }
 }
 
@@ -38,19 +43,25 @@ public struct BuildSummary: Sendable {
 /// (Shards) and a manifest, with `threads` producers, a fixed sample order (see `BuildPlan`),
 /// resume of an interrupted run, and the bad-image policy.
 public enum ShardBuilder {
-    public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
+    public static func run(
+        _ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil
+    ) throws -> BuildSummary {
         try options.validate()
         var options = options
         let (plan, annotationSHA) = try loadPlan(&options)
-        if let part = options.part { return try PartBuilder.run(options, plan: plan, annotationSHA: annotationSHA, part: part, progressStyle: progressStyle) }
+        if let part = options.part {
+            return try PartBuilder.run(
+                options, plan: plan, annotationSHA: annotationSHA, part: part, progressStyle: progressStyle)
+        }
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let folder = OutputFolder(path: options.out)
 
         var journal = BuildJournal(buildKey: key)
         switch try folder.prepare(buildKey: key, overwrite: options.overwrite) {
         case .upToDate(let m):
-            return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
-                                skipped: m.skipped, keptShards: m.shards.count, upToDate: true)
+            return BuildSummary(
+                samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
+                skipped: m.skipped, keptShards: m.shards.count, upToDate: true)
         case .resume(let kept): journal = kept
         case .fresh: break
         }
@@ -67,9 +78,11 @@ public enum ShardBuilder {
         // Where each shard ends, noted when its last sample is appended (the finish callback
         // comes later, from the background finisher).
         var shardEnds: [Int: (nextPlanned: Int, skippedCount: Int)] = [:]
-        let writer = ShardSequenceWriter(directory: options.out, layout: layout, samplesPerShard: options.resolvedSamplesPerShard,
-                                         metadata: metadata(options), firstShard: journal.done.count, firstSample: keptSamples,
-                                         concurrentFinishes: options.threads) { entry in
+        let writer = ShardSequenceWriter(
+            directory: options.out, layout: layout, samplesPerShard: options.resolvedSamplesPerShard,
+            metadata: metadata(options), firstShard: journal.done.count, firstSample: keptSamples,
+            concurrentFinishes: options.threads
+        ) { entry in
             let end = shardEnds.removeValue(forKey: entry.firstSample)!
             journal.done.append(.init(shard: entry, nextPlanned: end.nextPlanned, skippedCount: end.skippedCount))
             try journal.write(directory: options.out)
@@ -92,7 +105,9 @@ public enum ShardBuilder {
                 let unit = plan.units[result.unit]
                 if let bad = result.imageError {
                     guard options.onBadImage == .skip else { throw badImage(bad, unit: unit) }
-                    journal.skipped += unit.records.map { SkippedRecord(record: $0, image: unit.image, reason: bad.problem) }
+                    journal.skipped += unit.records.map {
+                        SkippedRecord(record: $0, image: unit.image, reason: bad.problem)
+                    }
                     skippedPlanned += unit.records.count * plan.augEpochs
                     continue
                 }
@@ -104,14 +119,20 @@ public enum ShardBuilder {
                         shardEnds[global + 1 - perShard] = (p + 1, journal.skipped.count)
                     }
                     // The images of the next samples as planned (exact unless a later image is skipped).
-                    let upcoming = { (n: Int) in (p..<min(p + n, plan.plannedSamples)).map { plan.units[plan.unit(containing: $0)].image } }
-                    try writer.append(imagePath: unit.image, upcoming: upcoming) { t in UnsafeRawPointer(base + encoder.offsets[t]) }
+                    let upcoming = { (n: Int) in
+                        (p..<min(p + n, plan.plannedSamples)).map { plan.units[plan.unit(containing: $0)].image }
+                    }
+                    try writer.append(imagePath: unit.image, upcoming: upcoming) { t in
+                        UnsafeRawPointer(base + encoder.offsets[t])
+                    }
                     made += 1
                     progress.update(done: startPlanned + made + skippedPlanned)
                 }
             }
             let total = keptSamples + made
-            if total % perShard != 0 { shardEnds[total - total % perShard] = (plan.plannedSamples, journal.skipped.count) }
+            if total % perShard != 0 {
+                shardEnds[total - total % perShard] = (plan.plannedSamples, journal.skipped.count)
+            }
             _ = try writer.finish()
         } catch {
             pipeline.cancel()
@@ -132,7 +153,10 @@ public enum ShardBuilder {
     /// DATASET.DESCRIPTION) and COCO category.
     static func loadPlan(_ options: inout BuildOptions) throws -> (BuildPlan, String) {
         guard let annotation = FileManager.default.contents(atPath: options.annotationPath) else {
-            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.imageSet)' under --root \(options.root))")
+            throw BuildError("""
+                \(options.annotationPath): cannot be read (no annotation file for set '\(options.imageSet)' under \
+                --root \(options.root))
+                """)
         }
         var sha = annotation.withUnsafeBytes { SHA256.hex($0) }
         var records: [PoseRecord]
@@ -144,7 +168,10 @@ public enum ShardBuilder {
             let m = options.config.model, aspect = Double(m.imageSize[0]) / Double(m.imageSize[1])
             if options.usesDetections {
                 guard let detections = FileManager.default.contents(atPath: options.detectionPath) else {
-                    throw BuildError("\(options.detectionPath): cannot be read (the detection file of TEST.COCO_BBOX_FILE or --bbox-file)")
+                    throw BuildError("""
+                        \(options.detectionPath): cannot be read (the detection file of TEST.COCO_BBOX_FILE or \
+                        --bbox-file)
+                        """)
                 }
                 records = try file.detectionRecords(detections, file: options.detectionPath,
                                                     imageThreshold: options.config.test.imageThre, aspectRatio: aspect)
@@ -153,30 +180,43 @@ public enum ShardBuilder {
                 records = file.groundTruthRecords(aspectRatio: aspect)
             }
         } else {
-            records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.imageSet != "test",
-                                                numJoints: options.config.model.numJoints)
+            records = try MPIIAnnotations.parse(
+                annotation, file: options.annotationPath, hasJoints: options.imageSet != "test",
+                numJoints: options.config.model.numJoints)
         }
-        if let path = options.descriptionPath { description = try description.applying(DescriptionOverrides.load(path: path)) }
+        if let path = options.descriptionPath {
+            description = try description.applying(DescriptionOverrides.load(path: path))
+        }
         guard options.config.model.numJoints == description.numJoints else {
-            throw BuildError("MODEL.NUM_JOINTS is \(options.config.model.numJoints); the dataset has \(description.numJoints) joints "
-                             + "(\(description.skeleton.jointNames.joined(separator: ", ")))")
+            throw BuildError("""
+                MODEL.NUM_JOINTS is \(options.config.model.numJoints); the dataset has \(description.numJoints) joints \
+                (\(description.skeleton.jointNames.joined(separator: ", ")))
+                """)
         }
         options.description = description
         // An empty list is valid JSON but no dataset: refusing it here beats a manifest of 0
         // samples that a trainer would only trip over later.
         guard !records.isEmpty else {
-            throw BuildError("\(options.annotationPath): holds no records (\(options.isCOCO ? "no usable person" : "an empty list")): nothing to build")
+            throw BuildError("""
+                \(options.annotationPath): holds no records \
+                (\(options.isCOCO ? "no usable person" : "an empty list")): nothing to build
+                """)
         }
         let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
             ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
-        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat, folder: options.imageFolder)
+        let plan = BuildPlan(
+            records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat,
+            folder: options.imageFolder)
         return (plan, sha)
     }
 
     /// The error that stops a build at an image it cannot read (`--on-bad-image fail`).
     static func badImage(_ bad: PoseDataError, unit: BuildPlan.Unit) -> BuildError {
         let which = unit.records.map(String.init).joined(separator: ", ")
-        return BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
+        return BuildError("""
+            \(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) \
+            (--on-bad-image skip leaves such records out)
+            """)
     }
 
     /// Shard metadata common to every shard of the build (deterministic: no time, no paths
@@ -203,18 +243,23 @@ public enum ShardBuilder {
     /// the dataset has it, removes the journal, and sums up.
     static func finishManifest(_ options: BuildOptions, journal: BuildJournal, annotationSHA: String, key: String,
                                seconds: Double, made: Int, kept: Int) throws -> BuildSummary {
-        var m = manifest(options, shards: journal.done.map(\.shard), skipped: journal.skipped, annotationSHA: annotationSHA, key: key)
+        var m = manifest(
+            options, shards: journal.done.map(\.shard), skipped: journal.skipped, annotationSHA: annotationSHA, key: key
+        )
         m.groundTruthFile = try copyGroundTruth(options)
         m.created = ISO8601DateFormatter().string(from: Date())
         try m.write(to: options.out + "/" + ShardFormat.manifestFile)
         try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
-        return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
-                            seconds: seconds, skipped: m.skipped, keptShards: kept,
-                            madeSamples: made)
+        return BuildSummary(
+            samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
+            seconds: seconds, skipped: m.skipped, keptShards: kept,
+            madeSamples: made)
     }
 
     /// The manifest of a build of `shards` (no creation time, no ground-truth file yet).
-    static func manifest(_ options: BuildOptions, shards: [ShardEntry], skipped: [SkippedRecord], annotationSHA: String, key: String) -> ShardManifest {
+    static func manifest(
+        _ options: BuildOptions, shards: [ShardEntry], skipped: [SkippedRecord], annotationSHA: String, key: String
+    ) -> ShardManifest {
         let c = options.config, skeleton = options.sampleConfig.skeleton
         var m = ShardManifest()
         m.shards = shards
@@ -242,8 +287,8 @@ public enum ShardBuilder {
         m.buildKey = key
         let d = options.description
         m.dataset = ShardDatasetInfo(kind: options.isCOCO ? "coco" : "mpii", imageSet: options.imageSet,
-                                     categoryID: options.categoryID, groundTruthBoxes: options.isCOCO ? !options.usesDetections : nil,
-                                     limbs: d.skeleton.limbs.map { [$0.0, $0.1] }, upperBody: d.skeleton.upperBodyJoints,
+            categoryID: options.categoryID, groundTruthBoxes: options.isCOCO ? !options.usesDetections : nil,
+            limbs: d.skeleton.limbs.map { [$0.0, $0.1] }, upperBody: d.skeleton.upperBodyJoints,
                                      sigmas: d.sigmas, jointWeights: d.jointWeights)
         return m
     }
@@ -255,7 +300,8 @@ public enum ShardBuilder {
         if options.isCOCO {
             guard !options.isTraining else { return nil }
             let name = URL(fileURLWithPath: options.annotationPath).lastPathComponent
-            try AtomicFile.write(try Data(contentsOf: URL(fileURLWithPath: options.annotationPath)), to: options.out + "/" + name)
+            try AtomicFile.write(
+                try Data(contentsOf: URL(fileURLWithPath: options.annotationPath)), to: options.out + "/" + name)
             return name
         }
         let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile

@@ -84,10 +84,15 @@ final class UnitProducer {
         let unit = plan.units[u]
         let result = pool.take(capacity: unit.records.count * plan.augEpochs * encoder.sampleBytes)
         result.unit = u
-        window.plan(unit, of: plan, training: training, seed: seed, skipBefore: skipBefore, augment: factory.config.augment)
+        window.plan(
+            unit, of: plan, training: training, seed: seed, skipBefore: skipBefore, augment: factory.config.augment)
         do {
-            try loader.load(root + "/" + unit.image, into: image, window: !windowDecode ? nil : { [plan, factory, window] w, h in
-                window.region(records: plan.records, factory: factory, width: w, height: h)
+            try loader.load(
+                root + "/" + unit.image, into: image,
+                window: !windowDecode
+                    ? nil
+                    : { [plan, factory, window] w, h in
+                        window.region(records: plan.records, factory: factory, width: w, height: h)
             })
         } catch let e as PoseDataError {
             result.imageError = e
@@ -96,11 +101,14 @@ final class UnitProducer {
             result.imageError = PoseDataError(file: root + "/" + unit.image, problem: "\(error)")
             return result
         }
-        result.decodedShare = Double(image.decoded.x.count * image.decoded.y.count) / Double(max(1, image.width * image.height))
+        result.decodedShare =
+            Double(image.decoded.x.count * image.decoded.y.count) / Double(max(1, image.width * image.height))
         do {
             for s in window.samples {
-                try encoder.make(factory, record: plan.records[s.record], index: s.record, epoch: s.epoch, image: image, params: s.params,
-                                 into: result.buffer + result.planned.count * encoder.sampleBytes)
+                try encoder.make(
+                    factory, record: plan.records[s.record], index: s.record, epoch: s.epoch, image: image,
+                    params: s.params,
+                    into: result.buffer + result.planned.count * encoder.sampleBytes)
                 result.planned.append(s.position)
                 result.records.append(s.record)
             }

@@ -23,7 +23,10 @@ final class UnitWindow {
     }
 
     /// Draws the samples of plan unit `unit` whose positions are at least `skipBefore`.
-    func plan(_ unit: BuildPlan.Unit, of plan: BuildPlan, training: Bool, seed: UInt64, skipBefore: Int, augment: AugmentConfig) {
+    func plan(
+        _ unit: BuildPlan.Unit, of plan: BuildPlan, training: Bool, seed: UInt64, skipBefore: Int,
+        augment: AugmentConfig
+    ) {
         samples.removeAll(keepingCapacity: true)
         var p = unit.firstPlanned
         for r in unit.records {
@@ -45,7 +48,8 @@ final class UnitWindow {
     func region(records: [PoseRecord], factory: SampleFactory, width: Int, height: Int) -> PixelRegion? {
         var x0 = Int.max, y0 = Int.max, x1 = Int.min, y1 = Int.min
         for s in samples {
-            let r = factory.sampledRegion(record: records[s.record], params: s.params, imageWidth: width, imageHeight: height, pose: &pose)
+            let r = factory.sampledRegion(
+                record: records[s.record], params: s.params, imageWidth: width, imageHeight: height, pose: &pose)
             guard !r.x.isEmpty && !r.y.isEmpty else { continue }
             x0 = min(x0, r.x.lowerBound); x1 = max(x1, r.x.upperBound)
             y0 = min(y0, r.y.lowerBound); y1 = max(y1, r.y.upperBound)

@@ -47,7 +47,9 @@ public enum ShardFormat {
 
     /// The layout of a pose shard set. `imageSize` and `heatmapSize` are (width, height).
     /// `ids`: with the COCO identities of each sample.
-    public static func layout(imageSize: [Int], heatmapSize: [Int], joints: Int, targetDType: DType, ids: Bool = false) -> ShardLayout {
+    public static func layout(
+        imageSize: [Int], heatmapSize: [Int], joints: Int, targetDType: DType, ids: Bool = false
+    ) -> ShardLayout {
         precondition(imageSize.count == 2 && heatmapSize.count == 2)
         precondition(targetDType == .f32 || targetDType == .f16, "targets are f32 or f16")
         return ShardLayout([

@@ -6,7 +6,9 @@ public struct SkippedRecord: Codable, Equatable, Sendable {
     public var record: Int
     public var image: String
     public var reason: String
-    public init(record: Int, image: String, reason: String) { self.record = record; self.image = image; self.reason = reason }
+    public init(record: Int, image: String, reason: String) {
+        self.record = record; self.image = image; self.reason = reason
+    }
 }
 
 /// `manifest.json` of a shard folder: written last (atomically), so its presence means the build
@@ -79,14 +81,18 @@ public struct ShardManifest: Codable, Equatable, Sendable {
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw SafeTensorsError(file: path, problem: "field '\(Self.path(context.codingPath))' has the wrong type")
         } catch let DecodingError.dataCorrupted(context) {
-            throw SafeTensorsError(file: path, problem: context.codingPath.isEmpty ? "is not valid JSON" : "field '\(Self.path(context.codingPath))' is invalid")
+            throw SafeTensorsError(
+                file: path,
+                problem: context.codingPath.isEmpty
+                    ? "is not valid JSON" : "field '\(Self.path(context.codingPath))' is invalid")
         } catch {
             throw SafeTensorsError(file: path, problem: "cannot be decoded (\(error))")
         }
     }
 
     private static func path(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        keys.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(
+            in: CharacterSet(charactersIn: "."))
     }
 
     /// Pretty, key-sorted JSON (stable diffs between builds).
@@ -119,9 +125,12 @@ public struct ShardDatasetInfo: Codable, Equatable, Sendable {
     public var sigmas: [Double]?
     public var jointWeights: [Double]
 
-    public init(kind: String, imageSet: String, categoryID: Int?, groundTruthBoxes: Bool?, limbs: [[Int]], upperBody: [Int],
-                sigmas: [Double]?, jointWeights: [Double]) {
-        self.kind = kind; self.imageSet = imageSet; self.categoryID = categoryID; self.groundTruthBoxes = groundTruthBoxes
+    public init(
+        kind: String, imageSet: String, categoryID: Int?, groundTruthBoxes: Bool?, limbs: [[Int]], upperBody: [Int],
+        sigmas: [Double]?, jointWeights: [Double]
+    ) {
+        self.kind = kind; self.imageSet = imageSet; self.categoryID = categoryID;
+        self.groundTruthBoxes = groundTruthBoxes
         self.limbs = limbs; self.upperBody = upperBody; self.sigmas = sigmas; self.jointWeights = jointWeights
     }
 

@@ -65,7 +65,9 @@ public final class ShardSequenceWriter {
     }
 
     /// Opens the next shard when needed, lets `add` append one sample to it, closes it when full.
-    private func appending(imagePath: String, upcoming: ((Int) -> [String])?, _ add: (ShardWriter) throws -> Void) throws {
+    private func appending(
+        imagePath: String, upcoming: ((Int) -> [String])?, _ add: (ShardWriter) throws -> Void
+    ) throws {
         if current == nil {
             let expected = upcoming.map { paths -> (count: Int, metadata: [String: String]) in
                 let p = paths(samplesPerShard)
@@ -146,7 +148,8 @@ public final class ShardSequenceWriter {
         var meta = metadata
         meta[ShardFormat.Metadata.format] = ShardFormat.name
         meta[ShardFormat.Metadata.firstSample] = String(first)
-        meta[ShardFormat.Metadata.imagePaths] = String(decoding: (try? JSONEncoder().encode(paths)) ?? Data(), as: UTF8.self)
+        meta[ShardFormat.Metadata.imagePaths] = String(
+            decoding: (try? JSONEncoder().encode(paths)) ?? Data(), as: UTF8.self)
         return meta
     }
 

@@ -64,7 +64,9 @@ public final class ShardSet: @unchecked Sendable {
         slots = SampleSlots(layout: manifest.tensors)
     }
 
-    private static func examine(directory: String, checksums: Bool = false) -> (parts: Parts?, problems: [SafeTensorsError]) {
+    private static func examine(
+        directory: String, checksums: Bool = false
+    ) -> (parts: Parts?, problems: [SafeTensorsError]) {
         let manifestPath = directory + "/" + ShardFormat.manifestFile
         let manifest: ShardManifest
         do { manifest = try ShardManifest.load(path: manifestPath) } catch let e as SafeTensorsError {
@@ -77,14 +79,16 @@ public final class ShardSet: @unchecked Sendable {
         var first = 0
         for entry in manifest.shards {
             let path = directory + "/" + entry.file
-            let found = check(shard: entry, path: path, layout: manifest.tensors, format: manifest.format, expectedFirst: first)
+            let found = check(
+                shard: entry, path: path, layout: manifest.tensors, format: manifest.format, expectedFirst: first)
             problems += found.problems
             if let file = found.file { files.append(file); infos.append(found.infos); paths.append(found.imagePaths) }
             first += entry.samples
         }
         guard problems.isEmpty else { return (nil, problems) }
         if checksums {
-            problems = checksumProblems(files.map(\.fileBytes), entries: manifest.shards, paths: files.map(\.path)).compactMap { $0 }
+            problems = checksumProblems(files.map(\.fileBytes), entries: manifest.shards, paths: files.map(\.path))
+                .compactMap { $0 }
             guard problems.isEmpty else { return (nil, problems) }
         }
         return (Parts(directory: directory, manifest: manifest, files: files, infos: infos, imagePaths: paths), [])
@@ -94,9 +98,13 @@ public final class ShardSet: @unchecked Sendable {
     static func check(manifest: ShardManifest, path: String) -> [SafeTensorsError] {
         var problems: [SafeTensorsError] = []
         func problem(_ p: String) { problems.append(SafeTensorsError(file: path, problem: p)) }
-        if !ShardFormat.readable.contains(manifest.format) { problem("format is '\(manifest.format)', expected '\(ShardFormat.name)'") }
+        if !ShardFormat.readable.contains(manifest.format) {
+            problem("format is '\(manifest.format)', expected '\(ShardFormat.name)'")
+        }
         let listed = manifest.shards.reduce(0) { $0 + $1.samples }
-        if listed != manifest.totalSamples { problem("total_samples is \(manifest.totalSamples) but the shards list \(listed) samples") }
+        if listed != manifest.totalSamples {
+            problem("total_samples is \(manifest.totalSamples) but the shards list \(listed) samples")
+        }
         if manifest.tensors.tensors.isEmpty { problem("lists no tensors") }
         return problems
     }
@@ -104,7 +112,9 @@ public final class ShardSet: @unchecked Sendable {
     /// Each shard's checksum problem (nil: it matches, or its bytes are not given), the shards
     /// hashed two per task (`SHA256.hexPair`: a core hashes two files in little more time than
     /// one), the tasks on all cores.
-    static func checksumProblems(_ bytes: [UnsafeRawBufferPointer?], entries: [ShardEntry], paths: [String]) -> [SafeTensorsError?] {
+    static func checksumProblems(
+        _ bytes: [UnsafeRawBufferPointer?], entries: [ShardEntry], paths: [String]
+    ) -> [SafeTensorsError?] {
         let hashed = bytes.indices.filter { bytes[$0] != nil }
         var found = [SafeTensorsError?](repeating: nil, count: bytes.count)
         found.withUnsafeMutableBufferPointer { found in
@@ -126,7 +136,8 @@ public final class ShardSet: @unchecked Sendable {
     /// The problem when shard `path`'s bytes, hashing to `digest`, differ from the manifest entry's SHA-256.
     static func checksumProblem(_ digest: String, entry: ShardEntry, path: String) -> SafeTensorsError? {
         digest == entry.sha256 ? nil
-            : SafeTensorsError(file: path, problem: "sha256 is \(digest), the manifest lists \(entry.sha256) (the bytes changed)")
+            : SafeTensorsError(
+                file: path, problem: "sha256 is \(digest), the manifest lists \(entry.sha256) (the bytes changed)")
     }
 
     /// The structural checks of one shard against its manifest entry.
@@ -134,32 +145,49 @@ public final class ShardSet: @unchecked Sendable {
         -> (file: SafeTensorsFile?, infos: [TensorInfo], imagePaths: [String], problems: [SafeTensorsError]) {
         func problem(_ p: String) -> SafeTensorsError { SafeTensorsError(file: path, problem: p) }
         var attributes = stat()
-        guard stat(path, &attributes) == 0 else { return (nil, [], [], [problem("is missing (the manifest lists it)")]) }
+        guard stat(path, &attributes) == 0 else {
+            return (nil, [], [], [problem("is missing (the manifest lists it)")])
+        }
         let size = Int(attributes.st_size)
         guard size == entry.bytes else {
-            return (nil, [], [], [problem("is \(size) bytes, the manifest lists \(entry.bytes) (truncated or replaced)")])
+            return (
+                nil, [], [], [problem("is \(size) bytes, the manifest lists \(entry.bytes) (truncated or replaced)")]
+            )
         }
         let file: SafeTensorsFile
-        do { file = try SafeTensorsFile(path: path) } catch let e as SafeTensorsError { return (nil, [], [], [e]) } catch {
+        do { file = try SafeTensorsFile(path: path) } catch let e as SafeTensorsError {
+            return (nil, [], [], [e])
+        } catch {
             return (nil, [], [], [problem("\(error)")])
         }
         var problems: [SafeTensorsError] = []
         var infos: [TensorInfo] = []
         for spec in layout.tensors {
-            guard let info = try? file.info(spec.name) else { problems.append(problem("has no tensor '\(spec.name)'")); continue }
+            guard let info = try? file.info(spec.name) else {
+                problems.append(problem("has no tensor '\(spec.name)'")); continue
+            }
             let expected = [entry.samples] + spec.sampleShape
             if info.dtype != spec.dtype {
-                problems.append(problem("tensor '\(spec.name)' is \(info.dtype.rawValue), the manifest says \(spec.dtype.rawValue)"))
+                problems.append(
+                    problem("tensor '\(spec.name)' is \(info.dtype.rawValue), the manifest says \(spec.dtype.rawValue)")
+                )
             } else if info.shape != expected {
-                problems.append(problem("tensor '\(spec.name)' has shape \(info.shape), expected \(expected) for \(entry.samples) samples"))
+                problems.append(problem("""
+                    tensor '\(spec.name)' has shape \(info.shape), expected \(expected) for \(entry.samples) samples
+                    """))
             }
             infos.append(info)
         }
         if file.metadata[ShardFormat.Metadata.format] != format {
-            problems.append(problem("metadata format is '\(file.metadata[ShardFormat.Metadata.format] ?? "missing")', expected '\(format)' as the manifest says"))
+            problems.append(problem("""
+                metadata format is '\(file.metadata[ShardFormat.Metadata.format] ?? "missing")', expected '\(format)' \
+                as the manifest says
+                """))
         }
         if entry.firstSample != expectedFirst {
-            problems.append(problem("manifest gives first_sample \(entry.firstSample), the shards before it hold \(expectedFirst) samples"))
+            problems.append(problem("""
+                manifest gives first_sample \(entry.firstSample), the shards before it hold \(expectedFirst) samples
+                """))
         }
         if let first = file.metadata[ShardFormat.Metadata.firstSample], Int(first) != entry.firstSample {
             problems.append(problem("metadata first_sample is \(first), the manifest says \(entry.firstSample)"))
@@ -229,7 +257,8 @@ struct SampleSlots {
         input = slot(T.input); target = slot(T.target); targetWeight = slot(T.targetWeight)
         joints = slot(T.joints); jointsVis = slot(T.jointsVis); center = slot(T.center); scale = slot(T.scale)
         rotation = slot(T.rotation); flipped = slot(T.flipped); halfBody = slot(T.halfBody); score = slot(T.score)
-        record = slot(T.record); augEpoch = slot(T.augEpoch); imageID = slot(T.imageID); annotationID = slot(T.annotationID)
+        record = slot(T.record); augEpoch = slot(T.augEpoch); imageID = slot(T.imageID);
+        annotationID = slot(T.annotationID)
     }
 }
 
@@ -262,9 +291,12 @@ public struct ShardSample {
         }
         func floats(_ t: Int) -> UnsafeBufferPointer<Float> { raw(t).bindMemory(to: Float.self) }
         func pair(_ t: Int) -> SIMD2<Double> {
-            let r = raw(t); return r.count == 16 ? SIMD2(r.load(as: Double.self), r.load(fromByteOffset: 8, as: Double.self)) : .zero
+            let r = raw(t);
+            return r.count == 16 ? SIMD2(r.load(as: Double.self), r.load(fromByteOffset: 8, as: Double.self)) : .zero
         }
-        func scalar<T>(_ t: Int, _ type: T.Type, _ fallback: T) -> T { raw(t).count == MemoryLayout<T>.size ? raw(t).load(as: T.self) : fallback }
+        func scalar<T>(_ t: Int, _ type: T.Type, _ fallback: T) -> T {
+            raw(t).count == MemoryLayout<T>.size ? raw(t).load(as: T.self) : fallback
+        }
         index = i
         input = raw(slots.input).bindMemory(to: UInt8.self)
         targetBytes = raw(slots.target)
@@ -291,7 +323,9 @@ public struct ShardSample {
         case .f16:
             Float16Conversion.widen(targetBytes, into: out)
         default:
-            if targetBytes.count > 0 { UnsafeMutableRawPointer(out).copyMemory(from: targetBytes.baseAddress!, byteCount: targetBytes.count) }
+            if targetBytes.count > 0 {
+                UnsafeMutableRawPointer(out).copyMemory(from: targetBytes.baseAddress!, byteCount: targetBytes.count)
+            }
         }
     }
 

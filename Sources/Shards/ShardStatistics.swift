@@ -81,10 +81,16 @@ public struct ShardStatistics: Codable, Equatable, Sendable {
             r.count == 2 ? String(format: "%.\(digits)f … %.\(digits)f", r[0], r[1]) : "-"
         }
         var lines = [
-            "samples        \(samples) (\(records) records × \(augEpochs) augmentation epoch\(augEpochs == 1 ? "" : "s")\(skipped > 0 ? ", \(skipped) records skipped" : ""))",
+            """
+                samples        \(samples) (\(records) records × \(augEpochs) augmentation \
+                epoch\(augEpochs == 1 ? "" : "s")\(skipped > 0 ? ", \(skipped) records skipped" : ""))
+                """,
             "shards         \(shards), \(bytes) bytes (\(String(format: "%.2f", Double(bytes) / Double(1 << 30))) GB)",
             "set            \(set), seed \(seed)",
-            "image size     \(imageSize.map(String.init).joined(separator: "×")), heatmaps \(heatmapSize.map(String.init).joined(separator: "×")) \(targetDType), sigma \(sigma)",
+            """
+                image size     \(imageSize.map(String.init).joined(separator: "×")), heatmaps \
+                \(heatmapSize.map(String.init).joined(separator: "×")) \(targetDType), sigma \(sigma)
+                """,
             "flipped        \(pct(flippedShare))",
             "rotated        \(pct(rotatedShare))   rotation \(range(rotationRange, 1)) degrees",
             "half body      \(pct(halfBodyShare))",
@@ -94,7 +100,9 @@ public struct ShardStatistics: Codable, Equatable, Sendable {
             "joint          visible  zero weight",
         ]
         for s in joints {
-            lines.append(s.joint.padding(toLength: 14, withPad: " ", startingAt: 0) + " " + pct(s.visible) + "   " + pct(s.zeroWeight))
+            lines.append(
+                s.joint.padding(toLength: 14, withPad: " ", startingAt: 0) + " " + pct(s.visible) + "   "
+                    + pct(s.zeroWeight))
         }
         return lines.joined(separator: "\n")
     }

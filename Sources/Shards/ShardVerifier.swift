@@ -19,7 +19,8 @@ public enum ShardVerifier {
         var first = 0
         let checked = zip(manifest.shards, paths).map { entry, path in
             defer { first += entry.samples }
-            return ShardSet.check(shard: entry, path: path, layout: manifest.tensors, format: manifest.format, expectedFirst: first)
+            return ShardSet.check(
+                shard: entry, path: path, layout: manifest.tensors, format: manifest.format, expectedFirst: first)
         }
         // The checksum is worth knowing whenever the bytes are there at the listed size.
         let mapped: [MappedBytes?] = zip(checked, zip(manifest.shards, paths)).map { c, shard in
@@ -50,7 +51,9 @@ public enum ShardVerifier {
             let perSample = max(1, info.shape.dropFirst().reduce(1, *))
             let raw = file.bytes(info)
             func report(_ element: Int, _ what: String) {
-                problems.append(SafeTensorsError(file: file.path, problem: "tensor '\(info.name)': sample \(element / perSample) \(what)"))
+                problems.append(
+                    SafeTensorsError(
+                        file: file.path, problem: "tensor '\(info.name)': sample \(element / perSample) \(what)"))
             }
             let range: ClosedRange<Double>? = switch info.name {
             case T.target: 0...1
@@ -62,14 +65,20 @@ public enum ShardVerifier {
             }
             if let bad = firstBad(raw, info.dtype, range) {
                 let value = bad.value
-                report(bad.index, value.isFinite ? "holds \(value), outside \(range.map { "[\($0.lowerBound), \($0.upperBound == .greatestFiniteMagnitude ? "inf" : "\($0.upperBound)")]" } ?? "")" : "holds a non-finite value (\(value))")
+                let allowed = range.map { r in
+                    "[\(r.lowerBound), \(r.upperBound == .greatestFiniteMagnitude ? "inf" : "\(r.upperBound)")]"
+                }
+                report(bad.index, value.isFinite ? "holds \(value), outside \(allowed ?? "")"
+                                                 : "holds a non-finite value (\(value))")
             }
         }
         return problems
     }
 
     /// The first element that is not finite (float dtypes) or outside `range`, if any.
-    static func firstBad(_ raw: UnsafeRawBufferPointer, _ dtype: DType, _ range: ClosedRange<Double>?) -> (index: Int, value: Double)? {
+    static func firstBad(
+        _ raw: UnsafeRawBufferPointer, _ dtype: DType, _ range: ClosedRange<Double>?
+    ) -> (index: Int, value: Double)? {
         let lo = range?.lowerBound ?? -.infinity, hi = range?.upperBound ?? .infinity
         func scan<E>(_ type: E.Type, _ convert: (E) -> Double) -> (Int, Double)? {
             let n = raw.count / MemoryLayout<E>.size
@@ -83,7 +92,8 @@ public enum ShardVerifier {
         case .f32:
             // The hot case (targets): a tight Float loop, converted only on failure.
             let p = raw.bindMemory(to: Float.self)
-            let flo = Float(max(lo, -Double(Float.greatestFiniteMagnitude))), fhi = Float(min(hi, Double(Float.greatestFiniteMagnitude)))
+            let flo = Float(max(lo, -Double(Float.greatestFiniteMagnitude))),
+                fhi = Float(min(hi, Double(Float.greatestFiniteMagnitude)))
             for i in 0..<p.count where !(p[i] >= flo && p[i] <= fhi) { return (i, Double(p[i])) }
             return nil
         case .f64: return scan(Double.self) { $0 }

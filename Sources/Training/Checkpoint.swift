@@ -49,8 +49,9 @@ public struct CheckpointStore: Sendable {
     public func save(_ network: PoseNetwork, _ record: CheckpointRecord) throws {
         var record = record
         record.stateFile = "checkpoint-" + String(format: "%08d", record.globalStep) + ".safetensors"
-        try SafeTensorsWriter.write(network.stateTensors(), metadata: ["format": record.format, "global_step": String(record.globalStep)],
-                                    to: directory + "/" + record.stateFile, halfway: FaultInjection.checkpointWrite(step: record.globalStep))
+        try SafeTensorsWriter.write(
+            network.stateTensors(), metadata: ["format": record.format, "global_step": String(record.globalStep)],
+            to: directory + "/" + record.stateFile, halfway: FaultInjection.checkpointWrite(step: record.globalStep))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(record), to: recordPath)
@@ -70,11 +71,15 @@ public struct CheckpointStore: Sendable {
             throw TrainingError("\(recordPath): not a checkpoint record (\(error))")
         }
         guard record.format == CheckpointRecord.currentFormat else {
-            throw TrainingError("\(recordPath): format '\(record.format)', expected '\(CheckpointRecord.currentFormat)'")
+            throw TrainingError(
+                "\(recordPath): format '\(record.format)', expected '\(CheckpointRecord.currentFormat)'")
         }
         let state = try SafeTensorsFile(path: directory + "/" + record.stateFile)
         guard state.metadata["global_step"] == String(record.globalStep) else {
-            throw TrainingError("\(state.path): holds global step \(state.metadata["global_step"] ?? "?"), \(recordPath) says \(record.globalStep)")
+            throw TrainingError("""
+                \(state.path): holds global step \(state.metadata["global_step"] ?? "?"), \(recordPath) says \
+                \(record.globalStep)
+                """)
         }
         return (record, state)
     }

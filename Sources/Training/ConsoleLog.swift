@@ -10,7 +10,9 @@ public final class ConsoleLog {
     /// `logPath` nil: standard output only. `progressBar`: draw the bar (only when stderr is a terminal).
     public init(logPath: String?, progressBar: Bool = true) {
         if let logPath {
-            if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+            if !FileManager.default.fileExists(atPath: logPath) {
+                _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+            }
             file = FileHandle(forWritingAtPath: logPath)
             file?.seekToEndOfFile()
         } else {
@@ -32,7 +34,9 @@ public final class ConsoleLog {
         let width = 30
         let filled = min(width, done * width / total)
         let head = filled < width ? ">" : ""
-        let text = "[" + String(repeating: "=", count: filled) + head + String(repeating: " ", count: max(0, width - filled - head.count)) + "] \(done)/\(total)  " + suffix
+        let text =
+            "[" + String(repeating: "=", count: filled) + head
+            + String(repeating: " ", count: max(0, width - filled - head.count)) + "] \(done)/\(total)  " + suffix
         FileHandle.standardError.write(Data(("\r" + text + "\u{1B}[K").utf8))
         barShown = true
     }

@@ -10,12 +10,16 @@ struct EpochMeters {
     /// Meters holding `rows` (metrics.csv step rows of this epoch, written before a resume).
     init(replaying rows: [MetricsLog.StepRow]) {
         for r in rows {
-            add(loss: r.loss, accuracy: HeatmapAccuracySummary(value: r.accuracy, count: r.jointsCounted), items: r.items,
+            add(
+                loss: r.loss, accuracy: HeatmapAccuracySummary(value: r.accuracy, count: r.jointsCounted),
+                items: r.items,
                 batchSeconds: r.batchTime, dataSeconds: r.dataTime)
         }
     }
 
-    mutating func add(loss: Double, accuracy acc: HeatmapAccuracySummary, items: Int, batchSeconds: Double, dataSeconds: Double) {
+    mutating func add(
+        loss: Double, accuracy acc: HeatmapAccuracySummary, items: Int, batchSeconds: Double, dataSeconds: Double
+    ) {
         losses.update(loss, Double(items))
         accuracy.update(acc.value, Double(acc.count))
         batchTime.update(batchSeconds)
@@ -27,11 +31,18 @@ struct EpochMeters {
     var dataWaitShare: Double { batchTime.sum > 0 ? dataTime.sum / batchTime.sum : 0 }
     var samplesPerSecond: Double { batchTime.sum > 0 ? Double(samples) / batchTime.sum : 0 }
 
-    /// The reference's line: `Epoch: [e][i/n]  Time t (avg)  Speed s samples/s  Data d (avg)  Loss l (avg)  Accuracy a (avg)`.
+    /// The reference's line: `Epoch: [e][i/n]  Time t (avg)  Speed s samples/s  Data d (avg)  Loss l (avg)  Accuracy a
+    /// (avg)`.
     func line(epoch: Int, index: Int, batches: Int, items: Int) -> String {
         "Epoch: [\(epoch)][\(index)/\(batches)]\tTime \(fixed(batchTime.value, 3))s (\(fixed(batchTime.average, 3))s)\t"
-            + "Speed \(fixed(Double(items) / batchTime.value, 1)) samples/s\tData \(fixed(dataTime.value, 3))s (\(fixed(dataTime.average, 3))s)\t"
-            + "Loss \(fixed(losses.value, 5)) (\(fixed(losses.average, 5)))\tAccuracy \(fixed(accuracy.value, 3)) (\(fixed(accuracy.average, 3)))"
+            + """
+                Speed \(fixed(Double(items) / batchTime.value, 1)) samples/s\tData \(fixed(dataTime.value, 3))s \
+                (\(fixed(dataTime.average, 3))s)\t
+                """
+            + """
+                Loss \(fixed(losses.value, 5)) (\(fixed(losses.average, 5)))\tAccuracy \(fixed(accuracy.value, 3)) \
+                (\(fixed(accuracy.average, 3)))
+                """
     }
 
     /// The epoch's closing line.

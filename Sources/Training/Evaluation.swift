@@ -17,7 +17,10 @@ public struct Evaluation {
     /// See `TrainingOptions.shardChecksums`.
     public var shardChecksums = true
 
-    public init(config: ExperimentConfig, configName: String, weights: String, validShards: String, groundTruth: String?, outDirectory: String) {
+    public init(
+        config: ExperimentConfig, configName: String, weights: String, validShards: String, groundTruth: String?,
+        outDirectory: String
+    ) {
         self.config = config; self.configName = configName; self.weights = weights; self.validShards = validShards
         self.groundTruth = groundTruth; self.outDirectory = outDirectory
     }
@@ -25,10 +28,14 @@ public struct Evaluation {
     public var predictionsPath: String { outDirectory + "/predictions.safetensors" }
 
     public func run(makeNetwork: Trainer.NetworkFactory) throws -> ValidationResult {
-        let g = SampleGeometry(imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize, joints: config.model.numJoints)
-        let stream = try ShardStream(directory: validShards, expected: g, configName: configName, checksums: shardChecksums)
+        let g = SampleGeometry(
+            imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize, joints: config.model.numJoints)
+        let stream = try ShardStream(
+            directory: validShards, expected: g, configName: configName, checksums: shardChecksums)
         let truth = try GroundTruthLocator.load(explicit: groundTruth, shards: stream)
-        var inference = InferenceOptions(flipTest: config.test.flipTest, postProcess: config.test.postProcess, shiftHeatmap: config.test.shiftHeatmap)
+        var inference = InferenceOptions(
+            flipTest: config.test.flipTest, postProcess: config.test.postProcess, shiftHeatmap: config.test.shiftHeatmap
+        )
         let pairs = stream.set.manifest.flipPairs
         if !pairs.isEmpty { inference.flipPairs = pairs.map { ($0[0], $0[1]) } }
         let batch = max(1, config.test.batchSizePerGPU)
@@ -45,9 +52,13 @@ public struct Evaluation {
             TensorPayload(name: "preds", shape: [n, g.joints, 2], values: result.predictions),
             TensorPayload(name: "maxvals", shape: [n, g.joints, 1], values: result.maxvals),
         ] + ValidationHeatmaps.tensors(result, geometry: g)
-        try SafeTensorsWriter.write(tensors, metadata: ["format": "hrnet-train-predictions/1", "weights": weights, "shards": validShards,
-                                                        "flip_test": "\(inference.flipTest)", "post_process": "\(inference.postProcess)"],
-                                    to: predictionsPath)
+        try SafeTensorsWriter.write(
+            tensors,
+            metadata: [
+                "format": "hrnet-train-predictions/1", "weights": weights, "shards": validShards,
+                "flip_test": "\(inference.flipTest)", "post_process": "\(inference.postProcess)"
+            ],
+            to: predictionsPath)
         return result
     }
 }

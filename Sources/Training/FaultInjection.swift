@@ -13,7 +13,8 @@ public enum FaultInjection {
 
     /// The global step whose checkpoint write is to be killed, if `HRPREP_FAULT` asks for one.
     static let checkpointKillStep: Int? = {
-        guard let value = ProcessInfo.processInfo.environment[variable], value.hasPrefix(killDuringCheckpointWrite) else { return nil }
+        guard let value = ProcessInfo.processInfo.environment[variable], value.hasPrefix(killDuringCheckpointWrite)
+        else { return nil }
         return Int(value.dropFirst(killDuringCheckpointWrite.count))
     }()
 

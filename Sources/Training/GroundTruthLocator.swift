@@ -11,7 +11,10 @@ enum GroundTruthLocator {
         guard let name = shards.set.manifest.groundTruthFile, !name.isEmpty else { return nil }
         let path = name.hasPrefix("/") ? name : shards.set.directory + "/" + name
         guard FileManager.default.fileExists(atPath: path) else {
-            throw TrainingError("\(shards.set.directory)/\(ShardFormat.manifestFile): ground_truth_file '\(name)' does not exist (\(path))")
+            throw TrainingError("""
+                \(shards.set.directory)/\(ShardFormat.manifestFile): ground_truth_file '\(name)' does not exist \
+                (\(path))
+                """)
         }
         return try MPIIGroundTruth.load(path: path)
     }

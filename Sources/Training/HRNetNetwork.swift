@@ -28,11 +28,14 @@ public final class HRNetNetwork: PoseNetwork {
     public func stateTensors() -> [TensorPayload] { model.stateTensors() }
     public func restoreState(from file: SafeTensorsFile) throws { try model.restoreState(from: file) }
     public func weightTensors() -> [TensorPayload] { model.weightTensors() }
-    public func loadWeightFile(_ file: SafeTensorsFile) throws { try model.loadWeights(from: file, partial: false, prefixes: nil) }
+    public func loadWeightFile(_ file: SafeTensorsFile) throws {
+        try model.loadWeights(from: file, partial: false, prefixes: nil)
+    }
 
     public func loadPretrained(_ file: SafeTensorsFile, layers: [String]) throws -> [String] {
         let r = try model.loadWeights(from: file, partial: true, prefixes: layers)
-        return r.missing.map { "not in the file (kept as initialised): \($0)" } + r.unexpected.map { "not in the model: \($0)" }
+        return r.missing.map { "not in the file (kept as initialised): \($0)" }
+            + r.unexpected.map { "not in the model: \($0)" }
             + r.mismatched.map { "shape differs: \($0)" }
     }
 }

@@ -21,13 +21,23 @@ public final class ShardStream: @unchecked Sendable {
         }
         let m = set.manifest
         func refuse(_ what: String, _ shards: Any, _ key: String, _ config: Any) -> TrainingError {
-            TrainingError("\(directory): the shards were built with \(what) \(shards), but \(configName) has \(key) \(config); rebuild the shards or use the matching config")
+            TrainingError("""
+                \(directory): the shards were built with \(what) \(shards), but \(configName) has \(key) \(config); \
+                rebuild the shards or use the matching config
+                """)
         }
-        if m.imageSize != expected.imageSize { throw refuse("image size", m.imageSize, "MODEL.IMAGE_SIZE", expected.imageSize) }
-        if m.heatmapSize != expected.heatmapSize { throw refuse("heatmap size", m.heatmapSize, "MODEL.HEATMAP_SIZE", expected.heatmapSize) }
+        if m.imageSize != expected.imageSize {
+            throw refuse("image size", m.imageSize, "MODEL.IMAGE_SIZE", expected.imageSize)
+        }
+        if m.heatmapSize != expected.heatmapSize {
+            throw refuse("heatmap size", m.heatmapSize, "MODEL.HEATMAP_SIZE", expected.heatmapSize)
+        }
         if m.joints != expected.joints { throw refuse("joint count", m.joints, "MODEL.NUM_JOINTS", expected.joints) }
         guard m.mean.count == 3, m.std.count == 3, m.std.allSatisfy({ $0 > 0 }) else {
-            throw TrainingError("\(directory)/\(ShardFormat.manifestFile): mean \(m.mean) and std \(m.std) must be three values each, std positive")
+            throw TrainingError("""
+                \(directory)/\(ShardFormat.manifestFile): mean \(m.mean) and std \(m.std) must be three values each, \
+                std positive
+                """)
         }
         guard set.count > 0 else { throw TrainingError("\(directory): the shard set holds no samples") }
         let k = max(1, m.augEpochs)
@@ -73,7 +83,8 @@ public final class ShardStream: @unchecked Sendable {
                     for (slot, i) in samples.enumerated() {
                         let s = set.sample(i)
                         normalizer.apply(crop: s.input, width: g.imageSize[0], height: g.imageSize[1],
-                                         into: UnsafeMutableBufferPointer(start: input.baseAddress! + slot * g.inputCount, count: g.inputCount))
+                            into: UnsafeMutableBufferPointer(
+                                start: input.baseAddress! + slot * g.inputCount, count: g.inputCount))
                         s.copyTarget(into: target.baseAddress! + slot * g.targetCount)
                         for j in 0..<g.joints { weight[slot * g.joints + j] = s.targetWeight[j] }
                         batch.centers[slot] = s.center

@@ -29,7 +29,8 @@ public struct TrainingSummary: Sendable {
 public final class Trainer {
     /// Builds the network for at most `batchSize` items; `trainable: false` plans buffers for
     /// forward passes only (W32 at batch 8: 128 MB instead of 1.5 GB).
-    public typealias NetworkFactory = (_ config: ExperimentConfig, _ batchSize: Int, _ seed: UInt64, _ trainable: Bool) throws -> PoseNetwork
+    public typealias NetworkFactory = (_ config: ExperimentConfig, _ batchSize: Int, _ seed: UInt64, _ trainable: Bool)
+        throws -> PoseNetwork
     public let options: TrainingOptions
     private let makeNetwork: NetworkFactory
 
@@ -40,13 +41,18 @@ public final class Trainer {
 
     public func run() throws -> TrainingSummary {
         let o = options, cfg = o.config
-        do { try FileManager.default.createDirectory(atPath: o.outDirectory, withIntermediateDirectories: true) } catch {
+        do {
+            try FileManager.default.createDirectory(atPath: o.outDirectory, withIntermediateDirectories: true)
+        } catch {
             throw TrainingError("\(o.outDirectory): cannot create the run folder (\(error.localizedDescription))")
         }
         let batchSize = cfg.train.batchSizePerGPU
-        guard batchSize > 0 else { throw TrainingError("\(o.configName): TRAIN.BATCH_SIZE_PER_GPU must be positive, found \(batchSize)") }
+        guard batchSize > 0 else {
+            throw TrainingError("\(o.configName): TRAIN.BATCH_SIZE_PER_GPU must be positive, found \(batchSize)")
+        }
         let log = ConsoleLog(logPath: o.outDirectory + "/train.log", progressBar: o.progressBar)
-        let train = try ShardStream(directory: o.trainShards, expected: o.geometry, configName: o.configName, checksums: o.shardChecksums)
+        let train = try ShardStream(
+            directory: o.trainShards, expected: o.geometry, configName: o.configName, checksums: o.shardChecksums)
         let validator = try o.validShards.map(makeValidator)
         let network = try makeNetwork(cfg, batchSize, o.seed, true)
         let store = CheckpointStore(directory: o.outDirectory)
@@ -59,18 +65,23 @@ public final class Trainer {
             (run.epoch, run.firstBatch, run.step) = (record.epoch, record.batchInEpoch, record.globalStep)
             if let p = record.bestPerformance, let e = record.bestEpoch { run.best = (p, e) }
             run.resumedFrom = run.step
-            log.line("=> resumed from \(store.recordPath): epoch \(run.epoch), batch \(run.firstBatch), step \(run.step)")
+            log.line("""
+                => resumed from \(store.recordPath): epoch \(run.epoch), batch \(run.firstBatch), step \(run.step)
+                """)
         } else {
             run.epoch = cfg.train.beginEpoch
             if let path = o.initWeights {
-                let skipped = try network.loadPretrained(SafeTensorsFile(path: path), layers: cfg.model.extra.pretrainedLayers)
+                let skipped = try network.loadPretrained(
+                    SafeTensorsFile(path: path), layers: cfg.model.extra.pretrainedLayers)
                 log.line("=> initialised from \(path) (PRETRAINED_LAYERS \(cfg.model.extra.pretrainedLayers))"
                          + (skipped.isEmpty ? "" : "; left out:\n   " + skipped.joined(separator: "\n   ")))
             }
         }
-        let metrics = try MetricsLog(path: o.outDirectory + "/metrics.csv", keepThroughStep: run.resumedFrom, keepEpochsBefore: run.epoch)
-        log.line("=> \(train.set.count) training samples in \(train.augEpochs) augmentation epoch(s) from \(o.trainShards); "
-                 + "batch \(batchSize), epochs \(run.epoch)..<\(cfg.train.endEpoch), seed \(o.seed)")
+        let metrics = try MetricsLog(
+            path: o.outDirectory + "/metrics.csv", keepThroughStep: run.resumedFrom, keepEpochsBefore: run.epoch)
+        log.line(
+            "=> \(train.set.count) training samples in \(train.augEpochs) augmentation epoch(s) from \(o.trainShards); "
+                + "batch \(batchSize), epochs \(run.epoch)..<\(cfg.train.endEpoch), seed \(o.seed)")
 
         var lastValidation: ValidationResult?
         while run.epoch < cfg.train.endEpoch {
@@ -82,14 +93,17 @@ public final class Trainer {
             log.line(meters.summary(epoch: run.epoch))
             let result = try validator.map { try validate(&run, with: $0.validator) }
             lastValidation = result ?? lastValidation
-            metrics.writeEpoch(epoch: run.epoch, step: run.step, lr: lr, loss: meters.losses.average, accuracy: meters.accuracy.average,
-                               validation: result)
+            metrics.writeEpoch(
+                epoch: run.epoch, step: run.step, lr: lr, loss: meters.losses.average,
+                accuracy: meters.accuracy.average,
+                validation: result)
             run.epoch += 1
             run.firstBatch = 0
             try store.save(network, run.record(options))
             TrainingCurves.redraw(metrics: metrics.path, to: o.outDirectory + "/curves.png", log: log)
         }
-        try store.saveWeights(network, to: store.finalPath, metadata: ["epoch": "\(run.epoch)", "global_step": "\(run.step)"])
+        try store.saveWeights(
+            network, to: store.finalPath, metadata: ["epoch": "\(run.epoch)", "global_step": "\(run.step)"])
         log.line("=> final weights: \(store.finalPath)")
         return run.summary(stoppedEarly: false, validation: lastValidation)
     }
@@ -104,7 +118,8 @@ public final class Trainer {
                                          firstIndex: run.firstBatch, depth: o.prefetchDepth)
         defer { prefetcher.cancel() }
         let g = o.geometry
-        let layout = HeatmapLayout(batch: batchSize, joints: g.joints, height: g.heatmapSize[1], width: g.heatmapSize[0])
+        let layout = HeatmapLayout(
+            batch: batchSize, joints: g.joints, height: g.heatmapSize[1], width: g.heatmapSize[0])
         // A resumed epoch's means also cover the steps logged before the interruption.
         var meters = EpochMeters(replaying: metrics.rows(epoch: run.epoch))
         var end = DispatchTime.now().uptimeNanoseconds
@@ -114,16 +129,24 @@ public final class Trainer {
             let (loss, acc) = batch.input.withUnsafeBufferPointer { x in
                 batch.target.withUnsafeBufferPointer { t in
                     batch.targetWeight.withUnsafeBufferPointer { w in
-                        let r = network.trainBatch(input: x.baseAddress!, target: t.baseAddress!, weight: w.baseAddress!, batch: n)
-                        return (r.loss, HeatmapAccuracy(output: r.output, target: UnsafeBufferPointer(rebasing: t[0..<batch.targetCount]),
-                                                        layout: layout.with(batch: n)))
+                        let r = network.trainBatch(
+                            input: x.baseAddress!, target: t.baseAddress!, weight: w.baseAddress!, batch: n)
+                        return (
+                            r.loss,
+                            HeatmapAccuracy(
+                                output: r.output, target: UnsafeBufferPointer(rebasing: t[0..<batch.targetCount]),
+                                layout: layout.with(batch: n))
+                        )
                     }
                 }
             }
             guard loss.isFinite else {
-                let kept = run.store.exists ? "the last good checkpoint \(run.store.recordPath) is kept" : "no checkpoint was written yet"
-                throw TrainingError("non-finite loss (\(loss)) at epoch \(run.epoch), batch \(batch.index), step \(run.step + 1): "
-                                    + "training stopped; \(kept). Try a lower TRAIN.LR or check the shards.")
+                let kept =
+                    run.store.exists
+                    ? "the last good checkpoint \(run.store.recordPath) is kept" : "no checkpoint was written yet"
+                throw TrainingError(
+                    "non-finite loss (\(loss)) at epoch \(run.epoch), batch \(batch.index), step \(run.step + 1): "
+                        + "training stopped; \(kept). Try a lower TRAIN.LR or check the shards.")
             }
             run.step += 1
             let now = DispatchTime.now().uptimeNanoseconds
@@ -132,15 +155,24 @@ public final class Trainer {
             end = now
             waited = prefetcher.waitSeconds
             run.account(meters, items: n)
-            metrics.write(.init(epoch: run.epoch, step: run.step, iter: batch.index, lr: lr, loss: loss, accuracy: acc.avgAcc,
-                                batchTime: meters.batchTime.value, dataTime: meters.dataTime.value,
-                                samplesPerSecond: Double(n) / meters.batchTime.value, items: n, jointsCounted: acc.count))
-            if batch.index % max(1, o.config.printFreq) == 0 { run.log.line(meters.line(epoch: run.epoch, index: batch.index, batches: batches, items: n)) }
+            metrics.write(
+                .init(
+                    epoch: run.epoch, step: run.step, iter: batch.index, lr: lr, loss: loss, accuracy: acc.avgAcc,
+                    batchTime: meters.batchTime.value, dataTime: meters.dataTime.value,
+                    samplesPerSecond: Double(n) / meters.batchTime.value, items: n, jointsCounted: acc.count))
+            if batch.index % max(1, o.config.printFreq) == 0 {
+                run.log.line(meters.line(epoch: run.epoch, index: batch.index, batches: batches, items: n))
+            }
             run.log.progress(done: batch.index + 1, total: batches,
-                             suffix: "epoch \(run.epoch)  loss \(fixed(meters.losses.average, 5))  acc \(fixed(meters.accuracy.average, 3))")
+                             suffix: """
+                                 epoch \(run.epoch)  loss \(fixed(meters.losses.average, 5))  acc \
+                                 \(fixed(meters.accuracy.average, 3))
+                                 """)
             run.firstBatch = batch.index + 1
             let stop = o.maxSteps.map { run.step >= $0 } ?? false
-            if stop || (o.checkpointEvery > 0 && run.step % o.checkpointEvery == 0) { try run.store.save(network, run.record(o)) }
+            if stop || (o.checkpointEvery > 0 && run.step % o.checkpointEvery == 0) {
+                try run.store.save(network, run.record(o))
+            }
             if stop {
                 run.log.line("=> stopped after step \(run.step) (--max-steps); checkpoint \(run.store.recordPath)")
                 return nil
@@ -154,10 +186,13 @@ public final class Trainer {
         let r = try validator.run(run.network)
         run.log.line("Test: Loss \(fixed(r.loss, 5))\tAccuracy \(fixed(r.accuracy, 3))")
         if let p = r.pckh { run.log.line(p.table.markdown(arch: options.config.model.name)) }
-        try ValidationHeatmaps.write(r, geometry: options.geometry, to: options.outDirectory + "/valid_heatmaps.safetensors")
+        try ValidationHeatmaps.write(
+            r, geometry: options.geometry, to: options.outDirectory + "/valid_heatmaps.safetensors")
         if run.best.map({ r.performance > $0.performance }) ?? true {
             run.best = (r.performance, run.epoch)
-            try run.store.saveWeights(run.network, to: run.store.bestPath, metadata: ["epoch": "\(run.epoch)", "performance": "\(r.performance)"])
+            try run.store.saveWeights(
+                run.network, to: run.store.bestPath,
+                metadata: ["epoch": "\(run.epoch)", "performance": "\(r.performance)"])
             run.log.line("=> best so far (\(fixed(r.performance, 3))): \(run.store.bestPath)")
         }
         return r
@@ -167,18 +202,26 @@ public final class Trainer {
     private func check(_ r: CheckpointRecord, against train: ShardStream, batchSize: Int) throws {
         let path = CheckpointStore(directory: options.outDirectory).recordPath
         func refuse(_ what: String, _ theirs: Any, _ ours: Any) -> TrainingError {
-            TrainingError("\(path): the checkpoint was written with \(what) \(theirs), this run has \(ours); use the same value or another --out folder")
+            TrainingError("""
+                \(path): the checkpoint was written with \(what) \(theirs), this run has \(ours); use the same value \
+                or another --out folder
+                """)
         }
         if r.seed != options.seed { throw refuse("seed", r.seed, options.seed) }
         if r.batchSize != batchSize { throw refuse("batch size", r.batchSize, batchSize) }
-        if r.shuffle != options.config.train.shuffle { throw refuse("TRAIN.SHUFFLE", r.shuffle, options.config.train.shuffle) }
+        if r.shuffle != options.config.train.shuffle {
+            throw refuse("TRAIN.SHUFFLE", r.shuffle, options.config.train.shuffle)
+        }
         let samples = train.samples(forEpoch: r.epoch).count
-        if r.epochSamples != samples { throw refuse("samples per epoch", r.epochSamples, "\(samples) (\(options.trainShards))") }
+        if r.epochSamples != samples {
+            throw refuse("samples per epoch", r.epochSamples, "\(samples) (\(options.trainShards))")
+        }
     }
 
     private func makeValidator(directory: String) throws -> (validator: Validator, batchSize: Int) {
         let o = options
-        let stream = try ShardStream(directory: directory, expected: o.geometry, configName: o.configName, checksums: o.shardChecksums)
+        let stream = try ShardStream(
+            directory: directory, expected: o.geometry, configName: o.configName, checksums: o.shardChecksums)
         let truth = try GroundTruthLocator.load(explicit: o.groundTruth, shards: stream)
         var inference = o.inference
         let pairs = stream.set.manifest.flipPairs
@@ -216,9 +259,10 @@ private struct RunState {
     }
 
     func record(_ o: TrainingOptions) -> CheckpointRecord {
-        CheckpointRecord(stateFile: "", epoch: epoch, batchInEpoch: firstBatch, globalStep: step, seed: o.seed, batchSize: batchSize,
-                         shuffle: o.config.train.shuffle, epochSamples: train.samples(forEpoch: epoch).count,
-                         bestPerformance: best?.performance, bestEpoch: best?.epoch)
+        CheckpointRecord(
+            stateFile: "", epoch: epoch, batchInEpoch: firstBatch, globalStep: step, seed: o.seed, batchSize: batchSize,
+            shuffle: o.config.train.shuffle, epochSamples: train.samples(forEpoch: epoch).count,
+            bestPerformance: best?.performance, bestEpoch: best?.epoch)
     }
 
     func summary(stoppedEarly: Bool, validation: ValidationResult?) -> TrainingSummary {

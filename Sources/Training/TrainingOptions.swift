@@ -62,14 +62,18 @@ public struct TrainingOptions: Sendable {
     public var shardChecksums = true
 
     public init(config: ExperimentConfig, configName: String, trainShards: String, outDirectory: String) {
-        self.config = config; self.configName = configName; self.trainShards = trainShards; self.outDirectory = outDirectory
+        self.config = config; self.configName = configName; self.trainShards = trainShards;
+        self.outDirectory = outDirectory
     }
 
     public var geometry: SampleGeometry {
-        SampleGeometry(imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize, joints: config.model.numJoints)
+        SampleGeometry(
+            imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize, joints: config.model.numJoints)
     }
 
     public var inference: InferenceOptions {
-        InferenceOptions(flipTest: config.test.flipTest, postProcess: config.test.postProcess, shiftHeatmap: config.test.shiftHeatmap)
+        InferenceOptions(
+            flipTest: config.test.flipTest, postProcess: config.test.postProcess, shiftHeatmap: config.test.shiftHeatmap
+        )
     }
 }

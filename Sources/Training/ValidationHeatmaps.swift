@@ -8,7 +8,8 @@ public enum ValidationHeatmaps {
     public static func tensors(_ r: ValidationResult, geometry g: SampleGeometry) -> [TensorPayload] {
         let b = r.firstRecords.count
         return [
-            TensorPayload(name: "heatmaps", shape: [b, g.joints, g.heatmapSize[1], g.heatmapSize[0]], values: r.firstHeatmaps),
+            TensorPayload(
+                name: "heatmaps", shape: [b, g.joints, g.heatmapSize[1], g.heatmapSize[0]], values: r.firstHeatmaps),
             TensorPayload(name: "heatmaps_record", shape: [b], values: r.firstRecords.map(Int64.init)),
             TensorPayload(name: "heatmaps_sample", shape: [b], values: r.firstSamples.map(Int64.init)),
         ]

@@ -9,8 +9,11 @@ public struct InferenceOptions: Equatable, Sendable {
     public var shiftHeatmap: Bool
     public var flipPairs: [(Int, Int)]
 
-    public init(flipTest: Bool, postProcess: Bool, shiftHeatmap: Bool, flipPairs: [(Int, Int)] = Skeleton.mpii.flipPairs) {
-        self.flipTest = flipTest; self.postProcess = postProcess; self.shiftHeatmap = shiftHeatmap; self.flipPairs = flipPairs
+    public init(
+        flipTest: Bool, postProcess: Bool, shiftHeatmap: Bool, flipPairs: [(Int, Int)] = Skeleton.mpii.flipPairs
+    ) {
+        self.flipTest = flipTest; self.postProcess = postProcess; self.shiftHeatmap = shiftHeatmap;
+        self.flipPairs = flipPairs
     }
 
     public static func == (a: InferenceOptions, b: InferenceOptions) -> Bool {
@@ -51,14 +54,18 @@ public struct Validator {
     /// `LOSS.USE_TARGET_WEIGHT`: weight the validation loss by the target weights.
     public let useTargetWeight: Bool
 
-    public init(stream: ShardStream, options: InferenceOptions, batchSize: Int, groundTruth: MPIIGroundTruth?, useTargetWeight: Bool = true) {
+    public init(
+        stream: ShardStream, options: InferenceOptions, batchSize: Int, groundTruth: MPIIGroundTruth?,
+        useTargetWeight: Bool = true
+    ) {
         self.stream = stream; self.options = options; self.batchSize = batchSize; self.groundTruth = groundTruth
         self.useTargetWeight = useTargetWeight
     }
 
     public func run(_ network: PoseNetwork) throws -> ValidationResult {
         let g = stream.geometry
-        let layout = HeatmapLayout(batch: batchSize, joints: g.joints, height: g.heatmapSize[1], width: g.heatmapSize[0])
+        let layout = HeatmapLayout(
+            batch: batchSize, joints: g.joints, height: g.heatmapSize[1], width: g.heatmapSize[0])
         let order = stream.order(epoch: 0, seed: 0, shuffle: false)
         let prefetcher = BatchPrefetcher(stream: stream, order: order, batchSize: batchSize, epoch: 0)
         defer { prefetcher.cancel() }
@@ -69,33 +76,45 @@ public struct Validator {
         while let batch = prefetcher.next() {
             let n = batch.count
             let bl = layout.with(batch: n)
-            var output = batch.input.withUnsafeBufferPointer { Array(network.predict(input: $0.baseAddress!, batch: n)) }
+            var output = batch.input.withUnsafeBufferPointer {
+                Array(network.predict(input: $0.baseAddress!, batch: n))
+            }
             if options.flipTest {
                 batch.input.withUnsafeBufferPointer { src in
-                    mirrored.withUnsafeMutableBufferPointer { FlipAveraging.mirrorRows(src.baseAddress!, into: $0.baseAddress!, count: batch.inputCount, width: g.imageSize[0]) }
+                    mirrored.withUnsafeMutableBufferPointer {
+                        FlipAveraging.mirrorRows(
+                            src.baseAddress!, into: $0.baseAddress!, count: batch.inputCount, width: g.imageSize[0])
+                    }
                 }
                 let flipped = mirrored.withUnsafeBufferPointer { network.predict(input: $0.baseAddress!, batch: n) }
                 output = output.withUnsafeBufferPointer {
-                    FlipAveraging.combine(plain: $0, flipped: flipped, layout: bl, shift: options.shiftHeatmap, pairs: options.flipPairs)
+                    FlipAveraging.combine(
+                        plain: $0, flipped: flipped, layout: bl, shift: options.shiftHeatmap, pairs: options.flipPairs)
                 }
             }
             let (loss, acc) = output.withUnsafeBufferPointer { o in
                 batch.target.withUnsafeBufferPointer { t in
                     batch.targetWeight.withUnsafeBufferPointer { w in
-                        (JointsMSELoss.evaluate(batch: n, joints: g.joints, pixels: bl.mapSize, prediction: o.baseAddress!,
-                                                target: t.baseAddress!, weight: useTargetWeight ? w.baseAddress! : nil, gradient: nil),
-                         HeatmapAccuracy(output: o, target: UnsafeBufferPointer(rebasing: t[0..<batch.targetCount]), layout: bl))
+                        (
+                            JointsMSELoss.evaluate(
+                                batch: n, joints: g.joints, pixels: bl.mapSize, prediction: o.baseAddress!,
+                                target: t.baseAddress!, weight: useTargetWeight ? w.baseAddress! : nil, gradient: nil),
+                            HeatmapAccuracy(
+                                output: o, target: UnsafeBufferPointer(rebasing: t[0..<batch.targetCount]), layout: bl)
+                        )
                     }
                 }
             }
             guard loss.isFinite else {
-                throw TrainingError("validation: non-finite loss (\(loss)) on batch \(batch.index) of \(stream.set.directory)")
+                throw TrainingError(
+                    "validation: non-finite loss (\(loss)) on batch \(batch.index) of \(stream.set.directory)")
             }
             lossSum += loss * Double(n); lossCount += n
             accSum += acc.avgAcc * Double(acc.count); accCount += acc.count
             let final = output.withUnsafeBufferPointer {
-                FinalPredictions(heatmaps: $0, layout: bl, centers: Array(batch.centers[0..<n]), scales: Array(batch.scales[0..<n]),
-                                 postProcess: options.postProcess)
+                FinalPredictions(
+                    heatmaps: $0, layout: bl, centers: Array(batch.centers[0..<n]), scales: Array(batch.scales[0..<n]),
+                    postProcess: options.postProcess)
             }
             result.predictions += final.coords
             result.maxvals += final.maxvals

@@ -50,7 +50,9 @@ struct NetworkBenchmarkCommand: ParsableCommand {
     func run() throws {
         experiment.applyThreads()
         let cfg = try ExperimentConfig.load(path: experiment.config)
-        let result = try NetworkBenchmark.run(config: cfg, batch: batch, steps: steps, warmup: warmup, forwardOnly: forwardOnly) { step, seconds in
+        let result = try NetworkBenchmark.run(
+            config: cfg, batch: batch, steps: steps, warmup: warmup, forwardOnly: forwardOnly
+        ) { step, seconds in
             print("step \(step + 1)/\(steps): \(String(format: "%.3f", seconds)) s")
         }
         print(result.json)

@@ -34,7 +34,9 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var validation: ValidationArguments
 
     func run() throws {
-        guard let validShards = validation.validShards else { throw ValidationError("--valid-shards is required: the shards to evaluate on") }
+        guard let validShards = validation.validShards else {
+            throw ValidationError("--valid-shards is required: the shards to evaluate on")
+        }
         var o = ConfigOverrides()
         validation.apply(to: &o)
         let cfg = o.applied(to: try ExperimentConfig.load(path: experiment.config))
@@ -43,7 +45,10 @@ struct EvaluateCommand: ParsableCommand {
                                     validShards: validShards, groundTruth: validation.groundTruth, outDirectory: out)
         evaluation.shardChecksums = validation.shardChecksums
         let r = try evaluation.run(makeNetwork: ExperimentArguments.hrnet)
-        print("=> \(r.records.count) samples, loss \(String(format: "%.5f", r.loss)), accuracy \(String(format: "%.3f", r.accuracy))")
+        print("""
+            => \(r.records.count) samples, loss \(String(format: "%.5f", r.loss)), accuracy \
+            \(String(format: "%.3f", r.accuracy))
+            """)
         print("=> predictions: \(evaluation.predictionsPath)")
         if let p = r.pckh {
             print(p.table.markdown(arch: cfg.model.name))

@@ -27,13 +27,22 @@ struct GEMMBenchmarkCommand: ParsableCommand {
     @Flag(help: "Also time OpenBLAS's cblas_sgemm on the same shapes.")
     var openblas = false
 
-    @Option(help: "Micro-kernel: \(GEMMKernel.allCases.map(\.rawValue).joined(separator: ", ")) (default: this build's native one).")
+    @Option(help: """
+        Micro-kernel: \(GEMMKernel.allCases.map(\.rawValue).joined(separator: ", ")) (default: this build's native \
+        one).
+        """)
     var kernel: String?
 
-    @Flag(help: "Divide by the process's CPU time instead of elapsed time (per-core speed on a loaded machine; OpenBLAS's spinning threads count against it).")
+    @Flag(help: """
+        Divide by the process's CPU time instead of elapsed time (per-core speed on a loaded machine; OpenBLAS's \
+        spinning threads count against it).
+        """)
     var cpuTime = false
 
-    @Flag(help: "Cycle through 96 MB of operand copies, so each call reads A and B from memory (as in the network) rather than from cache.")
+    @Flag(help: """
+        Cycle through 96 MB of operand copies, so each call reads A and B from memory (as in the network) rather than \
+        from cache.
+        """)
     var cold = false
 
     @Flag(help: "Only the large square GEMM.")
@@ -47,7 +56,10 @@ struct GEMMBenchmarkCommand: ParsableCommand {
         }
         let results = GEMMBenchmark.run(shapes: shapes, runs: runs, compareOpenBLAS: openblas,
                                         kernel: chosen, clock: cpuTime ? .processCPU : .wall, cold: cold)
-        print("kernel \(chosen.rawValue), \(cpuTime ? "CPU" : "wall") time, \(cold ? "cold" : "warm") operands, threads \(ThreadPool.shared.parallelism), median of \(runs)")
+        print("""
+            kernel \(chosen.rawValue), \(cpuTime ? "CPU" : "wall") time, \(cold ? "cold" : "warm") operands, threads \
+            \(ThreadPool.shared.parallelism), median of \(runs)
+            """)
         for r in results {
             let s = r.shape
             var line = "\(s.name.padding(toLength: 32, withPad: " ", startingAt: 0)) m=\(s.m) n=\(s.n) k=\(s.k)"
@@ -59,7 +71,9 @@ struct GEMMBenchmarkCommand: ParsableCommand {
         }
         let peak = results[0]
         var json = "{\"gemm_peak_gflops_per_s\": \(String(format: "%.1f", peak.gflops))"
-        if let theirs = peak.openBLASGflops { json += ", \"openblas_peak_gflops_per_s\": \(String(format: "%.1f", theirs))" }
+        if let theirs = peak.openBLASGflops {
+            json += ", \"openblas_peak_gflops_per_s\": \(String(format: "%.1f", theirs))"
+        }
         json += ", \"kernel\": \"\(chosen.rawValue)\", \"threads\": \(ThreadPool.shared.parallelism)}"
         print(json)
     }

@@ -36,10 +36,14 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var validation: ValidationArguments
 
-    @Option(name: .customLong("init"), help: "Weights to start from (PyTorch names): the modules MODEL.EXTRA.PRETRAINED_LAYERS lists; what does not fit is listed and left as initialised.")
+    @Option(name: .customLong("init"), help: """
+        Weights to start from (PyTorch names): the modules MODEL.EXTRA.PRETRAINED_LAYERS lists; what does not fit is \
+        listed and left as initialised.
+        """)
     var initWeights: String?
 
-    @Flag(help: "Continue from <out>/checkpoint.json (also automatic when AUTO_RESUME is true and a checkpoint exists).")
+    @Flag(
+        help: "Continue from <out>/checkpoint.json (also automatic when AUTO_RESUME is true and a checkpoint exists).")
     var resume = false
 
     @Option(help: "Seed of the network initialisation and of the per-epoch sample order.")
@@ -69,7 +73,9 @@ struct TrainCommand: ParsableCommand {
         validation.apply(to: &o)
         if let text = lrStep {
             let steps = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard steps.allSatisfy({ $0 != nil }) else { throw ValidationError("--lr-step '\(text)': expected comma-separated epochs, e.g. 170,200") }
+            guard steps.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--lr-step '\(text)': expected comma-separated epochs, e.g. 170,200")
+            }
             o.lrStep = steps.map { $0! }
         }
         return o.applied(to: try ExperimentConfig.load(path: experiment.config))
@@ -78,7 +84,8 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let cfg = try loadConfig()
         experiment.applyThreads()
-        var options = TrainingOptions(config: cfg, configName: experiment.config, trainShards: shards, outDirectory: out)
+        var options = TrainingOptions(
+            config: cfg, configName: experiment.config, trainShards: shards, outDirectory: out)
         options.validShards = validation.validShards
         options.groundTruth = validation.groundTruth
         options.seed = seed
@@ -89,10 +96,13 @@ struct TrainCommand: ParsableCommand {
         options.shardChecksums = validation.shardChecksums
         options.progressBar = !noProgress
         let summary = try Trainer(options: options, makeNetwork: ExperimentArguments.hrnet).run()
-        var fields = ["mode": "\"train\"", "batch": "\(cfg.train.batchSizePerGPU)", "global_step": "\(summary.globalStep)",
-                      "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",
-                      "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)"]
+        var fields = [
+            "mode": "\"train\"", "batch": "\(cfg.train.batchSizePerGPU)", "global_step": "\(summary.globalStep)",
+            "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",
+            "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)"
+        ]
         if let best = summary.bestPerformance { fields["best_performance"] = "\(best)" }
-        print("{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")
+        print(
+            "{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")
     }
 }

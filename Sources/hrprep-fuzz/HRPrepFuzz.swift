@@ -46,7 +46,9 @@ struct HRPrepFuzz: ParsableCommand {
         try FileManager.default.createDirectory(atPath: crashDir, withIntermediateDirectories: true)
         for target in chosen {
             let r = FuzzLoop.run(target, seed: seed, seconds: seconds, crashDirectory: crashDir)
-            print(String(format: "%@: %d inputs in %.1f s (seed %llu), no crash", r.target, r.iterations, r.seconds, seed))
+            print(
+                String(format: "%@: %d inputs in %.1f s (seed %llu), no crash", r.target, r.iterations, r.seconds, seed)
+            )
         }
     }
 }

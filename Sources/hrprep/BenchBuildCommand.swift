@@ -45,14 +45,28 @@ struct BenchBuildCommand: ParsableCommand {
         bench.runs = runs
         let figures = try bench.run { f in
             let what = f.augEpochs == 0 ? f.name
-                : "build-shards K=\(f.augEpochs) \(f.threads) thread\(f.threads > 1 ? "s" : "")\(f.oneCore ? ", 1 core" : "")"
-            print("\(what.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", f.rate)) \(f.name == "decode-only" ? "images" : "samples")/s  \(String(format: "%5.2f", f.ratio))×   per CPU-second \(String(format: "%7.1f", f.cpuRate)) (\(String(format: "%.2f", f.cpuRatio))×)   runs: \(f.runs.map { String(format: "%.1f", $0) }.joined(separator: " "))\(f.decodedArea.map { String(format: "   decoded %.0f%% of the image area", 100 * $0) } ?? "")")
+                : """
+                    build-shards K=\(f.augEpochs) \(f.threads) \
+                    thread\(f.threads > 1 ? "s" : "")\(f.oneCore ? ", 1 core" : "")
+                    """
+            let unit = f.name == "decode-only" ? "images" : "samples"
+            let runs = f.runs.map { String(format: "%.1f", $0) }.joined(separator: " ")
+            let area = f.decodedArea.map { String(format: "   decoded %.0f%% of the image area", 100 * $0) } ?? ""
+            let rate = String(format: "%8.1f", f.rate)
+            print("\(what.padding(toLength: 34, withPad: " ", startingAt: 0)) \(rate) \(unit)/s  "
+                  + "\(String(format: "%5.2f", f.ratio))×   per CPU-second \(String(format: "%7.1f", f.cpuRate)) "
+                  + "(\(String(format: "%.2f", f.cpuRatio))×)   runs: \(runs)\(area)")
         }
         for k in [1, 5] {
             let builds = figures.filter { $0.name == "build-shards" && $0.augEpochs == k }
-            guard let core = builds.first(where: { $0.oneCore }), let free = builds.first(where: { $0.threads == 1 && !$0.oneCore }),
-                  let two = builds.first(where: { $0.threads == 2 }) else { continue }
-            print("K=\(k): 2 threads / 1 thread on 1 core = \(String(format: "%.2f", two.rate / core.rate))×, / 1 thread free = \(String(format: "%.2f", two.rate / free.rate))×")
+            guard let core = builds.first(where: { $0.oneCore }),
+                let free = builds.first(where: { $0.threads == 1 && !$0.oneCore }),
+                let two = builds.first(where: { $0.threads == 2 })
+            else { continue }
+            print("""
+                K=\(k): 2 threads / 1 thread on 1 core = \(String(format: "%.2f", two.rate / core.rate))×, / 1 thread \
+                free = \(String(format: "%.2f", two.rate / free.rate))×
+                """)
         }
         try? FileManager.default.removeItem(atPath: work)
         if let json { try JSONLines.append(figures, to: json) }

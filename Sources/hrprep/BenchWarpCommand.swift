@@ -35,7 +35,11 @@ struct BenchWarpCommand: ParsableCommand {
         let figures = try bench.run()
         for f in figures {
             let what = f.flipped ? "flipped  (cv::flip + warpAffine)" : "unflipped (cv::warpAffine)      "
-            print("crop 256×256 \(what)  ours \(String(format: "%.4f", f.oursMs)) ms  OpenCV \(String(format: "%.4f", f.openCVMs)) ms  \(String(format: "%.2f", f.speedup))× faster   \(f.samples) samples, identical: \(f.identical ? "yes" : "NO")")
+            print("""
+                crop 256×256 \(what)  ours \(String(format: "%.4f", f.oursMs)) ms  OpenCV \
+                \(String(format: "%.4f", f.openCVMs)) ms  \(String(format: "%.2f", f.speedup))× faster   \(f.samples) \
+                samples, identical: \(f.identical ? "yes" : "NO")
+                """)
         }
         if let json { try JSONLines.append(figures, to: json) }
         if figures.contains(where: { !$0.identical }) { throw ExitCode.failure }

@@ -10,7 +10,10 @@ import Shards
 struct BuildShardsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build-shards",
-        abstract: "Make training or validation samples from MPII or COCO-format annotations and images, as safetensors shards.",
+        abstract: """
+            Make training or validation samples from MPII or COCO-format annotations and images, as safetensors \
+            shards.
+            """,
         discussion: """
         Every sample is what the reference loader (JointsDataset.__getitem__) produces for the same \
         augmentation: half body, scale, rotation and flip drawn from the sample's own generator, keyed \
@@ -44,7 +47,8 @@ struct BuildShardsCommand: ParsableCommand {
               --root data/mpii --set train --out shards/train --aug-epochs 5 --seed 1 --threads 2
           hrprep build-shards --config experiments/coco/w32_256x192_adam_lr1e-3.yaml \\
               --root data/coco --set valid --use-gt-bbox false --out shards/coco-val
-          python3 -c "from safetensors.numpy import load_file; print(load_file('shards/train/shard-00000.safetensors').keys())"
+          python3 -c "from safetensors.numpy import load_file; \
+          print(load_file('shards/train/shard-00000.safetensors').keys())"
         """)
 
     @Option(help: "Experiment YAML in the reference's format (DATASET.*, MODEL.*, LOSS.*).")
@@ -53,13 +57,21 @@ struct BuildShardsCommand: ParsableCommand {
     @Option(help: "Dataset root (default: DATASET.ROOT of the config).")
     var root: String?
 
-    @Option(help: "Image set: train (the YAML's TRAIN_SET, augmented), valid (its TEST_SET) or a set name (COCO: val2017; MPII: test).")
+    @Option(help: """
+        Image set: train (the YAML's TRAIN_SET, augmented), valid (its TEST_SET) or a set name (COCO: val2017; MPII: \
+        test).
+        """)
     var set: String = "train"
 
-    @Option(help: "COCO validation boxes, overriding TEST.USE_GT_BBOX: true (ground truth) or false (a detector's, from --bbox-file).")
+    @Option(help: """
+        COCO validation boxes, overriding TEST.USE_GT_BBOX: true (ground truth) or false (a detector's, from \
+        --bbox-file).
+        """)
     var useGtBbox: Bool?
 
-    @Option(help: "COCO person detections (a JSON list of {image_id, category_id, bbox, score}), overriding TEST.COCO_BBOX_FILE.")
+    @Option(help: """
+        COCO person detections (a JSON list of {image_id, category_id, bbox, score}), overriding TEST.COCO_BBOX_FILE.
+        """)
     var bboxFile: String?
 
     @Option(help: "Output folder for the shards and manifest.json.")
@@ -71,31 +83,51 @@ struct BuildShardsCommand: ParsableCommand {
     @Option(help: "Seed of the per-sample generators.")
     var seed: UInt64 = 1
 
-    @Option(help: "Worker threads that decode and crop (default: one per core; the output does not depend on it). Writing and hashing run on threads of their own beside them.")
+    @Option(help: """
+        Worker threads that decode and crop (default: one per core; the output does not depend on it). Writing and \
+        hashing run on threads of their own beside them.
+        """)
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Image storage, overriding DATASET.DATA_FORMAT: jpg (<root>/images/NAME) or zip (<root>/images.zip, member NAME).")
+    @Option(help: """
+        Image storage, overriding DATASET.DATA_FORMAT: jpg (<root>/images/NAME) or zip (<root>/images.zip, member \
+        NAME).
+        """)
     var dataFormat: ImageFormat?
 
     @Option(help: "Samples per shard file (default: as many as fit in about 1 GB).")
     var samplesPerShard: Int?
 
-    @Option(help: "Heatmap dtype: f32 as the reference, or f16 to halve the largest tensor (widened back to f32 when read).")
+    @Option(
+        help: "Heatmap dtype: f32 as the reference, or f16 to halve the largest tensor (widened back to f32 when read)."
+    )
     var targetDtype: HeatmapDType = .f32
 
-    @Option(help: "Half-body side choice: reference (upper when a normal draw is < 0.5, about 69% of the time) or uniform (50%, the evident intent).")
+    @Option(help: """
+        Half-body side choice: reference (upper when a normal draw is < 0.5, about 69% of the time) or uniform (50%, \
+        the evident intent).
+        """)
     var halfBodyChoice: HalfBodyChoice = .reference
 
-    @Option(help: "A missing or undecodable image: fail (stop, naming the image and its records) or skip (leave the records out and list them in the manifest).")
+    @Option(help: """
+        A missing or undecodable image: fail (stop, naming the image and its records) or skip (leave the records out \
+        and list them in the manifest).
+        """)
     var onBadImage: BadImagePolicy = .fail
 
-    @Option(help: "Build only part i of N (0-based): the shards whose index is i mod N. Default: from mpirun/srun's task number and count, else the whole build.")
+    @Option(help: """
+        Build only part i of N (0-based): the shards whose index is i mod N. Default: from mpirun/srun's task number \
+        and count, else the whole build.
+        """)
     var part: String?
 
     @Flag(help: "Replace a finished or unfinished build of another configuration in --out.")
     var overwrite = false
 
-    @Flag(help: "Decode every image whole instead of only the window its crops read (the shards are the same bytes; for checking that, or for JPEG decoders other than libjpeg-turbo's).")
+    @Flag(help: """
+        Decode every image whole instead of only the window its crops read (the shards are the same bytes; for \
+        checking that, or for JPEG decoders other than libjpeg-turbo's).
+        """)
     var noWindowDecode = false
 
     func run() throws {
@@ -112,7 +144,8 @@ struct BuildShardsCommand: ParsableCommand {
         options.halfBodyChoice = halfBodyChoice
         options.onBadImage = onBadImage
         options.overwrite = overwrite
-        options.part = try part.map(BuildPart.init(parsing:)) ?? BuildPart.fromLauncher(ProcessInfo.processInfo.environment)
+        options.part =
+            try part.map(BuildPart.init(parsing:)) ?? BuildPart.fromLauncher(ProcessInfo.processInfo.environment)
         options.windowDecode = !noWindowDecode
         let summary = try ShardBuilder.run(options)
         if let part = options.part {

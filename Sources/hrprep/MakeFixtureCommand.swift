@@ -29,6 +29,9 @@ struct MakeFixtureCommand: ParsableCommand {
         let output = try fixture.generate()
         try FixtureFiles.write(output, to: out)
         let bytes = output.images.reduce(0) { $0 + $1.jpeg.count }
-        print("wrote \(out): \(output.images.count) images (\(bytes / 1024) KiB), \(output.train.count) train and \(output.valid.count) valid records")
+        print("""
+            wrote \(out): \(output.images.count) images (\(bytes / 1024) KiB), \(output.train.count) train and \
+            \(output.valid.count) valid records
+            """)
     }
 }

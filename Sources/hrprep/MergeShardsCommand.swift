@@ -27,6 +27,8 @@ struct MergeShardsCommand: ParsableCommand {
 
     func run() throws {
         let summary = try ShardMerger.merge(out: out, from: from)
-        print("\(out): merged \(summary.samples) samples in \(summary.shards) shards, \(BuildSummary.size(summary.bytes))")
+        print("""
+            \(out): merged \(summary.samples) samples in \(summary.shards) shards, \(BuildSummary.size(summary.bytes))
+            """)
     }
 }

@@ -55,7 +55,9 @@ struct VisualizeHeatmapsCommand: ParsableCommand {
     var tile: Int = 128
 
     func validate() throws {
-        guard (samples == nil) != (first == nil) else { throw ValidationError("give exactly one of --samples and --first") }
+        guard (samples == nil) != (first == nil) else {
+            throw ValidationError("give exactly one of --samples and --first")
+        }
         guard (out == nil) != (outDir == nil) else { throw ValidationError("give exactly one of --out and --out-dir") }
         guard tile >= 16 else { throw ValidationError("--tile must be at least 16 pixels") }
     }

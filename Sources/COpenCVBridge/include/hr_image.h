@@ -66,9 +66,10 @@ int hr_decoder_read_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char
 
 /// Encodes RGB pixels as a JPEG of a chosen kind, for the window-decode tests (OpenCV 4.6's encoder
 /// writes only 4:2:0): `components` 3 (YCbCr, luma sampled h_samp × v_samp over 1×1 chroma), 1
-/// (grey) or 4 (CMYK made from the RGB); `progressive` 0 baseline, 1 libjpeg's standard progressive script, 2 (3 components) an
-/// incomplete script (some coefficient bits never sent, so libjpeg smooths blocks); a restart
-/// marker every `restart_rows` MCU rows when > 0. `*out` is malloc'ed: release it with hr_free.
+/// (grey) or 4 (CMYK made from the RGB); `progressive` 0 baseline, 1 libjpeg's standard progressive
+/// script, 2 (3 components) an incomplete script (some coefficient bits never sent, so libjpeg
+/// smooths blocks); a restart marker every `restart_rows` MCU rows when > 0. `*out` is malloc'ed:
+/// release it with hr_free.
 int hr_jpeg_encode_kind(const uint8_t *rgb, int width, int height, int components, int h_samp, int v_samp,
                         int progressive, int restart_rows, int quality, uint8_t **out, size_t *out_size);
 

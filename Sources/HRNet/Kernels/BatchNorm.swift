@@ -22,7 +22,9 @@ public enum BatchNorm {
             for n in 0..<batch { s += VectorMath.sum(input + n * stride + c * spatial, spatial) }
             let mean = s / T(count)
             var ss: T = 0
-            for n in 0..<batch { ss += VectorMath.sumSquaredDeviation(input + n * stride + c * spatial, spatial, from: mean) }
+            for n in 0..<batch {
+                ss += VectorMath.sumSquaredDeviation(input + n * stride + c * spatial, spatial, from: mean)
+            }
             let variance = ss / T(count)
             let invStd = 1 / (variance + T(epsilon)).squareRoot()
             savedMean[c] = mean; savedInvStd[c] = invStd
@@ -82,7 +84,8 @@ public enum BatchNorm {
             let k3 = -k1 * sdy / count - k2 * mean
             for n in 0..<batch {
                 let o = n * stride + c * spatial
-                VectorMath.combine(outputGrad + o, input + o, into: inputGrad + o, spatial, k1, k2, k3, accumulate: accumulate)
+                VectorMath.combine(
+                    outputGrad + o, input + o, into: inputGrad + o, spatial, k1, k2, k3, accumulate: accumulate)
             }
         }
     }

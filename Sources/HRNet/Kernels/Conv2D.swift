@@ -10,9 +10,13 @@ public struct ConvGeometry: Equatable, Sendable {
     public let kernel: Int, stride: Int, padding: Int
     public let height: Int, width: Int
 
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int, height: Int, width: Int) {
-        precondition(kernel >= 1 && stride >= 1 && padding >= 0 && height + 2 * padding >= kernel && width + 2 * padding >= kernel,
-                     "conv \(kernel)x\(kernel)/\(stride) pad \(padding) does not fit a \(height)x\(width) input")
+    public init(
+        inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int, height: Int, width: Int
+    ) {
+        precondition(
+            kernel >= 1 && stride >= 1 && padding >= 0 && height + 2 * padding >= kernel
+                && width + 2 * padding >= kernel,
+            "conv \(kernel)x\(kernel)/\(stride) pad \(padding) does not fit a \(height)x\(width) input")
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
         self.height = height; self.width = width
@@ -73,7 +77,8 @@ public enum Conv2D {
         let chunk = chunk ?? g.chunkItems(batch: batch)
         for n0 in stride(from: 0, to: batch, by: chunk) {
             let items = min(chunk, batch - n0)
-            let (col, ldcol) = columnMatrix(g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
+            let (col, ldcol) = columnMatrix(
+                g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
             T.gemm(transA: false, transB: false, m: g.outChannels, n: items * hw, k: g.colRows, alpha: 1,
                    a: weight, lda: g.colRows, b: col, ldb: ldcol, beta: 0, c: output + n0 * hw, ldc: ld)
         }
@@ -106,13 +111,15 @@ public enum Conv2D {
         let chunk = chunk ?? g.chunkItems(batch: batch)
         for n0 in stride(from: 0, to: batch, by: chunk) {
             let items = min(chunk, batch - n0), dy = outputGrad + n0 * hw
-            let (col, ldcol) = columnMatrix(g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
+            let (col, ldcol) = columnMatrix(
+                g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
             T.gemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: items * hw, alpha: 1,
                    a: dy, lda: ld, b: col, ldb: ldcol, beta: n0 > 0 ? 1 : 0, c: weightGrad, ldc: g.colRows)
             guard let inputGrad else { continue }
             if g.isPointwise {
                 T.gemm(transA: true, transB: false, m: g.inChannels, n: items * hw, k: g.outChannels, alpha: 1,
-                       a: weight, lda: g.colRows, b: dy, ldb: ld, beta: accumulate ? 1 : 0, c: inputGrad + n0 * hw, ldc: inLD)
+                    a: weight, lda: g.colRows, b: dy, ldb: ld, beta: accumulate ? 1 : 0, c: inputGrad + n0 * hw,
+                    ldc: inLD)
                 continue
             }
             let dcol = workspace!, dcolLD = items * hw
@@ -138,7 +145,8 @@ public enum Conv2D {
         let col = workspace!, hw = g.outHeight * g.outWidth, ld = items.count * hw
         ThreadPool.shared.parallelFor(g.inChannels * items.count) { job in
             let c = job / items.count, n = job % items.count
-            im2col(g, channel: c, plane: input + (c * batch + items.lowerBound + n) * inPlane, col: col + n * hw, ld: ld)
+            im2col(
+                g, channel: c, plane: input + (c * batch + items.lowerBound + n) * inPlane, col: col + n * hw, ld: ld)
         }
         return (UnsafePointer(col), ld)
     }

@@ -13,7 +13,9 @@ public enum ReLU {
     }
 
     /// dy ← dy · [y > 0], in place.
-    public static func maskGradient<T: KernelScalar>(output y: UnsafePointer<T>, gradient dy: UnsafeMutablePointer<T>, count: Int) {
+    public static func maskGradient<T: KernelScalar>(
+        output y: UnsafePointer<T>, gradient dy: UnsafeMutablePointer<T>, count: Int
+    ) {
         let parts = elementwiseChunks(count)
         ThreadPool.shared.parallelFor(parts) { c in
             let r = ThreadPool.chunkRange(c, of: parts, total: count)
@@ -35,7 +37,8 @@ public enum Upsample {
         destination: UnsafeMutablePointer<T>, accumulate: Bool
     ) {
         let sh = height >> shift, sw = width >> shift
-        precondition(sh << shift == height && sw << shift == width, "upsample ×\(1 << shift) cannot produce \(height)x\(width)")
+        precondition(
+            sh << shift == height && sw << shift == width, "upsample ×\(1 << shift) cannot produce \(height)x\(width)")
         ThreadPool.shared.parallelFor(planes) { p in
             let src = source + p * sh * sw, dst = destination + p * height * width
             if shift == 0 { return copyOrAdd(src, dst, height * width, accumulate: accumulate) }
@@ -71,7 +74,9 @@ public enum Upsample {
 
 /// dst (+)= src over `count` values.
 @inline(__always)
-func copyOrAdd<T: KernelScalar>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ count: Int, accumulate: Bool) {
+func copyOrAdd<T: KernelScalar>(
+    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ count: Int, accumulate: Bool
+) {
     if accumulate {
         for i in 0..<count { dst[i] += src[i] }
     } else {

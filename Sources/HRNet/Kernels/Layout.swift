@@ -6,7 +6,9 @@ public enum Layout {
     public static func toChannelMajor<T: KernelScalar>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>,
                                                        batch: Int, channels: Int, plane: Int) {
         ThreadPool.shared.parallelFor(channels) { c in
-            for n in 0..<batch { (dst + (c * batch + n) * plane).update(from: src + (n * channels + c) * plane, count: plane) }
+            for n in 0..<batch {
+                (dst + (c * batch + n) * plane).update(from: src + (n * channels + c) * plane, count: plane)
+            }
         }
     }
 
@@ -14,7 +16,9 @@ public enum Layout {
     public static func toBatchMajor<T: KernelScalar>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>,
                                                      batch: Int, channels: Int, plane: Int) {
         ThreadPool.shared.parallelFor(channels) { c in
-            for n in 0..<batch { (dst + (n * channels + c) * plane).update(from: src + (c * batch + n) * plane, count: plane) }
+            for n in 0..<batch {
+                (dst + (n * channels + c) * plane).update(from: src + (c * batch + n) * plane, count: plane)
+            }
         }
     }
 }

@@ -30,7 +30,9 @@ enum VectorMath {
 
     /// Σ a[i] · (b[i] − c).
     @inline(__always)
-    static func dotCentered<T: KernelScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ count: Int, center c: T) -> T {
+    static func dotCentered<T: KernelScalar>(
+        _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ count: Int, center c: T
+    ) -> T {
         let cv = Vector<T>(repeating: c)
         return reduce(count) { load(a + $0) * (load(b + $0) - cv) } tail: { a[$0] * (b[$0] - c) }
     }
@@ -50,7 +52,9 @@ enum VectorMath {
 
     /// y[i] = x[i] · a + b, then max(·, 0) when `relu`.
     @inline(__always)
-    static func affine<T: KernelScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ count: Int, scale a: T, shift b: T, relu: Bool) {
+    static func affine<T: KernelScalar>(
+        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ count: Int, scale a: T, shift b: T, relu: Bool
+    ) {
         let av = Vector<T>(repeating: a), bv = Vector<T>(repeating: b), zero = Vector<T>(repeating: 0)
         var i = 0
         if relu {
@@ -67,12 +71,16 @@ enum VectorMath {
 
     /// z[i] = k₁·u[i] + k₂·v[i] + k₃, stored or (with `accumulate`) added to z.
     @inline(__always)
-    static func combine<T: KernelScalar>(_ u: UnsafePointer<T>, _ v: UnsafePointer<T>, into z: UnsafeMutablePointer<T>, _ count: Int,
-                                         _ k1: T, _ k2: T, _ k3: T, accumulate: Bool) {
+    static func combine<T: KernelScalar>(
+        _ u: UnsafePointer<T>, _ v: UnsafePointer<T>, into z: UnsafeMutablePointer<T>, _ count: Int,
+        _ k1: T, _ k2: T, _ k3: T, accumulate: Bool
+    ) {
         let c1 = Vector<T>(repeating: k1), c2 = Vector<T>(repeating: k2), c3 = Vector<T>(repeating: k3)
         var i = 0
         if accumulate {
-            while i + width <= count { store(load(z + i) + c1 * load(u + i) + c2 * load(v + i) + c3, z + i); i += width }
+            while i + width <= count {
+                store(load(z + i) + c1 * load(u + i) + c2 * load(v + i) + c3, z + i); i += width
+            }
             while i < count { z[i] += k1 * u[i] + k2 * v[i] + k3; i += 1 }
         } else {
             while i + width <= count { store(c1 * load(u + i) + c2 * load(v + i) + c3, z + i); i += width }

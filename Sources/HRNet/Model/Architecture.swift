@@ -22,7 +22,10 @@ struct ArchitectureBuilder {
         let width = model.imageSize[0], height = model.imageSize[1]
         guard width % 4 == 0, height % 4 == 0, width > 0, height > 0,
               model.heatmapSize[0] * 4 == width, model.heatmapSize[1] * 4 == height else {
-            throw HRNetError("MODEL.HEATMAP_SIZE \(model.heatmapSize) must be MODEL.IMAGE_SIZE \(model.imageSize) / 4 (the network outputs at 1/4 resolution)")
+            throw HRNetError("""
+                MODEL.HEATMAP_SIZE \(model.heatmapSize) must be MODEL.IMAGE_SIZE \(model.imageSize) / 4 (the network \
+                outputs at 1/4 resolution)
+                """)
         }
         guard model.numJoints > 0 else { throw HRNetError("MODEL.NUM_JOINTS must be positive") }
         guard [1, 3].contains(model.extra.finalConvKernel) else {
@@ -32,15 +35,23 @@ struct ArchitectureBuilder {
             let name = "MODEL.EXTRA.STAGE\(k + 2)"
             guard stage.numBranches >= 1, stage.numModules >= 1,
                   stage.numBlocks.count == stage.numBranches, stage.numChannels.count == stage.numBranches else {
-                throw HRNetError("\(name): NUM_BLOCKS and NUM_CHANNELS need NUM_BRANCHES (\(stage.numBranches)) entries, NUM_MODULES ≥ 1")
+                throw HRNetError("""
+                    \(name): NUM_BLOCKS and NUM_CHANNELS need NUM_BRANCHES (\(stage.numBranches)) entries, \
+                    NUM_MODULES ≥ 1
+                    """)
             }
-            guard stage.fuseMethod == "SUM" else { throw HRNetError("\(name): FUSE_METHOD \(stage.fuseMethod) is not supported (only SUM)") }
+            guard stage.fuseMethod == "SUM" else {
+                throw HRNetError("\(name): FUSE_METHOD \(stage.fuseMethod) is not supported (only SUM)")
+            }
             guard stage.numChannels.allSatisfy({ $0 > 0 }), stage.numBlocks.allSatisfy({ $0 >= 1 }) else {
                 throw HRNetError("\(name): NUM_CHANNELS and NUM_BLOCKS must be positive")
             }
             let needed = 1 << (stage.numBranches + 1)
             guard width % needed == 0, height % needed == 0 else {
-                throw HRNetError("\(name): \(stage.numBranches) branches need MODEL.IMAGE_SIZE divisible by \(needed), got \(model.imageSize)")
+                throw HRNetError("""
+                    \(name): \(stage.numBranches) branches need MODEL.IMAGE_SIZE divisible by \(needed), got \
+                    \(model.imageSize)
+                    """)
             }
         }
         var b = ArchitectureBuilder(graph: Graph(inputChannels: 3, height: height, width: width))
@@ -68,7 +79,9 @@ struct ArchitectureBuilder {
         let w = graph.addParameter(name + ".weight", shape: [out, s.channels, kernel, kernel], block: block)
         let bOffset = bias ? graph.addParameter(name + ".bias", shape: [out], block: block) : nil
         let y = graph.addTensor(channels: out, height: g.outHeight, width: g.outWidth)
-        graph.append(ConvLayer(input: x, output: y, geometry: g, weight: w, bias: bOffset, needsInputGradient: x != 0, block: block))
+        graph.append(
+            ConvLayer(
+                input: x, output: y, geometry: g, weight: w, bias: bOffset, needsInputGradient: x != 0, block: block))
         return y
     }
 
@@ -84,24 +97,31 @@ struct ArchitectureBuilder {
         let saved = graph.savedCount
         graph.savedCount += 2 * c
         let y = graph.addTensor(channels: c, height: s.height, width: s.width)
-        graph.append(BatchNormLayer(input: x, output: y, channels: c, spatial: s.height * s.width, gamma: gamma, beta: beta,
-                                    runningMean: mean, runningVar: variance, savedStats: saved, index: batchNorms,
-                                    relu: relu, block: block))
+        graph.append(
+            BatchNormLayer(
+                input: x, output: y, channels: c, spatial: s.height * s.width, gamma: gamma, beta: beta,
+                runningMean: mean, runningVar: variance, savedStats: saved, index: batchNorms,
+                relu: relu, block: block))
         batchNorms += 1
         return y
     }
 
     /// conv (no bias) → BN → optional ReLU, named `<prefix>.<convIndex>` / `<prefix>.<convIndex+1>`
     /// as in an `nn.Sequential`, or `conv`/`bn` names given in full.
-    mutating func convBN(conv convName: String, bn bnName: String, _ x: Int, out: Int, kernel: Int, stride: Int = 1, relu: Bool) -> Int {
+    mutating func convBN(
+        conv convName: String, bn bnName: String, _ x: Int, out: Int, kernel: Int, stride: Int = 1, relu: Bool
+    ) -> Int {
         batchNorm(bnName, conv(convName, x, out: out, kernel: kernel, stride: stride), relu: relu)
     }
 
     mutating func sum(_ terms: [(tensor: Int, shift: Int)], relu: Bool, block: String) -> Int {
         let s = shape(terms[0].tensor)
-        let out = graph.addTensor(channels: s.channels, height: s.height << terms[0].shift, width: s.width << terms[0].shift)
-        graph.append(SumLayer(inputs: terms.map(\.tensor), shifts: terms.map(\.shift), output: out, channels: s.channels,
-                              height: shape(out).height, width: shape(out).width, relu: relu, block: block))
+        let out = graph.addTensor(
+            channels: s.channels, height: s.height << terms[0].shift, width: s.width << terms[0].shift)
+        graph.append(
+            SumLayer(
+                inputs: terms.map(\.tensor), shifts: terms.map(\.shift), output: out, channels: s.channels,
+                height: shape(out).height, width: shape(out).width, relu: relu, block: block))
         return out
     }
 
@@ -122,7 +142,8 @@ struct ArchitectureBuilder {
         }
         var residual = x
         if inChannels != outChannels {
-            residual = convBN(conv: name + ".downsample.0", bn: name + ".downsample.1", x, out: outChannels, kernel: 1, relu: false)
+            residual = convBN(
+                conv: name + ".downsample.0", bn: name + ".downsample.1", x, out: outChannels, kernel: 1, relu: false)
         }
         return sum([(t, 0), (residual, 0)], relu: true, block: Self.block(of: name))
     }
@@ -135,12 +156,16 @@ struct ArchitectureBuilder {
         for i in 0..<channels.count {
             if i < pre.count {
                 out.append(channels[i] == pre[i] ? branches[i]
-                    : convBN(conv: "\(name).\(i).0", bn: "\(name).\(i).1", branches[i], out: channels[i], kernel: 3, relu: true))
+                        : convBN(
+                            conv: "\(name).\(i).0", bn: "\(name).\(i).1", branches[i], out: channels[i], kernel: 3,
+                            relu: true))
             } else {
                 var t = branches[pre.count - 1]
                 for j in 0...(i - pre.count) {
                     let outC = j == i - pre.count ? channels[i] : pre[pre.count - 1]
-                    t = convBN(conv: "\(name).\(i).\(j).0", bn: "\(name).\(i).\(j).1", t, out: outC, kernel: 3, stride: 2, relu: true)
+                    t = convBN(
+                        conv: "\(name).\(i).\(j).0", bn: "\(name).\(i).\(j).1", t, out: outC, kernel: 3, stride: 2,
+                        relu: true)
                 }
                 out.append(t)
             }
@@ -154,7 +179,8 @@ struct ArchitectureBuilder {
         var xs = inputs
         for b in 0..<stage.numBranches {
             for k in 0..<stage.numBlocks[b] {
-                xs[b] = residualBlock("\(name).branches.\(b).\(k)", xs[b], type: stage.block, planes: stage.numChannels[b])
+                xs[b] = residualBlock(
+                    "\(name).branches.\(b).\(k)", xs[b], type: stage.block, planes: stage.numChannels[b])
             }
         }
         if stage.numBranches == 1 { return xs }
@@ -167,13 +193,16 @@ struct ArchitectureBuilder {
                 if j == i {
                     terms.append((xs[j], 0))
                 } else if j > i {
-                    terms.append((convBN(conv: prefix + ".0", bn: prefix + ".1", xs[j], out: channels[i], kernel: 1, relu: false), j - i))
+                    let up = convBN(conv: prefix + ".0", bn: prefix + ".1", xs[j], out: channels[i], kernel: 1,
+                                    relu: false)
+                    terms.append((up, j - i))
                 } else {
                     var t = xs[j]
                     for k in 0..<(i - j) {
                         let last = k == i - j - 1
-                        t = convBN(conv: "\(prefix).\(k).0", bn: "\(prefix).\(k).1", t, out: last ? channels[i] : channels[j],
-                                   kernel: 3, stride: 2, relu: !last)
+                        t = convBN(
+                            conv: "\(prefix).\(k).0", bn: "\(prefix).\(k).1", t, out: last ? channels[i] : channels[j],
+                            kernel: 3, stride: 2, relu: !last)
                     }
                     terms.append((t, 0))
                 }
@@ -191,7 +220,8 @@ struct ArchitectureBuilder {
         var branches = [x]
         for (s, stage) in model.extra.stages.enumerated() {
             let number = s + 2
-            branches = transition("transition\(number - 1)", branches, to: stage.numChannels.map { $0 * stage.block.expansion })
+            branches = transition(
+                "transition\(number - 1)", branches, to: stage.numChannels.map { $0 * stage.block.expansion })
             for m in 0..<stage.numModules {
                 let multiScale = !(number == 4 && m == stage.numModules - 1)
                 branches = module("stage\(number).\(m)", branches, stage: stage, multiScale: multiScale)

@@ -80,7 +80,8 @@ final class Graph {
     enum StateEntry { case parameter(Int), running(Int), batchesTracked(Int) }
 
     init(inputChannels: Int, height: Int, width: Int) {
-        tensors.append(TensorDesc(channels: inputChannels, height: height, width: width, producer: -1, needsGradient: false))
+        tensors.append(
+            TensorDesc(channels: inputChannels, height: height, width: width, producer: -1, needsGradient: false))
     }
 
     /// Convolution scratch for `batch` items: the largest any convolution needs (they run one at a time).
@@ -89,7 +90,8 @@ final class Graph {
     }
 
     func addTensor(channels: Int, height: Int, width: Int) -> Int {
-        tensors.append(TensorDesc(channels: channels, height: height, width: width, producer: layers.count, needsGradient: true))
+        tensors.append(
+            TensorDesc(channels: channels, height: height, width: width, producer: layers.count, needsGradient: true))
         return tensors.count - 1
     }
 
@@ -120,7 +122,9 @@ final class Graph {
     /// The arena layout for `batchSize`: per tensor the element offsets of its value and gradient,
     /// and the arena size. Also fixes each layer's accumulate flags. Without `training`, only the
     /// forward lifetimes count (no gradients, nothing kept for backward): an inference arena.
-    func plan(batchSize: Int, output: Int, training: Bool = true) -> (values: [Int], gradients: [Int], arenaCount: Int) {
+    func plan(
+        batchSize: Int, output: Int, training: Bool = true
+    ) -> (values: [Int], gradients: [Int], arenaCount: Int) {
         let f = layers.count
         let end = 2 * f
         func backwardTime(_ layer: Int) -> Int { 2 * f - 1 - layer }

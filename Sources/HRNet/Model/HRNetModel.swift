@@ -9,10 +9,11 @@ import Foundation
 /// Usage (trainer):
 ///
 ///     let model = try HRNetModel(config: cfg, batchSize: 32)
-///     let loss = model.trainStep(input: x, target: heatmaps, weight: targetWeight)   // forward+loss+backward+Adam/SGD
+///     // forward + loss + backward + Adam/SGD:
+///     let loss = model.trainStep(input: x, target: heatmaps, weight: targetWeight)
 ///     model.learningRate = MultiStepLR(cfg.train).learningRate(epoch: e)
-///     let heatmaps = model.forward(input: x, training: false)                         // view, valid until the next call
-///     try model.saveWeights(to: "final.safetensors")                                  // PyTorch state_dict names
+///     let heatmaps = model.forward(input: x, training: false)   // a view, valid until the next call
+///     try model.saveWeights(to: "final.safetensors")            // PyTorch state_dict names
 ///
 /// Tensors are NCHW float32: input `[batch, 3, H, W]`, output `[batch, J, H/4, W/4]`, target
 /// weight `[batch, J]`. A call may use fewer items than `batchSize` (a last partial batch).
@@ -124,7 +125,8 @@ public final class HRNetModel {
         let x = graph.tensors[0], y = graph.tensors[outputTensor]
         Layout.toChannelMajor(input, buffers.input, batch: n, channels: x.channels, plane: x.height * x.width)
         for layer in graph.layers { layer.forward(buffers, batch: n, training: training) }
-        Layout.toBatchMajor(buffers.value(outputTensor), outputNCHW, batch: n, channels: y.channels, plane: y.height * y.width)
+        Layout.toBatchMajor(
+            buffers.value(outputTensor), outputNCHW, batch: n, channels: y.channels, plane: y.height * y.width)
         lastBatch = n
         return UnsafeBufferPointer(start: outputNCHW, count: n * y.perItem)
     }
@@ -132,8 +134,10 @@ public final class HRNetModel {
     /// Training forward, JointsMSELoss against `target` (`[batch, J, h, w]`) with `weight`
     /// (`[batch, J]`, ignored when `LOSS.USE_TARGET_WEIGHT` is false), and backward: fills the
     /// parameter gradients. Returns the loss. Does not step the optimiser.
-    public func computeGradients(input: UnsafePointer<Float>, target: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                 batch: Int? = nil) -> Double {
+    public func computeGradients(
+        input: UnsafePointer<Float>, target: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        batch: Int? = nil
+    ) -> Double {
         precondition(trainable, "computeGradients on a model built with trainable: false (forward-only buffers)")
         let n = checkedBatch(batch)
         forward(input: input, batch: n, training: true)
@@ -149,7 +153,8 @@ public final class HRNetModel {
 
     /// One optimiser step with the current gradients and `learningRate`.
     public func applyGradients() {
-        optimizer.step(parameters: buffers.parameters, gradients: buffers.gradients, count: graph.parameterCount, lr: learningRate)
+        optimizer.step(
+            parameters: buffers.parameters, gradients: buffers.gradients, count: graph.parameterCount, lr: learningRate)
     }
 
     /// One training step: forward (BN batch statistics), loss, backward, optimiser step. Returns the loss.
@@ -179,8 +184,12 @@ public final class HRNetModel {
     public var arenaBytes: Int { arenaCount * MemoryLayout<Float>.size }
 
     /// The flat parameter and gradient allocations (`parameterCount` floats each, state_dict order).
-    public var parameters: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: buffers.parameters, count: graph.parameterCount) }
-    public var gradients: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: buffers.gradients, count: graph.parameterCount) }
+    public var parameters: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: buffers.parameters, count: graph.parameterCount)
+    }
+    public var gradients: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: buffers.gradients, count: graph.parameterCount)
+    }
 
     /// One parameter, or its gradient, by state_dict name.
     public func parameter(_ name: String) -> UnsafeMutableBufferPointer<Float>? {
@@ -191,7 +200,9 @@ public final class HRNetModel {
     }
     /// A BN running statistic (`…running_mean`, `…running_var`) by name.
     public func runningStatistic(_ name: String) -> UnsafeMutableBufferPointer<Float>? {
-        graph.runningStats.first { $0.name == name }.map { UnsafeMutableBufferPointer(start: buffers.running + $0.offset, count: $0.count) }
+        graph.runningStats.first { $0.name == name }.map {
+            UnsafeMutableBufferPointer(start: buffers.running + $0.offset, count: $0.count)
+        }
     }
     /// `num_batches_tracked` of every BatchNorm (state_dict names).
     public var batchesTracked: [(name: String, value: Int64)] {
@@ -210,12 +221,14 @@ public final class HRNetModel {
         guard let t = graph.taps[name] else { return nil }
         let d = graph.tensors[t], n = lastBatch
         let values = [Float](unsafeUninitializedCapacity: n * d.perItem) { out, count in
-            Layout.toBatchMajor(buffers.value(t), out.baseAddress!, batch: n, channels: d.channels, plane: d.height * d.width)
+            Layout.toBatchMajor(
+                buffers.value(t), out.baseAddress!, batch: n, channels: d.channels, plane: d.height * d.width)
             count = n * d.perItem
         }
         return ([n, d.channels, d.height, d.width], values)
     }
 
-    private lazy var slotIndex: [String: Int] = Dictionary(uniqueKeysWithValues: graph.parameters.enumerated().map { ($1.name, $0) })
+    private lazy var slotIndex: [String: Int] = Dictionary(
+        uniqueKeysWithValues: graph.parameters.enumerated().map { ($1.name, $0) })
     func slot(_ name: String) -> TensorSlotInfo? { slotIndex[name].map { graph.parameters[$0] } }
 }

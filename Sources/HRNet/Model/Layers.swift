@@ -8,7 +8,10 @@ final class ConvLayer: GraphLayer {
     /// The network input needs no gradient, so the first convolution skips dX.
     let needsInputGradient: Bool
 
-    init(input: Int, output: Int, geometry: ConvGeometry, weight: Int, bias: Int?, needsInputGradient: Bool, block: String) {
+    init(
+        input: Int, output: Int, geometry: ConvGeometry, weight: Int, bias: Int?, needsInputGradient: Bool,
+        block: String
+    ) {
         self.inputs = [input]; self.output = output; self.geometry = geometry
         self.weight = weight; self.bias = bias; self.needsInputGradient = needsInputGradient; self.block = block
     }
@@ -17,7 +20,7 @@ final class ConvLayer: GraphLayer {
 
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         Conv2D.forward(geometry, batch: batch, input: b.value(inputs[0]), weight: b.parameters + weight,
-                       bias: bias.map { UnsafePointer(b.parameters + $0) }, output: b.value(output), workspace: b.workspace)
+            bias: bias.map { UnsafePointer(b.parameters + $0) }, output: b.value(output), workspace: b.workspace)
     }
 
     func backward(_ b: StepBuffers, batch: Int) {
@@ -71,7 +74,8 @@ final class BatchNormLayer: GraphLayer {
         let dy = b.gradient(output)
         if relu { ReLU.maskGradient(output: b.value(output), gradient: dy, count: batch * channels * spatial) }
         BatchNorm.backward(
-            batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]), gamma: b.parameters + gamma,
+            batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
+            gamma: b.parameters + gamma,
             savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels, outputGrad: dy,
             inputGrad: b.gradient(inputs[0]), accumulate: accumulate[0],
             gammaGrad: b.gradients + gamma, betaGrad: b.gradients + beta)

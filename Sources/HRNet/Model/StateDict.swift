@@ -9,7 +9,8 @@ public struct WeightLoadReport: Equatable, Sendable {
     public var missing: [String] = []
     /// File tensors the model does not have.
     public var unexpected: [String] = []
-    /// Tensors present in both with a different shape or dtype, e.g. `final_layer.weight: file [17, 32, 1, 1] F32, model [16, 32, 1, 1] F32`.
+    /// Tensors present in both with a different shape or dtype, e.g. `final_layer.weight: file [17, 32, 1, 1] F32,
+    /// model [16, 32, 1, 1] F32`.
     public var mismatched: [String] = []
     public var isComplete: Bool { missing.isEmpty && unexpected.isEmpty && mismatched.isEmpty }
 }
@@ -36,10 +37,14 @@ extension HRNetModel {
             switch entry {
             case .parameter(let i):
                 let p = graph.parameters[i]
-                return StateTensor(name: p.name, shape: p.shape, dtype: .f32, pointer: UnsafeMutableRawPointer(buffers.parameters + p.offset))
+                return StateTensor(
+                    name: p.name, shape: p.shape, dtype: .f32,
+                    pointer: UnsafeMutableRawPointer(buffers.parameters + p.offset))
             case .running(let i):
                 let r = graph.runningStats[i]
-                return StateTensor(name: r.name, shape: r.shape, dtype: .f32, pointer: UnsafeMutableRawPointer(buffers.running + r.offset))
+                return StateTensor(
+                    name: r.name, shape: r.shape, dtype: .f32,
+                    pointer: UnsafeMutableRawPointer(buffers.running + r.offset))
             case .batchesTracked(let i):
                 return StateTensor(name: graph.batchesTrackedNames[i], shape: [], dtype: .i64,
                                    pointer: UnsafeMutableRawPointer(buffers.batchesTracked + i))
@@ -52,7 +57,10 @@ extension HRNetModel {
 
     /// The state_dict as safetensors payloads, in PyTorch order.
     public func weightTensors() -> [TensorPayload] {
-        stateDict.map { TensorPayload(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: Data(bytes: $0.pointer, count: $0.bytes)) }
+        stateDict.map {
+            TensorPayload(
+                name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: Data(bytes: $0.pointer, count: $0.bytes))
+        }
     }
 
     /// Writes the state_dict to `path` (atomically).
@@ -66,12 +74,16 @@ extension HRNetModel {
     /// `strict=False`). `prefixes` restricts the load to tensors whose first name component is
     /// listed (PRETRAINED_LAYERS; `["*"]` or nil = all).
     @discardableResult
-    public func loadWeights(from path: String, partial: Bool = false, prefixes: [String]? = nil) throws -> WeightLoadReport {
+    public func loadWeights(
+        from path: String, partial: Bool = false, prefixes: [String]? = nil
+    ) throws -> WeightLoadReport {
         try loadWeights(from: SafeTensorsFile(path: path), partial: partial, prefixes: prefixes)
     }
 
     @discardableResult
-    public func loadWeights(from file: SafeTensorsFile, partial: Bool = false, prefixes: [String]? = nil) throws -> WeightLoadReport {
+    public func loadWeights(
+        from file: SafeTensorsFile, partial: Bool = false, prefixes: [String]? = nil
+    ) throws -> WeightLoadReport {
         let selected: (String) -> Bool = { name in
             guard let prefixes, !prefixes.contains("*") else { return true }
             return prefixes.contains(String(name.split(separator: ".")[0]))
@@ -83,7 +95,8 @@ extension HRNetModel {
         for e in entries {
             guard let info = try? file.info(e.name) else { report.missing.append(e.name); continue }
             guard fits(info, e) else {
-                report.mismatched.append("\(e.name): file \(info.shape) \(info.dtype.rawValue), model \(e.shape) \(e.dtype.rawValue)")
+                report.mismatched.append(
+                    "\(e.name): file \(info.shape) \(info.dtype.rawValue), model \(e.shape) \(e.dtype.rawValue)")
                 continue
             }
             accepted.append(e)
@@ -92,8 +105,12 @@ extension HRNetModel {
         if !partial && !report.isComplete {
             var parts: [String] = []
             if !report.missing.isEmpty { parts.append("missing tensors: " + report.missing.joined(separator: ", ")) }
-            if !report.unexpected.isEmpty { parts.append("unexpected tensors: " + report.unexpected.joined(separator: ", ")) }
-            if !report.mismatched.isEmpty { parts.append("mis-shaped tensors: " + report.mismatched.joined(separator: "; ")) }
+            if !report.unexpected.isEmpty {
+                parts.append("unexpected tensors: " + report.unexpected.joined(separator: ", "))
+            }
+            if !report.mismatched.isEmpty {
+                parts.append("mis-shaped tensors: " + report.mismatched.joined(separator: "; "))
+            }
             throw HRNetError("\(file.path): weights do not fit the model (\(parts.joined(separator: "; ")))")
         }
         for e in accepted {
@@ -147,7 +164,10 @@ extension HRNetModel {
         for e in stateDict {
             let info = try file.info(e.name)
             guard fits(info, e) else {
-                throw HRNetError("\(file.path): \(e.name) is \(info.shape) \(info.dtype.rawValue), the model needs \(e.shape) \(e.dtype.rawValue)")
+                throw HRNetError("""
+                    \(file.path): \(e.name) is \(info.shape) \(info.dtype.rawValue), the model needs \(e.shape) \
+                    \(e.dtype.rawValue)
+                    """)
             }
             try file.withBytes(e.name) { raw in e.pointer.copyMemory(from: raw.baseAddress!, byteCount: e.bytes) }
         }

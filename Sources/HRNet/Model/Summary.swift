@@ -18,7 +18,9 @@ public struct ModelSummary: Equatable, Sendable {
     public init(model: ModelConfig) throws {
         let graph = try ArchitectureBuilder.build(model).graph
         var order: [String] = [], params: [String: Int] = [:], macs: [String: Int] = [:]
-        func note(_ block: String) { if params[block] == nil { order.append(block); params[block] = 0; macs[block] = 0 } }
+        func note(_ block: String) {
+            if params[block] == nil { order.append(block); params[block] = 0; macs[block] = 0 }
+        }
         for (p, block) in zip(graph.parameters, graph.parameterBlocks) { note(block); params[block]! += p.count }
         for layer in graph.layers { note(layer.block); macs[layer.block]! += layer.multiplyAddsPerImage }
         rows = order.map { Row(block: $0, parameters: params[$0]!, multiplyAdds: macs[$0]!) }

@@ -20,7 +20,8 @@ public protocol Optimizer: AnyObject {
 public func makeOptimizer(_ train: TrainConfig, parameterCount: Int) throws -> Optimizer {
     switch train.optimizer.lowercased() {
     case "adam": return Adam(count: parameterCount)
-    case "sgd": return SGD(count: parameterCount, momentum: train.momentum, weightDecay: train.wd, nesterov: train.nesterov)
+    case "sgd":
+        return SGD(count: parameterCount, momentum: train.momentum, weightDecay: train.wd, nesterov: train.nesterov)
     default: throw HRNetError("TRAIN.OPTIMIZER '\(train.optimizer)' is not supported (adam or sgd)")
     }
 }
@@ -115,7 +116,9 @@ public final class SGD: Optimizer {
 /// `lr(epoch) = base · γ^(number of milestones ≤ epoch)`.
 public struct MultiStepLR: Equatable, Sendable {
     public let base: Double, milestones: [Int], gamma: Double
-    public init(base: Double, milestones: [Int], gamma: Double) { self.base = base; self.milestones = milestones; self.gamma = gamma }
+    public init(base: Double, milestones: [Int], gamma: Double) {
+        self.base = base; self.milestones = milestones; self.gamma = gamma
+    }
     /// From `TRAIN.LR`, `TRAIN.LR_STEP`, `TRAIN.LR_FACTOR`.
     public init(_ train: TrainConfig) { self.init(base: train.lr, milestones: train.lrStep, gamma: train.lrFactor) }
 
