@@ -68,7 +68,7 @@ demo: build
 	rm -rf $(DEMO)/run $(DEMO)/eval; \
 	"$$bin/hrnet-train" train --config $(DEMO_CONFIG) --shards $(DEMO)/shards/train --valid-shards $(DEMO)/shards/valid \
 	  --out $(DEMO)/run --no-progress | grep -v '^| \|^|---\|^(Mean@0.11'; \
-	echo "== PCKh of the trained network on the 6 validation people (it never trained on them; untrained: 0-2%)"; \
+	echo "== PCKh of the trained network on the 6 validation people (it never trained on them; after the first epoch: 0-2%)"; \
 	"$$bin/hrnet-train" evaluate --config $(DEMO_CONFIG) --weights $(DEMO)/run/final_state.safetensors \
 	  --valid-shards $(DEMO)/shards/valid --out $(DEMO)/eval | grep -v '^{'; \
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --heatmaps $(DEMO)/eval/predictions.safetensors \
