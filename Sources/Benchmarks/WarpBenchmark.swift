@@ -61,7 +61,7 @@ public struct WarpBenchmark {
                 var rng = SampleRNG(seed: 1, epoch: epoch, record: index)
                 let params = AugmentParams.draw(factory.config.augment, visibilitySum: record.visibilitySum, rng: &rng)
                 factory.augment(&pose, record: record, imageWidth: image.width, params: params)
-                let m = CropAffine.matrix(center: pose.center, scale: pose.scale, rotation: pose.rotation, outputSize: size)
+                let m = pose.matrix(outputSize: size)
                 if params.flip { flipped.append(Case(image: image, matrix: m)) } else { plain.append(Case(image: image, matrix: m)) }
             }
         }

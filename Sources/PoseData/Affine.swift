@@ -43,11 +43,12 @@ public enum CropAffine {
     ///   src_w = s.x·200, rot = π·r/180, src_dir = rotate((0, −src_w/2), rot), dst_dir = (0, −W/2)
     ///   src0 = c + s·200·shift, src1 = c + src_dir + s·200·shift, dst0 = (W/2, H/2), dst1 = dst0 + dst_dir
     ///   p2 = p1 + (−(p0−p1).y, (p0−p1).x)   (float32 arithmetic, as numpy does on float32 arrays)
-    /// Only s.x enters: the crop keeps the output's aspect ratio.
+    /// Only s.x enters: the crop keeps the output's aspect ratio. `scaleIsFloat32`: the scale is a
+    /// float32 array in the reference (COCO boxes), so `s·200` is a float32 product.
     public static func matrix(center: SIMD2<Double>, scale: SIMD2<Double>, rotation: Double,
                               outputSize: (width: Int, height: Int), shift: SIMD2<Float> = .zero,
-                              inverse: Bool = false) -> AffineMatrix {
-        let scaleTmp = scale * pixelStd
+                              inverse: Bool = false, scaleIsFloat32: Bool = false) -> AffineMatrix {
+        let scaleTmp = scaleIsFloat32 ? SIMD2<Double>(SIMD2<Float>(scale) * Float(pixelStd)) : scale * pixelStd
         let srcW = scaleTmp.x
         let rotRad = Double.pi * rotation / 180
         let sn = sin(rotRad), cs = cos(rotRad)

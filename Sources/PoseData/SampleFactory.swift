@@ -104,7 +104,9 @@ public final class SampleFactory {
             HalfBodyTransform(preferUpper: preferUpper, upperBody: config.skeleton.upperBodyJoints,
                               aspectRatio: Double(config.imageSize.width) / Double(config.imageSize.height)).apply(to: &pose)
         }
-        ScaleTransform(factor: params.scaleFactor).apply(to: &pose)
+        // Validation and test samples are not scaled at all (the reference scales training samples
+        // only); it matters for a float32 scale, which the multiplication would promote.
+        if params != .identity { ScaleTransform(factor: params.scaleFactor).apply(to: &pose) }
         RotationTransform(degrees: params.rotation).apply(to: &pose)
         if params.flip {
             FlipTransform(imageWidth: imageWidth, pairs: config.skeleton.flipPairs).apply(to: &pose)
@@ -138,7 +140,7 @@ public final class SampleFactory {
         precondition(crop.count == size.width * size.height * 3 && target.count == config.skeleton.numJoints * maps.width * maps.height,
                      "crop or target buffer of the wrong size")
         augment(&pose, record: record, imageWidth: image.width, params: params)
-        let m = CropAffine.matrix(center: pose.center, scale: pose.scale, rotation: pose.rotation, outputSize: size)
+        let m = pose.matrix(outputSize: size)
         AffineWarp.warp(image.view, matrix: m, mirrored: params.flip, into: crop, width: size.width, height: size.height)
         for j in s.joints.indices {
             s.jointsVis[j] = pose.jointsVis[j]
