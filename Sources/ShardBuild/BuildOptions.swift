@@ -32,6 +32,8 @@ public struct BuildOptions: Sendable {
     public var halfBodyChoice: HalfBodyChoice = .reference
     public var onBadImage: BadImagePolicy = .fail
     public var overwrite = false
+    /// Build only this part's shards (`--part i/N`), for `merge-shards` to join; nil builds all.
+    public var part: BuildPart?
     /// Decode only the window of each image that its samples' crops read (false: whole images).
     /// The shard bytes are the same either way, so it is not part of the build key.
     public var windowDecode = true

@@ -29,7 +29,7 @@ public struct BuildSummary: Sendable {
         return s
     }
 
-    static func size(_ bytes: Int) -> String {
+    public static func size(_ bytes: Int) -> String {
         bytes >= 1 << 30 ? String(format: "%.2f GB", Double(bytes) / Double(1 << 30)) : String(format: "%.1f MB", Double(bytes) / Double(1 << 20))
     }
 }
@@ -40,6 +40,7 @@ public struct BuildSummary: Sendable {
 public enum ShardBuilder {
     public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
         try options.validate()
+        if let part = options.part { return try PartBuilder.run(options, part: part, progressStyle: progressStyle) }
         let (plan, annotationSHA) = try loadPlan(options)
         let description = options.shardSet(annotationSHA256: annotationSHA)
         let key = description.buildKey
@@ -90,10 +91,7 @@ public enum ShardBuilder {
                 if let error = result.error { throw error }
                 let unit = plan.units[result.unit]
                 if let bad = result.imageError {
-                    let which = unit.records.map(String.init).joined(separator: ", ")
-                    guard options.onBadImage == .skip else {
-                        throw BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
-                    }
+                    guard options.onBadImage == .skip else { throw badImage(bad, unit: unit) }
                     journal.skipped += unit.records.map { SkippedRecord(record: $0, image: unit.image, reason: bad.problem) }
                     skippedPlanned += unit.records.count * plan.augEpochs
                     continue
@@ -146,22 +144,31 @@ public enum ShardBuilder {
         return (plan, annotation.withUnsafeBytes { SHA256.hex($0) })
     }
 
+    /// The error that stops a build at an image it cannot read (`--on-bad-image fail`).
+    static func badImage(_ bad: PoseDataError, unit: BuildPlan.Unit) -> BuildError {
+        let which = unit.records.map(String.init).joined(separator: ", ")
+        return BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
+    }
+
     /// Writes the manifest (last, atomically), copies the PCKh ground truth of a valid build when
     /// the dataset has it, removes the journal, and sums up.
     static func finishManifest(_ options: BuildOptions, _ description: ShardSetDescription, journal: BuildJournal,
                                seconds: Double, made: Int, kept: Int) throws -> BuildSummary {
-        var copiedGroundTruth: String?
-        let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile
-        if options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) {
-            try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
-            copiedGroundTruth = OutputFolder.groundTruthFile
-        }
         let m = description.manifest(shards: journal.done.map(\.shard), skipped: journal.skipped,
-                                     created: ISO8601DateFormatter().string(from: Date()), groundTruthFile: copiedGroundTruth)
+                                     created: ISO8601DateFormatter().string(from: Date()), groundTruthFile: try copyGroundTruth(options))
         try m.write(to: options.out + "/" + ShardFormat.manifestFile)
         try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
         return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
                             seconds: seconds, skipped: m.skipped, keptShards: kept,
                             madeSamples: made)
+    }
+
+    /// Copies the PCKh ground truth of a valid build into the output folder when the dataset has
+    /// it; returns its name for the manifest.
+    static func copyGroundTruth(_ options: BuildOptions) throws -> String? {
+        let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile
+        guard options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) else { return nil }
+        try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
+        return OutputFolder.groundTruthFile
     }
 }

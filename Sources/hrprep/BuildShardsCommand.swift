@@ -24,6 +24,12 @@ struct BuildShardsCommand: ParsableCommand {
         interrupted build resumes when rerun with the same flags (complete shards that still verify \
         are kept); a finished build with other settings is only replaced with --overwrite.
 
+        A build can be split across machines: --part i/N makes only the shards whose index is i \
+        mod N (the same boundaries and bytes for any N), into a shared folder or each machine's \
+        own, with a journal build-part-i-of-N.json instead of the manifest; `hrprep merge-shards` \
+        then checks and joins them. Under mpirun or srun the part comes from OMPI_COMM_WORLD_RANK/\
+        OMPI_COMM_WORLD_SIZE or SLURM_PROCID/SLURM_NTASKS when --part is not given.
+
         Example:
           hrprep build-shards --config experiments/mpii/w32_256x256_adam_lr1e-3.yaml \\
               --root data/mpii --set train --out shards/train --aug-epochs 5 --seed 1 --threads 2
@@ -66,6 +72,9 @@ struct BuildShardsCommand: ParsableCommand {
     @Option(help: "A missing or undecodable image: fail (stop, naming it) or skip (list the record in the manifest).")
     var onBadImage: String = "fail"
 
+    @Option(help: "Build only part i of N (0-based): the shards whose index is i mod N. Default: from mpirun/srun's task number and count, else the whole build.")
+    var part: String?
+
     @Flag(help: "Replace a finished or unfinished build of another configuration in --out.")
     var overwrite = false
 
@@ -97,8 +106,13 @@ struct BuildShardsCommand: ParsableCommand {
         }
         options.onBadImage = policy
         options.overwrite = overwrite
+        options.part = try part.map(BuildPart.init(parsing:)) ?? BuildPart.fromLauncher(ProcessInfo.processInfo.environment)
         options.windowDecode = !noWindowDecode
         let summary = try ShardBuilder.run(options)
-        print("\(out): \(summary.description)")
+        if let part = options.part {
+            print("\(out): part \(part): \(summary.description); join the parts with hrprep merge-shards")
+        } else {
+            print("\(out): \(summary.description)")
+        }
     }
 }
