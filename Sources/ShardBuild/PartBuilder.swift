@@ -81,13 +81,13 @@ struct PartJournal: Codable {
 /// shards that still match their size and SHA-256 and makes the rest; other parts' files in a
 /// shared folder are never touched.
 enum PartBuilder {
-    static func run(_ options: BuildOptions, part: BuildPart, progressStyle: ProgressDisplay.Style?) throws -> BuildSummary {
+    static func run(_ options: BuildOptions, plan: BuildPlan, annotationSHA: String, part: BuildPart,
+                    progressStyle: ProgressDisplay.Style?) throws -> BuildSummary {
         guard options.onBadImage == .fail else {
             throw BuildError("--part \(part) needs --on-bad-image fail: a skipped image would move the boundaries of every later shard, which the other parts cannot know")
         }
-        let (plan, annotationSHA) = try ShardBuilder.loadPlan(options)
-        let description = options.shardSet(annotationSHA256: annotationSHA)
-        let key = description.buildKey
+        let shardSet = options.shardSet(annotationSHA256: annotationSHA)
+        let key = shardSet.buildKey
         let perShard = options.resolvedSamplesPerShard
         let shardCount = (plan.plannedSamples + perShard - 1) / perShard
         let owned = (0..<shardCount).filter(part.owns)
@@ -96,7 +96,7 @@ enum PartBuilder {
             throw BuildError("\(options.out) already holds a finished build (\(ShardFormat.manifestFile)); parts go into a folder without one")
         }
 
-        let template = description.manifest(shards: [], skipped: [], created: "", groundTruthFile: nil)
+        let template = shardSet.manifest(shards: [], skipped: [], created: "", groundTruthFile: nil)
         var journal = PartJournal(part: part.index, parts: part.count, shardCount: shardCount, finished: false, manifest: template)
         let journalPath = options.out + "/" + PartJournal.file(part)
         if FileManager.default.fileExists(atPath: journalPath), !options.overwrite {
@@ -119,7 +119,7 @@ enum PartBuilder {
         let progress = ProgressDisplay(total: planned, style: progressStyle)
         var made = 0
         for shard in todo {
-            let entry = try build(shard: shard, plan: plan, options: options, metadata: description.shardMetadata) { made += 1; progress.update(done: made) }
+            let entry = try build(shard: shard, plan: plan, options: options, metadata: shardSet.shardMetadata) { made += 1; progress.update(done: made) }
             journal.manifest.shards.append(entry)
             journal.manifest.shards.sort { $0.firstSample < $1.firstSample }
             journal.manifest.totalSamples = journal.manifest.shards.reduce(0) { $0 + $1.samples }

@@ -43,11 +43,12 @@ struct SampleEncoder {
         // With float32 targets the crop and the targets are in their slots already; with f16, the
         // sample's own are packed.
         let inPlace = targetSlot != nil
-        // The reference's MPII samples carry score 1 (ground-truth boxes).
+        // The box score: 1 for ground-truth boxes, a detector's score otherwise.
         let values = ShardSampleValues(crop: inPlace ? nil : s.crop, target: inPlace ? nil : s.target, targetWeight: s.targetWeight,
                                        joints: s.joints, jointsVis: s.jointsVis, center: s.center, scale: s.scale,
                                        rotation: s.rotation, flipped: s.flipped, halfBody: s.halfBody != nil,
-                                       score: 1, record: index, augEpoch: epoch)
+                                       score: Float(record.score), record: index, augEpoch: epoch,
+                                       imageID: record.imageID, annotationID: record.annotationID)
         for (t, tensor) in tensors.enumerated() { tensor.pack(values, as: layout.tensors[t].dtype, into: out + offsets[t]) }
     }
 }

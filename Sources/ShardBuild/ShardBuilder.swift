@@ -40,10 +40,11 @@ public struct BuildSummary: Sendable {
 public enum ShardBuilder {
     public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
         try options.validate()
-        if let part = options.part { return try PartBuilder.run(options, part: part, progressStyle: progressStyle) }
-        let (plan, annotationSHA) = try loadPlan(options)
-        let description = options.shardSet(annotationSHA256: annotationSHA)
-        let key = description.buildKey
+        var options = options
+        let (plan, annotationSHA) = try loadPlan(&options)
+        if let part = options.part { return try PartBuilder.run(options, plan: plan, annotationSHA: annotationSHA, part: part, progressStyle: progressStyle) }
+        let shardSet = options.shardSet(annotationSHA256: annotationSHA)
+        let key = shardSet.buildKey
         let folder = OutputFolder(path: options.out)
 
         var journal = BuildJournal(buildKey: key)
@@ -68,7 +69,7 @@ public enum ShardBuilder {
         // comes later, from the background finisher).
         var shardEnds: [Int: (nextPlanned: Int, skippedCount: Int)] = [:]
         let writer = ShardSequenceWriter(directory: options.out, layout: layout, samplesPerShard: options.resolvedSamplesPerShard,
-                                         metadata: description.shardMetadata, firstShard: journal.done.count, firstSample: keptSamples,
+                                         metadata: shardSet.shardMetadata, firstShard: journal.done.count, firstSample: keptSamples,
                                          concurrentFinishes: options.threads) { entry in
             let end = shardEnds.removeValue(forKey: entry.firstSample)!
             journal.done.append(.init(shard: entry, nextPlanned: end.nextPlanned, skippedCount: end.skippedCount))
@@ -121,27 +122,55 @@ public enum ShardBuilder {
         }
         pipeline.join()
         progress.finish()
-        var summary = try finishManifest(options, description, journal: journal, seconds: progress.elapsed, made: made, kept: keptShards)
+        var summary = try finishManifest(options, shardSet, journal: journal, seconds: progress.elapsed, made: made, kept: keptShards)
         summary.decodedArea = decodedImages > 0 ? decodedShares / Double(decodedImages) : nil
         return summary
     }
 
-    /// The annotation's records (SELECT_DATA applied for train) as a plan, and the file's SHA-256.
-    static func loadPlan(_ options: BuildOptions) throws -> (BuildPlan, String) {
+    /// The annotation's records (SELECT_DATA applied for train) as a plan and the SHA-256 of the
+    /// files they came from; sets `options`' dataset description (the annotations', completed by
+    /// DATASET.DESCRIPTION) and COCO category.
+    static func loadPlan(_ options: inout BuildOptions) throws -> (BuildPlan, String) {
         guard let annotation = FileManager.default.contents(atPath: options.annotationPath) else {
-            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.set)' under --root \(options.root))")
+            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.imageSet)' under --root \(options.root))")
         }
-        let records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.set != "test",
-                                                 numJoints: options.config.model.numJoints)
+        var sha = annotation.withUnsafeBytes { SHA256.hex($0) }
+        var records: [PoseRecord]
+        var description = DatasetDescription.mpii
+        if options.isCOCO {
+            let file = try COCOKeypointFile.parse(annotation, file: options.annotationPath)
+            description = file.description
+            options.categoryID = file.categoryID
+            let m = options.config.model, aspect = Double(m.imageSize[0]) / Double(m.imageSize[1])
+            if options.usesDetections {
+                guard let detections = FileManager.default.contents(atPath: options.detectionPath) else {
+                    throw BuildError("\(options.detectionPath): cannot be read (the detection file of TEST.COCO_BBOX_FILE or --bbox-file)")
+                }
+                records = try file.detectionRecords(detections, file: options.detectionPath,
+                                                    imageThreshold: options.config.test.imageThre, aspectRatio: aspect)
+                sha = SHA256.hex(Array((sha + detections.withUnsafeBytes { SHA256.hex($0) }).utf8))
+            } else {
+                records = file.groundTruthRecords(aspectRatio: aspect)
+            }
+        } else {
+            records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.imageSet != "test",
+                                                numJoints: options.config.model.numJoints)
+        }
+        if let path = options.descriptionPath { description = try description.applying(DescriptionOverrides.load(path: path)) }
+        guard options.config.model.numJoints == description.numJoints else {
+            throw BuildError("MODEL.NUM_JOINTS is \(options.config.model.numJoints); the dataset has \(description.numJoints) joints "
+                             + "(\(description.skeleton.jointNames.joined(separator: ", ")))")
+        }
+        options.description = description
         // An empty list is valid JSON but no dataset: refusing it here beats a manifest of 0
         // samples that a trainer would only trip over later.
         guard !records.isEmpty else {
-            throw BuildError("\(options.annotationPath): holds no records (an empty list): nothing to build")
+            throw BuildError("\(options.annotationPath): holds no records (\(options.isCOCO ? "no usable person" : "an empty list")): nothing to build")
         }
         let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
             ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
-        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat)
-        return (plan, annotation.withUnsafeBytes { SHA256.hex($0) })
+        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat, folder: options.imageFolder)
+        return (plan, sha)
     }
 
     /// The error that stops a build at an image it cannot read (`--on-bad-image fail`).
@@ -152,9 +181,9 @@ public enum ShardBuilder {
 
     /// Writes the manifest (last, atomically), copies the PCKh ground truth of a valid build when
     /// the dataset has it, removes the journal, and sums up.
-    static func finishManifest(_ options: BuildOptions, _ description: ShardSetDescription, journal: BuildJournal,
+    static func finishManifest(_ options: BuildOptions, _ shardSet: ShardSetDescription, journal: BuildJournal,
                                seconds: Double, made: Int, kept: Int) throws -> BuildSummary {
-        let m = description.manifest(shards: journal.done.map(\.shard), skipped: journal.skipped,
+        let m = shardSet.manifest(shards: journal.done.map(\.shard), skipped: journal.skipped,
                                      created: ISO8601DateFormatter().string(from: Date()), groundTruthFile: try copyGroundTruth(options))
         try m.write(to: options.out + "/" + ShardFormat.manifestFile)
         try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
@@ -163,9 +192,16 @@ public enum ShardBuilder {
                             madeSamples: made)
     }
 
-    /// Copies the PCKh ground truth of a valid build into the output folder when the dataset has
-    /// it; returns its name for the manifest.
+    /// Copies the ground truth of a valid build into the output folder when the dataset has it
+    /// (MPII's PCKh file; a COCO set's annotation file, which COCO evaluation scores against);
+    /// returns its name for the manifest.
     static func copyGroundTruth(_ options: BuildOptions) throws -> String? {
+        if options.isCOCO {
+            guard !options.isTraining else { return nil }
+            let name = URL(fileURLWithPath: options.annotationPath).lastPathComponent
+            try AtomicFile.write(try Data(contentsOf: URL(fileURLWithPath: options.annotationPath)), to: options.out + "/" + name)
+            return name
+        }
         let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile
         guard options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) else { return nil }
         try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)

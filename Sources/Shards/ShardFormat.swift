@@ -1,11 +1,15 @@
 import SafeTensors
 
-/// The `hrprep-shards/1` format: which tensors a pose shard holds (`ShardTensor`) and what the
-/// metadata keys are.
+/// The `hrprep-shards/2` format: which tensors a pose shard holds (`ShardTensor`) and what the
+/// metadata keys are. Version 2 adds the COCO identities (`image_id`, `annotation_id`) to COCO
+/// builds and the dataset description to the manifest; version 1 sets (MPII, no such tensors) are
+/// still read.
 /// This is the whole contract between build-shards, the trainer, the renderer and Python users
 /// (the README documents it); the module knows tensor names, never what a joint means.
 public enum ShardFormat {
-    public static let name = "hrprep-shards/1"
+    public static let name = "hrprep-shards/2"
+    /// Every version a reader accepts.
+    public static let readable: Set<String> = ["hrprep-shards/1", name]
     public static let manifestFile = "manifest.json"
 
     /// File name of shard `index` (zero-padded so a listing sorts in sample order).
@@ -16,7 +20,7 @@ public enum ShardFormat {
 
     /// `__metadata__` keys of every shard (values are strings; JSON where structured).
     public enum Metadata {
-        /// The format name, `hrprep-shards/1`.
+        /// The format name (`ShardFormat.name`).
         public static let format = "format"
         /// JSON array: the image path (relative to the dataset root) of every sample of the shard.
         public static let imagePaths = "image_paths"
@@ -31,11 +35,12 @@ public enum ShardFormat {
 
     /// The layout of a pose shard set: every `ShardTensor` at `geometry`.
     public static func layout(_ geometry: ShardGeometry) -> ShardLayout {
-        ShardLayout(ShardTensor.all.map { $0.spec(geometry) })
+        ShardLayout(ShardTensor.all.filter { $0.present(geometry) }.map { $0.spec(geometry) })
     }
 
     /// The layout of a pose shard set. `imageSize` and `heatmapSize` are (width, height).
-    public static func layout(imageSize: [Int], heatmapSize: [Int], joints: Int, targetDType: DType) -> ShardLayout {
-        layout(ShardGeometry(imageSize: imageSize, heatmapSize: heatmapSize, joints: joints, targetDType: targetDType))
+    /// `ids`: with the COCO identities of each sample.
+    public static func layout(imageSize: [Int], heatmapSize: [Int], joints: Int, targetDType: DType, ids: Bool = false) -> ShardLayout {
+        layout(ShardGeometry(imageSize: imageSize, heatmapSize: heatmapSize, joints: joints, targetDType: targetDType, ids: ids))
     }
 }

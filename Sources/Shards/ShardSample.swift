@@ -22,6 +22,9 @@ public struct ShardSample {
     public internal(set) var score: Float = 1
     public internal(set) var record = -1
     public internal(set) var augEpoch = 0
+    /// COCO image and annotation ids (−1: a detector's box, or a set without them).
+    public internal(set) var imageID = -1
+    public internal(set) var annotationID = -1
     public let imagePath: String
 
     init(index: Int, imagePath: String) {

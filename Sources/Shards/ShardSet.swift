@@ -78,7 +78,7 @@ public final class ShardSet: @unchecked Sendable {
         var first = 0
         for entry in manifest.shards {
             let path = directory + "/" + entry.file
-            let found = check(shard: entry, path: path, layout: manifest.tensors, expectedFirst: first)
+            let found = check(shard: entry, path: path, layout: manifest.tensors, format: manifest.format, expectedFirst: first)
             problems += found.problems
             if let file = found.file { files.append(file); infos.append(found.infos); paths.append(found.imagePaths) }
             first += entry.samples
@@ -95,7 +95,7 @@ public final class ShardSet: @unchecked Sendable {
     static func check(manifest: ShardManifest, path: String) -> [SafeTensorsError] {
         var problems: [SafeTensorsError] = []
         func problem(_ p: String) { problems.append(SafeTensorsError(file: path, problem: p)) }
-        if manifest.format != ShardFormat.name { problem("format is '\(manifest.format)', expected '\(ShardFormat.name)'") }
+        if !ShardFormat.readable.contains(manifest.format) { problem("format is '\(manifest.format)', expected '\(ShardFormat.name)'") }
         let listed = manifest.shards.reduce(0) { $0 + $1.samples }
         if listed != manifest.totalSamples { problem("total_samples is \(manifest.totalSamples) but the shards list \(listed) samples") }
         if manifest.tensors.tensors.isEmpty { problem("lists no tensors") }
@@ -131,7 +131,7 @@ public final class ShardSet: @unchecked Sendable {
     }
 
     /// The structural checks of one shard against its manifest entry.
-    static func check(shard entry: ShardEntry, path: String, layout: ShardLayout, expectedFirst: Int)
+    static func check(shard entry: ShardEntry, path: String, layout: ShardLayout, format: String, expectedFirst: Int)
         -> (file: SafeTensorsFile?, infos: [TensorInfo], imagePaths: [String], problems: [SafeTensorsError]) {
         func problem(_ p: String) -> SafeTensorsError { SafeTensorsError(file: path, problem: p) }
         var attributes = stat()
@@ -156,8 +156,8 @@ public final class ShardSet: @unchecked Sendable {
             }
             infos.append(info)
         }
-        if file.metadata[ShardFormat.Metadata.format] != ShardFormat.name {
-            problems.append(problem("metadata format is '\(file.metadata[ShardFormat.Metadata.format] ?? "missing")', expected '\(ShardFormat.name)'"))
+        if file.metadata[ShardFormat.Metadata.format] != format {
+            problems.append(problem("metadata format is '\(file.metadata[ShardFormat.Metadata.format] ?? "missing")', expected '\(format)' as the manifest says"))
         }
         if entry.firstSample != expectedFirst {
             problems.append(problem("manifest gives first_sample \(entry.firstSample), the shards before it hold \(expectedFirst) samples"))

@@ -27,6 +27,8 @@ public struct ShardSetDescription: Sendable, Equatable {
     /// SHA-256 of everything that decides the shard bytes (see `ShardManifest.buildKey`).
     public var buildKey = ""
     public var toolVersion = ""
+    /// The dataset's kind, image set, boxes and description (nil: not given, as in format 1).
+    public var dataset: ShardDatasetInfo?
 
     public init() {}
 
@@ -81,6 +83,7 @@ public struct ShardSetDescription: Sendable, Equatable {
         m.buildKey = buildKey
         m.created = created
         m.groundTruthFile = groundTruthFile
+        m.dataset = dataset
         return m
     }
 }

@@ -1,20 +1,23 @@
 import SafeTensors
 
-/// The sizes a pose shard's per-sample shapes are made of, and the stored target dtype.
+/// What decides a pose shard set's tensors: the sizes the per-sample shapes are made of, the
+/// stored target dtype, and whether the samples carry COCO identities.
 public struct ShardGeometry: Sendable, Equatable {
     public var imageWidth, imageHeight: Int
     public var heatmapWidth, heatmapHeight: Int
     public var joints: Int
     /// f32, or f16 (`--target-dtype f16` halves the largest tensor).
     public var targetDType: DType
+    /// With each sample's COCO image and annotation ids (COCO builds).
+    public var ids: Bool
 
     /// `imageSize` and `heatmapSize` are (width, height), as MODEL.IMAGE_SIZE and MODEL.HEATMAP_SIZE.
-    public init(imageSize: [Int], heatmapSize: [Int], joints: Int, targetDType: DType) {
+    public init(imageSize: [Int], heatmapSize: [Int], joints: Int, targetDType: DType, ids: Bool = false) {
         precondition(imageSize.count == 2 && heatmapSize.count == 2)
         precondition(targetDType == .f32 || targetDType == .f16, "targets are f32 or f16")
         imageWidth = imageSize[0]; imageHeight = imageSize[1]
         heatmapWidth = heatmapSize[0]; heatmapHeight = heatmapSize[1]
-        self.joints = joints; self.targetDType = targetDType
+        self.joints = joints; self.targetDType = targetDType; self.ids = ids
     }
 }
 
@@ -35,13 +38,17 @@ public struct ShardSampleValues {
     public var score: Float
     public var record: Int
     public var augEpoch: Int
+    /// COCO image and annotation ids (−1 for a detector's box).
+    public var imageID: Int
+    public var annotationID: Int
 
     public init(crop: [UInt8]?, target: [Float]?, targetWeight: [Float], joints: [SIMD3<Double>], jointsVis: [SIMD3<Double>],
                 center: SIMD2<Double>, scale: SIMD2<Double>, rotation: Double, flipped: Bool, halfBody: Bool,
-                score: Float, record: Int, augEpoch: Int) {
+                score: Float, record: Int, augEpoch: Int, imageID: Int = -1, annotationID: Int = -1) {
         self.crop = crop; self.target = target; self.targetWeight = targetWeight; self.joints = joints
         self.jointsVis = jointsVis; self.center = center; self.scale = scale; self.rotation = rotation
         self.flipped = flipped; self.halfBody = halfBody; self.score = score; self.record = record; self.augEpoch = augEpoch
+        self.imageID = imageID; self.annotationID = annotationID
     }
 }
 
@@ -58,6 +65,8 @@ public struct ShardTensor: Sendable {
     /// The values a sample may hold given the set's augmentation epochs (nil: any; floats must be
     /// finite in any case), as `hrprep verify` checks them.
     public let range: @Sendable (_ augEpochs: Int) -> ClosedRange<Double>?
+    /// Whether a set of this geometry has the tensor (most always do).
+    public let present: @Sendable (ShardGeometry) -> Bool
     /// Writes the sample's value, as `dtype`, at `p` (the slot's `sampleBytes`).
     let pack: @Sendable (_ values: ShardSampleValues, _ dtype: DType, _ p: UnsafeMutableRawPointer) -> Void
     /// Points the sample view at its value in `raw` (one sample's slot, stored as `dtype`).
@@ -65,9 +74,10 @@ public struct ShardTensor: Sendable {
 
     init(_ name: String, _ dtype: @escaping @Sendable (ShardGeometry) -> DType, _ sampleShape: @escaping @Sendable (ShardGeometry) -> [Int],
          range: @escaping @Sendable (_ augEpochs: Int) -> ClosedRange<Double>? = { _ in nil },
+         present: @escaping @Sendable (ShardGeometry) -> Bool = { _ in true },
          pack: @escaping @Sendable (ShardSampleValues, DType, UnsafeMutableRawPointer) -> Void,
          unpack: @escaping @Sendable (UnsafeRawBufferPointer, DType, inout ShardSample) -> Void) {
-        self.name = name; self.dtype = dtype; self.sampleShape = sampleShape; self.range = range
+        self.name = name; self.dtype = dtype; self.sampleShape = sampleShape; self.range = range; self.present = present
         self.pack = pack; self.unpack = unpack
     }
 
@@ -86,6 +96,7 @@ extension ShardTensor {
     /// element size).
     public static let all: [ShardTensor] = [
         input, target, targetWeight, joints, jointsVis, center, scale, rotation, flipped, halfBody, score, record, augEpoch,
+        imageID, annotationID,
     ]
 
     /// Any value of a non-negative count or index.
@@ -155,7 +166,7 @@ extension ShardTensor {
         pack: { v, _, p in p.storeBytes(of: UInt8(v.halfBody ? 1 : 0), as: UInt8.self) },
         unpack: { raw, _, s in s.halfBody = load(raw, UInt8(0)) != 0 })
 
-    /// f32 []: the box's score (1 for ground-truth boxes).
+    /// f32 []: the box's score (1 for ground-truth boxes, a detector's score otherwise).
     public static let score = ShardTensor(
         "score", { _ in .f32 }, { _ in [] },
         pack: { v, _, p in p.storeBytes(of: v.score, as: Float.self) },
@@ -172,6 +183,18 @@ extension ShardTensor {
         "aug_epoch", { _ in .i32 }, { _ in [] }, range: { 0...Double(max(0, $0 - 1)) },
         pack: { v, _, p in p.storeBytes(of: Int32(v.augEpoch), as: Int32.self) },
         unpack: { raw, _, s in s.augEpoch = Int(load(raw, Int32(0))) })
+
+    /// int64 [], COCO builds only: the COCO image id.
+    public static let imageID = ShardTensor(
+        "image_id", { _ in .i64 }, { _ in [] }, present: { $0.ids },
+        pack: { v, _, p in p.storeBytes(of: Int64(v.imageID), as: Int64.self) },
+        unpack: { raw, _, s in s.imageID = Int(load(raw, Int64(-1))) })
+
+    /// int64 [], COCO builds only: the COCO annotation id (−1 for a detector's box).
+    public static let annotationID = ShardTensor(
+        "annotation_id", { _ in .i64 }, { _ in [] }, present: { $0.ids },
+        pack: { v, _, p in p.storeBytes(of: Int64(v.annotationID), as: Int64.self) },
+        unpack: { raw, _, s in s.annotationID = Int(load(raw, Int64(-1))) })
 
     private static func storeFloats(_ v: [Float], _ p: UnsafeMutableRawPointer) {
         v.withUnsafeBytes { if $0.count > 0 { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
