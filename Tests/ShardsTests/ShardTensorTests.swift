@@ -5,17 +5,18 @@ import Shards
 
 final class ShardTensorTests: XCTestCase {
     /// A sample's values packed by every `ShardTensor` into its slot, written and read back through
-    /// `ShardSet`, come out as they went in (f32 and f16 targets; joints narrowed to float32).
+    /// `ShardSet`, come out as they went in (f32 and f16 targets, with and without the COCO ids;
+    /// joints narrowed to float32).
     func testEveryTensorPacksWhatItsReaderReads() throws {
-        for dtype in [DType.f32, .f16] {
-            let g = ShardGeometry(imageSize: [4, 3], heatmapSize: [2, 2], joints: 2, targetDType: dtype)
+        for (dtype, ids) in [(DType.f32, false), (.f16, true)] {
+            let g = ShardGeometry(imageSize: [4, 3], heatmapSize: [2, 2], joints: 2, targetDType: dtype, ids: ids)
             let layout = ShardFormat.layout(g)
-            XCTAssertEqual(layout.tensors.map(\.name).sorted(), ShardTensor.all.map(\.name).sorted())
+            XCTAssertEqual(layout.tensors.map(\.name).sorted(), ShardTensor.all.map(\.name).filter { ids || !$0.hasSuffix("_id") }.sorted())
             let values = ShardSampleValues(
                 crop: (0..<36).map { UInt8($0 * 7 % 256) }, target: (0..<8).map { Float($0) / 8 },
                 targetWeight: [1, 0], joints: [SIMD3(1.5, 2.25, 0), SIMD3(-2, -2, 0)], jointsVis: [SIMD3(1, 1, 0), SIMD3(0, 0, 0)],
                 center: SIMD2(120.5, 88.25), scale: SIMD2(1.5, 1.75), rotation: -12.5, flipped: true, halfBody: true,
-                score: 0.75, record: 41, augEpoch: 3)
+                score: 0.75, record: 41, augEpoch: 3, imageID: 397133, annotationID: 12)
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tensors-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -44,6 +45,8 @@ final class ShardTensorTests: XCTestCase {
             XCTAssertEqual(s.score, 0.75)
             XCTAssertEqual(s.record, 41)
             XCTAssertEqual(s.augEpoch, 3)
+            XCTAssertEqual(s.imageID, ids ? 397133 : -1)
+            XCTAssertEqual(s.annotationID, ids ? 12 : -1)
             XCTAssertEqual(s.imagePath, "images/a.jpg")
             XCTAssertEqual(ShardVerifier.verify(directory: dir).map(\.description), [], "every value inside its tensor's range")
             withExtendedLifetime(set) {}
