@@ -4,8 +4,9 @@ SWIFT ?= swift
 CONFIG ?= release
 BUILD_FLAGS := -c $(CONFIG)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
-# Debian packages the project links against (only the OpenCV parts it uses: core, imgproc, imgcodecs).
-APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg62-turbo-dev libzip-dev libopenblas-dev pkg-config zip
+# Debian packages the project links against (only the OpenCV parts it uses: core, imgproc, imgcodecs);
+# qemu-user lets the tests run the binaries on emulated CPUs without AVX-512 or AVX.
+APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg62-turbo-dev libzip-dev libopenblas-dev pkg-config zip qemu-user
 DEMO := demo-out
 
 .PHONY: deps build test demo bench fuzz clean

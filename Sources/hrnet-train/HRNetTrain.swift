@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InstructionSets
 
 /// `hrnet-train`: trains HRNet from hrprep shards on the CPU, configured by the reference's YAML.
 @main
@@ -28,8 +29,11 @@ struct HRNetTrain: ParsableCommand {
 
     /// Ignores SIGXFSZ first: a write past the file-size limit (RLIMIT_FSIZE) would otherwise kill
     /// the run without a word; ignored, the checkpoint write fails with EFBIG, naming the file.
+    /// Then settles the kernels' instruction-set variant (cpuid; `HRNET_ISA` forces one), so a
+    /// variant this CPU lacks is refused before any work starts.
     static func main() {
         signal(SIGXFSZ, SIG_IGN)
+        _ = ISA.selected
         main(nil)
     }
 

@@ -1,6 +1,7 @@
 import ExperimentConfig
 import Foundation
 import HRNet
+import InstructionSets
 import Training
 
 extension TrainingArguments {
@@ -21,7 +22,8 @@ extension TrainingArguments {
         options.progressBar = !noProgress
         let summary = try Trainer(options: options, makeNetwork: Self.hrnet).run()
         var fields = ["mode": "\"train\"", "batch": "\(cfg.train.batchSizePerGPU)", "global_step": "\(summary.globalStep)", "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",
-                      "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)"]
+                      "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)",
+                      "isa": "\"\(ISA.active.rawValue)\""]
         if let best = summary.bestPerformance { fields["best_performance"] = "\(best)" }
         print("{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")
     }
