@@ -4,12 +4,14 @@ SWIFT ?= swift
 CONFIG ?= release
 BUILD_FLAGS := -c $(CONFIG)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
-# Debian packages the project links against (only the OpenCV parts it uses: core, imgproc, imgcodecs);
-# qemu-user lets the tests run the binaries on emulated CPUs without AVX-512 or AVX.
-APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg62-turbo-dev libzip-dev libopenblas-dev pkg-config zip qemu-user
+# Debian packages the project links against (only the OpenCV parts it uses: core, imgproc, imgcodecs),
+# python3-numpy for the test that reads our shards with an independent Python reader, and
+# qemu-user for the tests that run the binaries on emulated CPUs without AVX-512 or AVX.
+APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg62-turbo-dev libzip-dev libopenblas-dev pkg-config zip \
+  python3-numpy qemu-user
 DEMO := demo-out
 
-.PHONY: deps build test demo bench fuzz clean
+.PHONY: deps build test demo bench bench-pytorch fuzz clean
 
 ## deps: install the Debian packages that are missing (needs root or sudo)
 deps:
@@ -51,10 +53,10 @@ demo: build
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/train --samples 0,9,18,27,36,45,54,63 \
 	  --out $(DEMO)/train-heatmaps.png; \
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --first 6 --out $(DEMO)/valid-heatmaps.png; \
-	if "$$bin/hrnet-train" --help 2>&1 | grep -q -- --valid-shards; then \
+	if "$$bin/hrnet-train" train --help 2>&1 | grep -q -- --valid-shards; then \
 	  echo "== 10 short epochs of training (hrnet-train, compact W16; about a minute on 2 cores)"; \
 	  rm -rf $(DEMO)/run; \
-	  "$$bin/hrnet-train" --config $(DEMO_CONFIG) --shards $(DEMO)/shards/train --valid-shards $(DEMO)/shards/valid \
+	  "$$bin/hrnet-train" train --config $(DEMO_CONFIG) --shards $(DEMO)/shards/train --valid-shards $(DEMO)/shards/valid \
 	    --out $(DEMO)/run --epochs 10 --batch 8 --test-batch 8 --no-progress --print-freq 3; \
 	  if [ -f $(DEMO)/run/valid_heatmaps.safetensors ]; then \
 	    "$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --heatmaps $(DEMO)/run/valid_heatmaps.safetensors \
@@ -62,6 +64,16 @@ demo: build
 	  fi; \
 	else echo "(hrnet-train training not built yet: skipped)"; fi; \
 	echo; echo "== pictures to look at:"; ls -1 $(DEMO)/*.png $(DEMO)/run/*.png 2>/dev/null | sed 's/^/   /'
+
+## bench-pytorch: hrnet-train against PyTorch (CPU) on W32 256x256 and the compact W16, batch 8,
+## 2 threads, training steps and forward passes side by side: images/s, ratio, peak memory.
+## PyTorch goes into a venv under .build (scripts/pytorch-venv.sh: CPU build, no CUDA packages).
+PYTORCH_VENV := .build/pytorch-venv
+bench-pytorch: build
+	@scripts/pytorch-venv.sh $(PYTORCH_VENV)
+	@mkdir -p $(DEMO)
+	$(PYTORCH_VENV)/bin/python scripts/bench_pytorch.py --bin "$(BIN)" --python $(PYTORCH_VENV)/bin/python \
+	  --rounds $${ROUNDS:-3} --json $(DEMO)/bench-pytorch.jsonl
 
 ## bench: speed figures (medians of several runs), printed and written as JSON lines
 bench: build
@@ -76,7 +88,7 @@ bench: build
 	@echo "== affine crop 256x256: ours vs OpenCV's cv::warpAffine (+ cv::flip for flipped samples), same matrices, medians of 5 runs"
 	$(BIN)/hrprep bench-warp --root Tests/GoldenFiles/Golden/fixture --runs 5 --json $(DEMO)/bench.jsonl
 	@echo "== GEMM: our sgemm vs OpenBLAS (OPENBLAS_CORETYPE unset for this command only: OpenBLAS's own best kernel)"
-	env -u OPENBLAS_CORETYPE $(BIN)/hrnet-train gemm-benchmark --runs 5 --openblas | tee $(DEMO)/gemm-benchmark.txt
+	env -u OPENBLAS_CORETYPE $(BIN)/hrnet-train benchmark gemm --runs 5 --openblas | tee $(DEMO)/gemm-benchmark.txt
 	@tail -n 1 $(DEMO)/gemm-benchmark.txt >> $(DEMO)/bench.jsonl
 	@echo "== HRNet: training steps and forward passes on random data (W32 and the compact W16, batch 8)"
 	@for run in "w32_256x256_adam_lr1e-3.yaml" "w32_256x256_adam_lr1e-3.yaml --forward-only" \
@@ -88,7 +100,7 @@ bench: build
 	@rm -rf $(DEMO)/bench-train
 	$(BIN)/hrprep build-shards --config $(DEMO_CONFIG) --root Tests/GoldenFiles/Golden/fixture --set train \
 	    --out $(DEMO)/bench-train/shards --aug-epochs 3 --threads 2 >/dev/null
-	$(BIN)/hrnet-train --config $(DEMO_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
+	$(BIN)/hrnet-train train --config $(DEMO_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
 	    --epochs 3 --batch 8 --print-freq 1000 --no-progress | tee $(DEMO)/bench-train.txt
 	@tail -n 1 $(DEMO)/bench-train.txt >> $(DEMO)/bench.jsonl
 

@@ -23,11 +23,12 @@ void reset(hr_jpeg_rgb *j) {
 
 /// Whether a window decode of this kind of JPEG is proven to give the full decode's pixels
 /// (WindowDecodeTests makes every kind listed and compares): greyscale, or Huffman-coded YCbCr
-/// with 1×1 chroma under 1×1, 2×1, 1×2 or 2×2 luma (4:4:4, 4:2:2, 4:4:0, 4:2:0). libjpeg-turbo
-/// 2.1's "fancy" (triangle) chroma upsampling treats a jpeg_crop_scanline edge as the image
-/// border, so the crop's first and last columns differ from the full decode (measured: never any
-/// other column); jpeg_skip_scanlines decodes the context rows the vertical filter needs, so rows
-/// are exact. Everything else decodes whole.
+/// with 1×1 chroma under 1×1, 2×1, 1×2, 2×2 or 4×1 luma (4:4:4, 4:2:2, 4:4:0, 4:2:0, 4:1:1).
+/// libjpeg-turbo 2.1's "fancy" (triangle) chroma upsampling of 2× ratios treats a
+/// jpeg_crop_scanline edge as the image border, so the crop's first and last columns differ from
+/// the full decode (measured: never any other column); 4:1:1 chroma is replicated (no filter);
+/// jpeg_skip_scanlines decodes the context rows the vertical filter needs, so rows are exact.
+/// Everything else (CMYK/YCCK, arithmetic coding, 12-bit, other samplings) decodes whole.
 bool window_kind(const jpeg_decompress_struct &c) {
     if (c.arith_code || c.data_precision != 8 || c.CCIR601_sampling) return false;
     if (c.num_components == 1) return c.jpeg_color_space == JCS_GRAYSCALE;
@@ -35,7 +36,7 @@ bool window_kind(const jpeg_decompress_struct &c) {
     const jpeg_component_info *k = c.comp_info;
     for (int ci = 1; ci < 3; ci++)
         if (k[ci].h_samp_factor != 1 || k[ci].v_samp_factor != 1) return false;
-    return k[0].h_samp_factor <= 2 && k[0].v_samp_factor <= 2;
+    return (k[0].h_samp_factor <= 2 && k[0].v_samp_factor <= 2) || (k[0].h_samp_factor == 4 && k[0].v_samp_factor == 1);
 }
 
 /// A single-scan JPEG whose entropy-coded data, from `p` on, runs to the EOI marker with no
@@ -176,29 +177,35 @@ struct Encoder {
 bool hr_jpeg_encode(const uint8_t *rgb, int width, int height, int components, int h_samp, int v_samp,
                     int progressive, int restart_rows, int quality, uint8_t **out, size_t *out_size) {
     if (rgb == nullptr || out == nullptr || out_size == nullptr || width <= 0 || height <= 0) return false;
-    if (!(components == 1 || components == 3) || h_samp < 1 || h_samp > 4 || v_samp < 1 || v_samp > 4) return false;
+    if (!(components == 1 || components == 3 || components == 4) || h_samp < 1 || h_samp > 4 || v_samp < 1 || v_samp > 4) return false;
     Encoder e;
     e.cinfo.err = jpeg_std_error(&e.errors.pub);
     e.errors.pub.error_exit = escape;
     e.errors.pub.emit_message = quiet;
     unsigned char *buffer = nullptr;
     unsigned long length = 0;
+    // CMYK (a test kind) is made from the RGB row by row: C = 255 − R, M = 255 − G, Y = 255 − B,
+    // K = 255 − max(R, G, B).
+    const bool cmyk = components == 4;
+    unsigned char *const cmyk_row = cmyk ? static_cast<unsigned char *>(malloc(size_t(width) * 4)) : nullptr;
+    if (cmyk && cmyk_row == nullptr) return false;
     jpeg_create_compress(&e.cinfo);
     if (setjmp(e.errors.escape)) {
         jpeg_destroy_compress(&e.cinfo);
         free(buffer);
+        free(cmyk_row);
         return false;
     }
     jpeg_mem_dest(&e.cinfo, &buffer, &length);
     e.cinfo.image_width = JDIMENSION(width);
     e.cinfo.image_height = JDIMENSION(height);
-    e.cinfo.input_components = 3;
-    e.cinfo.in_color_space = JCS_RGB;
+    e.cinfo.input_components = cmyk ? 4 : 3;
+    e.cinfo.in_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     jpeg_set_defaults(&e.cinfo);
     jpeg_set_quality(&e.cinfo, quality, TRUE);
     if (components == 1) {
         jpeg_set_colorspace(&e.cinfo, JCS_GRAYSCALE);
-    } else {
+    } else if (!cmyk) {
         e.cinfo.comp_info[0].h_samp_factor = h_samp;
         e.cinfo.comp_info[0].v_samp_factor = v_samp;
     }
@@ -214,8 +221,18 @@ bool hr_jpeg_encode(const uint8_t *rgb, int width, int height, int components, i
     jpeg_start_compress(&e.cinfo, TRUE);
     while (e.cinfo.next_scanline < e.cinfo.image_height) {
         JSAMPROW row = const_cast<uint8_t *>(rgb) + size_t(e.cinfo.next_scanline) * size_t(width) * 3;
+        if (cmyk) {
+            for (int x = 0; x < width; x++) {
+                const uint8_t r = row[3 * x], g = row[3 * x + 1], b = row[3 * x + 2];
+                const uint8_t k = uint8_t(255 - (r > g ? (r > b ? r : b) : (g > b ? g : b)));
+                cmyk_row[4 * x] = uint8_t(255 - r); cmyk_row[4 * x + 1] = uint8_t(255 - g);
+                cmyk_row[4 * x + 2] = uint8_t(255 - b); cmyk_row[4 * x + 3] = k;
+            }
+            row = cmyk_row;
+        }
         jpeg_write_scanlines(&e.cinfo, &row, 1);
     }
+    free(cmyk_row);
     jpeg_finish_compress(&e.cinfo);
     jpeg_destroy_compress(&e.cinfo);
     *out = buffer;

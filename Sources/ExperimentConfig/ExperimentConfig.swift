@@ -28,7 +28,8 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// `DATASET.*`: where the data is and how training samples are augmented (SPEC §1–3).
+/// `DATASET.*`: where the data is and how training samples are augmented
+/// (docs/reference-behaviour.md#mpii-records, #augmentation).
 public struct DatasetConfig: Codable, Equatable, Sendable {
     public var root = ""
     public var dataset = "mpii"
@@ -82,7 +83,7 @@ public enum BlockType: String, Codable, Equatable, Sendable {
     public var expansion: Int { self == .basic ? 1 : 4 }
 }
 
-/// `MODEL.EXTRA.STAGEk`: one HRNet stage (SPEC §7).
+/// `MODEL.EXTRA.STAGEk`: one HRNet stage (docs/reference-behaviour.md#network).
 public struct StageConfig: Codable, Equatable, Sendable {
     public var numModules: Int
     public var numBranches: Int
@@ -135,7 +136,7 @@ public struct LossConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// `TRAIN.*`: optimiser and schedule (SPEC §6).
+/// `TRAIN.*`: optimiser and schedule (docs/reference-behaviour.md#loss-and-optimiser).
 public struct TrainConfig: Codable, Equatable, Sendable {
     public var lrFactor = 0.1
     public var lrStep = [90, 110]
@@ -163,7 +164,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// `TEST.*`: validation-time options (SPEC §8).
+/// `TEST.*`: validation-time options (docs/reference-behaviour.md#inference).
 public struct TestConfig: Codable, Equatable, Sendable {
     public var batchSizePerGPU = 32
     public var flipTest = false

@@ -26,7 +26,7 @@ public struct FixtureRecord: Equatable {
 /// `outsideMargin` pixels outside the image, is unlabelled; a joint just past the border stays
 /// labelled with its outside coordinates. The box: `scale = 1.1 * max(box w, box h) / 200` over
 /// the joints and head box, `center` = box centre moved up by `15 * scale` (the loader moves it
-/// back down by the same amount, SPEC §1).
+/// back down by the same amount, docs/reference-behaviour.md#mpii-records).
 public struct MPIIFixture {
     public var seed: UInt64
     /// (width, height) per image, in image order; the last `validImages` are the valid set.

@@ -1,6 +1,7 @@
 import ExperimentConfig
 import Foundation
 import PoseData
+import SafeTensors
 import Shards
 
 /// One parser under fuzz: starting inputs, format tokens worth inserting, and `run`, which feeds it

@@ -21,7 +21,7 @@ public struct AffineMatrix: Equatable, Sendable {
     public static func == (a: AffineMatrix, b: AffineMatrix) -> Bool { a.entries == b.entries }
 
     /// Calls `body` with the six entries as a C array (for the bridge).
-    func withEntries<R>(_ body: (UnsafePointer<Double>) throws -> R) rethrows -> R {
+    public func withEntries<R>(_ body: (UnsafePointer<Double>) throws -> R) rethrows -> R {
         var copy = m
         return try withUnsafePointer(to: &copy) { tuple in
             try tuple.withMemoryRebound(to: Double.self, capacity: 6, body)
@@ -29,7 +29,8 @@ public struct AffineMatrix: Equatable, Sendable {
     }
 }
 
-/// The crop geometry of the reference (`utils/transforms.py: get_affine_transform`, SPEC §4).
+/// The crop geometry of the reference (`utils/transforms.py: get_affine_transform`,
+/// docs/reference-behaviour.md#affine-crop).
 public enum CropAffine {
     /// Pixels per unit of scale: a scale of 1.0 is a 200-pixel box.
     public static let pixelStd = 200.0
@@ -42,11 +43,12 @@ public enum CropAffine {
     ///   src_w = s.x·200, rot = π·r/180, src_dir = rotate((0, −src_w/2), rot), dst_dir = (0, −W/2)
     ///   src0 = c + s·200·shift, src1 = c + src_dir + s·200·shift, dst0 = (W/2, H/2), dst1 = dst0 + dst_dir
     ///   p2 = p1 + (−(p0−p1).y, (p0−p1).x)   (float32 arithmetic, as numpy does on float32 arrays)
-    /// Only s.x enters: the crop keeps the output's aspect ratio.
+    /// Only s.x enters: the crop keeps the output's aspect ratio. `scaleIsFloat32`: the scale is a
+    /// float32 array in the reference (COCO boxes), so `s·200` is a float32 product.
     public static func matrix(center: SIMD2<Double>, scale: SIMD2<Double>, rotation: Double,
                               outputSize: (width: Int, height: Int), shift: SIMD2<Float> = .zero,
-                              inverse: Bool = false) -> AffineMatrix {
-        let scaleTmp = scale * pixelStd
+                              inverse: Bool = false, scaleIsFloat32: Bool = false) -> AffineMatrix {
+        let scaleTmp = scaleIsFloat32 ? SIMD2<Double>(SIMD2<Float>(scale) * Float(pixelStd)) : scale * pixelStd
         let srcW = scaleTmp.x
         let rotRad = Double.pi * rotation / 180
         let sn = sin(rotRad), cs = cos(rotRad)

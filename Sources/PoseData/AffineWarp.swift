@@ -1,4 +1,4 @@
-/// The 8-bit affine crop (SPEC §4): bit-identical to OpenCV 4.6's fixed-point
+/// The 8-bit affine crop (docs/reference-behaviour.md#affine-crop): bit-identical to OpenCV 4.6's fixed-point
 /// `warpAffine(image, M, (W, H), INTER_LINEAR, BORDER_CONSTANT, 0)` (tested against it), in our
 /// own code: no allocation, 1/32-px taps from `WarpGrid`, and the bilinear blend
 ///

@@ -1,4 +1,4 @@
-/// How half body picks the upper body (SPEC §3.1).
+/// How half body picks the upper body (docs/reference-behaviour.md#half-body).
 public enum HalfBodyChoice: String, Sendable, CaseIterable {
     /// The reference: upper when a standard NORMAL draw is < 0.5 (≈ 69% upper).
     case reference
@@ -48,7 +48,7 @@ public struct AugmentParams: Sendable, Equatable {
     /// No augmentation (validation and test samples).
     public static let identity = AugmentParams()
 
-    /// Draws a training sample's parameters in the reference's order (SPEC §3):
+    /// Draws a training sample's parameters in the reference's order (docs/reference-behaviour.md#augmentation):
     /// half body [U() gate, only when sum(vis) > NUM_JOINTS_HALF_BODY; then the choice draw],
     /// N() for the scale, U() for rotation then N() only if taken, U() for the flip (only if FLIP).
     public static func draw(_ config: AugmentConfig, visibilitySum: Double, rng: inout SampleRNG) -> AugmentParams {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The reference's Gaussian heatmap encoding (`generate_target`, SPEC §5). The decode side
+/// The reference's Gaussian heatmap encoding (`generate_target`, docs/reference-behaviour.md#targets). The decode side
 /// (arg-max and sub-pixel refinement) is PoseEval's.
 ///
 /// For joint (x, y) in input pixels, with `stride = image_size / heatmap_size` and `tmp = 3σ`:

@@ -89,6 +89,12 @@ public final class ImageDecoder {
 
     deinit { hr_decoder_destroy(handle) }
 
+    /// The largest image side and RGB byte count decoded: the affine crop addresses source pixels
+    /// with 32-bit offsets (`y·rowBytes + 3x` below 2³¹) and 16-bit coordinates. Larger images are
+    /// refused from their header, before any pixel is allocated.
+    public static let maxSide = 32767
+    public static let maxBytes = 1 << 31
+
     /// Decodes `bytes` into `image` (resized as needed). `name` only names the image in errors.
     ///
     /// `window`, given the image's size (from its header), names the pixels wanted; nil (or a nil
@@ -103,6 +109,10 @@ public final class ImageDecoder {
         }
         guard status == 0 else { throw undecodable(name) }
         let width = Int(w), height = Int(h)
+        guard width <= Self.maxSide && height <= Self.maxSide && width * height * 3 <= Self.maxBytes else {
+            throw PoseDataError(file: name, problem: "is \(width)x\(height) pixels: too large to crop (at most \(Self.maxSide) pixels "
+                                + "a side and 2^31 bytes of RGB, the affine crop's 32-bit offsets)")
+        }
         let all: PixelRegion = (0..<width, 0..<height)
         var stored = all, valid = all
         if let region = window?(width, height), !region.x.isEmpty, !region.y.isEmpty, region != all {

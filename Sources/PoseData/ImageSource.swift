@@ -1,16 +1,19 @@
 import CZip
 import Foundation
 
-/// Where a record's image lives, spelt as the reference spells it (SPEC §1.5):
-/// `<root>/images/<name>` for `DATA_FORMAT: jpg`, `<root>/images.zip@/<name>` for `zip`.
+/// Where a record's image lives, spelt as the reference spells it (docs/reference-behaviour.md#mpii-records):
+/// `<root>/images/<name>` for `DATA_FORMAT: jpg`, `<root>/images.zip@/<name>` for `zip`; with an
+/// image set folder (COCO), `<root>/images/<set>/<name>` and `<root>/images/<set>.zip@/<name>`.
 public enum ImageFormat: String, Sendable, CaseIterable {
     case jpg, zip
 
-    /// The image path of file `name` under dataset `root`.
-    public func path(root: String, image name: String) -> String {
-        switch self {
-        case .jpg: return root + "/images/" + name
-        case .zip: return root + "/images.zip@/" + name
+    /// The image path of file `name` under dataset `root`, in the image set `folder` if given.
+    public func path(root: String, folder: String? = nil, image name: String) -> String {
+        switch (self, folder) {
+        case (.jpg, nil): return root + "/images/" + name
+        case (.zip, nil): return root + "/images.zip@/" + name
+        case (.jpg, let set?): return root + "/images/" + set + "/" + name
+        case (.zip, let set?): return root + "/images/" + set + ".zip@/" + name
         }
     }
 }

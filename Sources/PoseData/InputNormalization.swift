@@ -1,4 +1,5 @@
-/// The network input normalisation of the reference (ToTensor + Normalize, SPEC §4):
+/// The network input normalisation of the reference (ToTensor + Normalize,
+/// docs/reference-behaviour.md#input-normalisation):
 ///
 ///     x = (v / 255 − mean[c]) / std[c]
 ///

@@ -13,16 +13,27 @@ public struct PoseRecord: Sendable, Equatable {
     public var joints: [SIMD3<Double>]
     /// Visibility (v, v, 0).
     public var jointsVis: [SIMD3<Double>]
+    /// COCO image id (−1 for MPII).
+    public var imageID: Int
+    /// COCO annotation id; −1 for a detector's box and for MPII.
+    public var annotationID: Int
+    /// The box's score: 1 for a ground-truth box, the detector's score otherwise.
+    public var score: Double
+    /// Center and scale are float32 values (COCO's `_xywh2cs` stores them in float32 arrays), so the
+    /// reference's arithmetic on them is float32 until something promotes it (see `PoseState`).
+    public var boxIsFloat32: Bool
 
-    public init(image: String, center: SIMD2<Double>, scale: SIMD2<Double>, joints: [SIMD3<Double>], jointsVis: [SIMD3<Double>]) {
+    public init(image: String, center: SIMD2<Double>, scale: SIMD2<Double>, joints: [SIMD3<Double>], jointsVis: [SIMD3<Double>],
+                imageID: Int = -1, annotationID: Int = -1, score: Double = 1, boxIsFloat32: Bool = false) {
         self.image = image; self.center = center; self.scale = scale; self.joints = joints; self.jointsVis = jointsVis
+        self.imageID = imageID; self.annotationID = annotationID; self.score = score; self.boxIsFloat32 = boxIsFloat32
     }
 
     /// `sum(joints_vis[:, 0])`: the reference's half-body gate compares this with NUM_JOINTS_HALF_BODY.
     public var visibilitySum: Double { jointsVis.reduce(0) { $0 + $1.x } }
 }
 
-/// The MPII annotation format (`annot/<set>.json`, SPEC §1).
+/// The MPII annotation format (`annot/<set>.json`, docs/reference-behaviour.md#mpii-records).
 public enum MPIIAnnotations {
     /// Reads `path` and converts every record like `_get_db()`: `c = center`, `s = (scale, scale)`;
     /// if `c.x != −1`: `c.y += 15·s.y`, then `s *= 1.25`; `c −= 1`; joints −1 (not for `test`,
@@ -99,8 +110,8 @@ private struct RecordParser {
 
     func number(_ value: Any?, _ field: String) throws -> Double {
         guard let value else { throw fail(field, "missing") }
-        guard let n = value as? NSNumber, !Self.isBoolean(n) else {
-            throw fail(field, "expected a number, got \(Self.typeName(value))")
+        guard let n = value as? NSNumber, !JSONFields.isBoolean(n) else {
+            throw fail(field, "expected a number, got \(JSONFields.typeName(value))")
         }
         let d = n.doubleValue
         guard d.isFinite else { throw fail(field, "must be finite, got \(d)") }
@@ -109,12 +120,12 @@ private struct RecordParser {
 
     func list(_ value: Any?, _ field: String) throws -> [Any] {
         guard let value else { throw fail(field, "missing") }
-        guard let l = value as? [Any] else { throw fail(field, "expected a list, got \(Self.typeName(value))") }
+        guard let l = value as? [Any] else { throw fail(field, "expected a list, got \(JSONFields.typeName(value))") }
         return l
     }
 
     func record(_ item: Any, hasJoints: Bool, numJoints: Int) throws -> PoseRecord {
-        guard let obj = item as? [String: Any] else { throw fail(nil, "expected a JSON object, got \(Self.typeName(item))") }
+        guard let obj = item as? [String: Any] else { throw fail(nil, "expected a JSON object, got \(JSONFields.typeName(item))") }
         guard let imageValue = obj["image"] else { throw fail("image", "missing") }
         guard let image = imageValue as? String, !image.isEmpty else { throw fail("image", "expected a non-empty string") }
         let centerList = try list(obj["center"], "center")
@@ -144,20 +155,5 @@ private struct RecordParser {
             }
         }
         return PoseRecord(image: image, center: c, scale: s, joints: joints, jointsVis: vis)
-    }
-
-    /// JSONSerialization gives NSNumber for numbers and booleans alike; booleans have objCType "c".
-    static func isBoolean(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
-
-    static func typeName(_ v: Any) -> String {
-        switch v {
-        case is String: return "a string"
-        case is [Any]: return "a list"
-        case is [String: Any]: return "an object"
-        case is NSNull: return "null"
-        case let n as NSNumber where isBoolean(n): return "a boolean"
-        case is NSNumber: return "a number"
-        default: return "\(type(of: v))"
-        }
     }
 }

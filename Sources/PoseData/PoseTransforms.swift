@@ -9,18 +9,30 @@ public struct PoseState: Sendable, Equatable {
     /// (x, y, 0) in source pixels; (v, v, 0).
     public var joints: [SIMD3<Double>]
     public var jointsVis: [SIMD3<Double>]
-    /// The half-body box when it replaced the record's box. Its center is then float32, and the
-    /// reference flips a float32 center in float32 arithmetic.
+    /// The half-body box when it replaced the record's box.
     public var halfBody: HalfBodyBox?
+    /// The center is a float32 value (a COCO record's, or half body's): the reference flips it in
+    /// float32 arithmetic.
+    public var centerIsFloat32: Bool
+    /// The scale is a float32 value (a COCO record's or half body's, until the training scale
+    /// factor, a float64, promotes it): the crop matrix then takes `scale · 200` in float32.
+    public var scaleIsFloat32: Bool
 
     public init(record: PoseRecord) {
         center = record.center; scale = record.scale; rotation = 0
         joints = record.joints; jointsVis = record.jointsVis; halfBody = nil
+        centerIsFloat32 = record.boxIsFloat32; scaleIsFloat32 = record.boxIsFloat32
+    }
+
+    /// The crop matrix of this pose for an output of `outputSize` (`CropAffine.matrix`).
+    public func matrix(outputSize: (width: Int, height: Int)) -> AffineMatrix {
+        CropAffine.matrix(center: center, scale: scale, rotation: rotation, outputSize: outputSize, scaleIsFloat32: scaleIsFloat32)
     }
 
     /// Starts over from `record`, reusing the joint buffers (no allocation when the count matches).
     public mutating func reset(to record: PoseRecord) {
         center = record.center; scale = record.scale; rotation = 0; halfBody = nil
+        centerIsFloat32 = record.boxIsFloat32; scaleIsFloat32 = record.boxIsFloat32
         if joints.count == record.joints.count && jointsVis.count == record.jointsVis.count {
             for j in joints.indices { joints[j] = record.joints[j]; jointsVis[j] = record.jointsVis[j] }
         } else {
@@ -42,7 +54,8 @@ public struct HalfBodyBox: Sendable, Equatable {
     public var upper: Bool
 }
 
-/// Half body (SPEC §3.1): the box becomes one around the visible upper or lower body joints.
+/// Half body (docs/reference-behaviour.md#half-body): the box becomes one around the visible upper or
+/// lower body joints.
 public struct HalfBodyTransform: PoseTransform {
     public var preferUpper: Bool
     public var upperBody: [Int]
@@ -59,6 +72,8 @@ public struct HalfBodyTransform: PoseTransform {
         pose.halfBody = hb
         pose.center = SIMD2(Double(hb.center.x), Double(hb.center.y))
         pose.scale = SIMD2(Double(hb.scale.x), Double(hb.scale.y))
+        pose.centerIsFloat32 = true
+        pose.scaleIsFloat32 = true
     }
 
     /// Nil when fewer than 2 joints are selected (the box is then left as it was). Otherwise, in
@@ -97,24 +112,29 @@ public struct HalfBodyTransform: PoseTransform {
     }
 }
 
-/// Scale (SPEC §3.2): `s *= factor`. A float32 half-body scale is promoted to float64 first, as
-/// numpy ≥ 2 (NEP 50) does for `float32 array * np.float64`.
+/// Scale (docs/reference-behaviour.md#scale): `s *= factor`. A float32 scale (COCO's, half body's)
+/// is promoted to float64 first, as numpy ≥ 2 (NEP 50) does for `float32 array * np.float64`.
 public struct ScaleTransform: PoseTransform {
     public var factor: Double
     public init(factor: Double) { self.factor = factor }
-    public func apply(to pose: inout PoseState) { pose.scale = pose.scale * factor }
+    public func apply(to pose: inout PoseState) {
+        pose.scale = pose.scale * factor
+        pose.scaleIsFloat32 = false
+    }
 }
 
-/// Rotation (SPEC §3.3): sets the crop's rotation in degrees.
+/// Rotation (docs/reference-behaviour.md#rotation): sets the crop's rotation in degrees.
 public struct RotationTransform: PoseTransform {
     public var degrees: Double
     public init(degrees: Double) { self.degrees = degrees }
     public func apply(to pose: inout PoseState) { pose.rotation = degrees }
 }
 
-/// Horizontal flip (SPEC §3.4, the reference's `fliplr_joints` and `c[0] = width − c[0] − 1`):
+/// Horizontal flip (docs/reference-behaviour.md#flip; the reference's `fliplr_joints` and
+/// `c[0] = width − c[0] − 1`):
 /// joints x → width − x − 1; each flip pair's joints and visibilities swapped; joints *= visibility
-/// (unlabelled joints become (0, −0, 0)); the center mirrored, in float32 when it is float32.
+/// (unlabelled joints become (0, −0, 0)); the center mirrored, in float32 when it is float32
+/// (`PoseState.centerIsFloat32`).
 /// The pixels are mirrored by the warp (`AffineWarp.warp(mirrored: true)`).
 public struct FlipTransform: PoseTransform {
     /// Width of the source image.
@@ -131,7 +151,7 @@ public struct FlipTransform: PoseTransform {
             pose.jointsVis.swapAt(a, b)
         }
         for j in pose.joints.indices { pose.joints[j] *= pose.jointsVis[j] }
-        if pose.halfBody != nil {
+        if pose.centerIsFloat32 {
             pose.center.x = Double(Float(imageWidth) - Float(pose.center.x) - 1)
         } else {
             pose.center.x = w - pose.center.x - 1

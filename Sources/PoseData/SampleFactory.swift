@@ -72,7 +72,8 @@ public final class Sample {
     }
 }
 
-/// Makes training/validation samples the reference's way (`JointsDataset.__getitem__`, SPEC §3–5)
+/// Makes training/validation samples the reference's way (`JointsDataset.__getitem__`,
+/// docs/reference-behaviour.md#augmentation to #targets)
 /// from a record, an already decoded image and explicit augmentation parameters:
 ///   half body → scale × factor → rotation → flip → matrix → warp → joints through the matrix → targets.
 /// The image is only read (decode once, sample many times); the output buffers are reused.
@@ -103,7 +104,9 @@ public final class SampleFactory {
             HalfBodyTransform(preferUpper: preferUpper, upperBody: config.skeleton.upperBodyJoints,
                               aspectRatio: Double(config.imageSize.width) / Double(config.imageSize.height)).apply(to: &pose)
         }
-        ScaleTransform(factor: params.scaleFactor).apply(to: &pose)
+        // Validation and test samples are not scaled at all (the reference scales training samples
+        // only); it matters for a float32 scale, which the multiplication would promote.
+        if params != .identity { ScaleTransform(factor: params.scaleFactor).apply(to: &pose) }
         RotationTransform(degrees: params.rotation).apply(to: &pose)
         if params.flip {
             FlipTransform(imageWidth: imageWidth, pairs: config.skeleton.flipPairs).apply(to: &pose)
@@ -131,10 +134,13 @@ public final class SampleFactory {
     public func makeSample(record: PoseRecord, image: RGBImage, params: AugmentParams,
                            crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>) throws -> Sample {
         let s = sample
-        precondition(crop.count == s.crop.count && target.count == s.target.count, "crop or target buffer of the wrong size")
+        // Sizes from the config, not `s.crop.count`: the caller may hold `s.crop` and `s.target`
+        // open for writing (the overload above), and reading them here would be an overlapping access.
+        let size = config.imageSize, maps = config.heatmapSize
+        precondition(crop.count == size.width * size.height * 3 && target.count == config.skeleton.numJoints * maps.width * maps.height,
+                     "crop or target buffer of the wrong size")
         augment(&pose, record: record, imageWidth: image.width, params: params)
-        let size = config.imageSize
-        let m = CropAffine.matrix(center: pose.center, scale: pose.scale, rotation: pose.rotation, outputSize: size)
+        let m = pose.matrix(outputSize: size)
         AffineWarp.warp(image.view, matrix: m, mirrored: params.flip, into: crop, width: size.width, height: size.height)
         for j in s.joints.indices {
             s.jointsVis[j] = pose.jointsVis[j]

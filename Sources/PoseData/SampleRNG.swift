@@ -1,8 +1,9 @@
 import Foundation
 
-/// The per-sample generator of hrprep's reproducible augmentation (SPEC §9): its stream depends
-/// only on (seed, augmentation epoch, record index), so a sample's draws are the same whatever the
-/// thread count, partition or order of the build.
+/// The per-sample generator of hrprep's reproducible augmentation
+/// (docs/reference-behaviour.md#beyond-the-reference): its stream depends only on (seed, augmentation
+/// epoch, record index), so a sample's draws are the same whatever the thread count, partition or
+/// order of the build.
 ///
 /// SplitMix64: the key is hashed in three mixing rounds, `k = mix(mix(mix(seed+γ) ^ epoch + γ) ^ record + γ)`,
 /// and draw i returns `mix(k + (i+1)·γ)` (γ = 0x9E3779B97F4A7C15, `mix` = Stafford's variant 13
@@ -18,8 +19,10 @@ public struct SampleRNG: RandomNumberGenerator, Sendable {
         state = k
     }
 
+    /// SplitMix64's output function (Stafford's variant 13): a bijection of 64-bit words whose
+    /// outputs for consecutive multiples of γ pass BigCrush. Shared with the trainer's epoch shuffle.
     @inline(__always)
-    static func mix(_ x: UInt64) -> UInt64 {
+    public static func mix(_ x: UInt64) -> UInt64 {
         var z = x
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

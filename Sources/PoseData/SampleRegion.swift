@@ -7,7 +7,7 @@ extension SampleFactory {
                               pose: inout PoseState) -> PixelRegion {
         augment(&pose, record: record, imageWidth: imageWidth, params: params)
         let size = config.imageSize
-        let m = CropAffine.matrix(center: pose.center, scale: pose.scale, rotation: pose.rotation, outputSize: size)
+        let m = pose.matrix(outputSize: size)
         return AffineWarp.sampledRegion(matrix: m, sourceWidth: imageWidth, sourceHeight: imageHeight,
                                         width: size.width, height: size.height, mirrored: params.flip)
     }

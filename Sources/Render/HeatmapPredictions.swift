@@ -1,4 +1,4 @@
-import Shards
+import SafeTensors
 
 /// Predicted heatmaps as the trainer writes them (`hrnet-train`'s validation heatmaps):
 /// `heatmaps` f32 (or f16) [N, J, h, w], and optionally `heatmaps_sample` i64 [N] (global sample

@@ -54,7 +54,7 @@ public struct ShardPictures {
         }
         // MPII's limbs when the joints are MPII's; otherwise joints only (each its own root).
         skeleton = jointNames == Skeleton.mpii.jointNames ? .mpii
-            : Skeleton(jointNames: jointNames, flipPairs: [], upperBodyJoints: [], parentIDs: Array(0..<joints))
+            : Skeleton(jointNames: jointNames, flipPairs: [], upperBodyJoints: [], limbs: [])
     }
 
     public var joints: Int { jointNames.count }

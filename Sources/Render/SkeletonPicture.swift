@@ -6,7 +6,9 @@ public enum BodySide: Sendable {
     case left, right, centre
 
     public init(jointName: String) {
-        self = jointName.hasPrefix("l_") ? .left : jointName.hasPrefix("r_") ? .right : .centre
+        let name = jointName.lowercased()
+        self = name.hasPrefix("l_") || name.hasPrefix("left_") ? .left
+            : name.hasPrefix("r_") || name.hasPrefix("right_") ? .right : .centre
     }
 
     /// Limb and joint colours: the person's right in warm orange, left in blue, the spine green.
@@ -35,15 +37,16 @@ public struct PoseView {
 }
 
 /// Crops with the skeleton drawn over them, `columns` per row, each scaled to `size` pixels high.
-/// A limb joins each joint to its parent (PoseData's `parentIDs`; a joint that is its own parent
-/// is a root) when both are visible; flipped samples say so in their label.
+/// Each of the skeleton's limbs is drawn when both its joints are visible, in the colour of its
+/// first joint's side; flipped samples say so in their label.
 public struct SkeletonPicture {
     public var skeleton: Skeleton
     public var size: Int
     public var columns: Int
 
     public init(skeleton: Skeleton = .mpii, size: Int = 256, columns: Int = 4) {
-        precondition(skeleton.parentIDs.allSatisfy { (0..<skeleton.numJoints).contains($0) }, "parent ids are joint indices")
+        precondition(skeleton.limbs.allSatisfy { (0..<skeleton.numJoints).contains($0.0) && (0..<skeleton.numJoints).contains($0.1) },
+                     "limbs join joint indices")
         self.skeleton = skeleton; self.size = size; self.columns = columns
     }
 
@@ -66,8 +69,8 @@ public struct SkeletonPicture {
             var t = try pose.crop.resized(width: tw, height: th)
             let p = pose.joints.map { (x: ($0.x + 0.5) * scale - 0.5, y: ($0.y + 0.5) * scale - 0.5) }
             let colours = skeleton.jointNames.map { BodySide(jointName: $0).colour }
-            for (j, parent) in skeleton.parentIDs.enumerated() where parent != j && pose.visible[j] && pose.visible[parent] {
-                try t.line(p[j].x, p[j].y, p[parent].x, p[parent].y, colour: colours[j], thickness: thickness)
+            for (a, b) in skeleton.limbs where pose.visible[a] && pose.visible[b] {
+                try t.line(p[a].x, p[a].y, p[b].x, p[b].y, colour: colours[a], thickness: thickness)
             }
             for j in 0..<p.count where pose.visible[j] {
                 try t.circle(p[j].x, p[j].y, radius: Double(thickness) + 1.5, colour: .white)

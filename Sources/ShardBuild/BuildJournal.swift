@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Shards
 
 /// `build-progress.json`: what an unfinished build has completed, rewritten atomically after

@@ -1,6 +1,7 @@
 import ExperimentConfig
 import Foundation
 import PoseData
+import SafeTensors
 import Shards
 
 /// What to do with a record whose image is missing or cannot be decoded.
@@ -31,6 +32,11 @@ public struct BuildOptions: Sendable {
     public var halfBodyChoice: HalfBodyChoice = .reference
     public var onBadImage: BadImagePolicy = .fail
     public var overwrite = false
+    /// Build only this part's shards (`--part i/N`), for `merge-shards` to join; nil builds all.
+    public var part: BuildPart?
+    /// Decode only the window of each image that its samples' crops read (false: whole images).
+    /// The shard bytes are the same either way, so it is not part of the build key.
+    public var windowDecode = true
     /// Called after each shard is complete under its final name and recorded in the journal
     /// (progress hooks; a test throws here to simulate an interrupted build).
     public var shardFinished: (@Sendable (ShardEntry) throws -> Void)?

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Shards
 
 /// The output folder of a build and what a rerun may keep of it. Only hrprep's own names are ever
@@ -59,9 +60,7 @@ struct OutputFolder {
         var kept = journal
         kept.done = []
         for done in journal.done {
-            let file = path + "/" + done.shard.file
-            guard let bytes = try? MappedBytes(path: file), bytes.count == done.shard.bytes,
-                  SHA256.hex(bytes.bytes) == done.shard.sha256 else { break }
+            guard done.shard.verifies(in: path) else { break }
             kept.done.append(done)
         }
         kept.skipped = Array(journal.skipped.prefix(kept.done.last?.skippedCount ?? 0))
@@ -88,5 +87,13 @@ struct OutputFolder {
     static func isOurs(_ name: String) -> Bool {
         (name.hasPrefix("shard-") && name.contains(".safetensors")) || name.hasPrefix(ShardFormat.manifestFile)
             || name.hasPrefix(BuildJournal.file) || name.hasPrefix(groundTruthFile)
+    }
+}
+
+extension ShardEntry {
+    /// Whether the shard's file in `directory` has its listed size and SHA-256.
+    func verifies(in directory: String) -> Bool {
+        guard let bytes = try? MappedBytes(path: directory + "/" + file), bytes.count == self.bytes else { return false }
+        return SHA256.hex(bytes.bytes) == sha256
     }
 }

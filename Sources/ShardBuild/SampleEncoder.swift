@@ -1,4 +1,5 @@
 import PoseData
+import SafeTensors
 import Shards
 
 /// Packs a PoseData `Sample` into the shard layout: one sample's tensors back to back, in layout

@@ -1,5 +1,6 @@
 import Foundation
 import PoseData
+import SafeTensors
 import Shards
 
 /// What a build did.
@@ -14,6 +15,9 @@ public struct BuildSummary: Sendable {
     public var upToDate = false
     /// Samples made by this run (excludes kept shards).
     public var madeSamples = 0
+    /// The mean share of each image's area this run decoded (window decoding reads only the part
+    /// the crops sample); nil when it decoded no image.
+    public var decodedArea: Double?
     public var samplesPerSecond: Double { seconds > 0 ? Double(madeSamples) / seconds : 0 }
 
     /// `12000 samples in 6 shards, 5.51 GB, 14.2 s (845.1 samples/s)`, plus skips and reuse.
@@ -25,7 +29,7 @@ public struct BuildSummary: Sendable {
         return s
     }
 
-    static func size(_ bytes: Int) -> String {
+    public static func size(_ bytes: Int) -> String {
         bytes >= 1 << 30 ? String(format: "%.2f GB", Double(bytes) / Double(1 << 30)) : String(format: "%.1f MB", Double(bytes) / Double(1 << 20))
     }
 }
@@ -36,6 +40,7 @@ public struct BuildSummary: Sendable {
 public enum ShardBuilder {
     public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
         try options.validate()
+        if let part = options.part { return try PartBuilder.run(options, part: part, progressStyle: progressStyle) }
         let (plan, annotationSHA) = try loadPlan(options)
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let folder = OutputFolder(path: options.out)
@@ -78,20 +83,19 @@ public enum ShardBuilder {
             UnitProducer(plan: plan, options: options, encoder: encoder, pool: pool, skipBefore: startPlanned).produce
         }
         var made = 0, skippedPlanned = 0
+        var decodedShares = 0.0, decodedImages = 0
         do {
             while let result = pipeline.next() {
                 defer { pool.give(result) }
                 if let error = result.error { throw error }
                 let unit = plan.units[result.unit]
                 if let bad = result.imageError {
-                    let which = unit.records.map(String.init).joined(separator: ", ")
-                    guard options.onBadImage == .skip else {
-                        throw BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
-                    }
+                    guard options.onBadImage == .skip else { throw badImage(bad, unit: unit) }
                     journal.skipped += unit.records.map { SkippedRecord(record: $0, image: unit.image, reason: bad.problem) }
                     skippedPlanned += unit.records.count * plan.augEpochs
                     continue
                 }
+                if let share = result.decodedShare { decodedShares += share; decodedImages += 1 }
                 for (k, p) in result.planned.enumerated() {
                     let base = result.buffer + k * encoder.sampleBytes
                     let global = keptSamples + made
@@ -116,8 +120,10 @@ public enum ShardBuilder {
         }
         pipeline.join()
         progress.finish()
-        return try finishManifest(options, journal: journal, annotationSHA: annotationSHA, key: key,
-                                  seconds: progress.elapsed, made: made, kept: keptShards)
+        var summary = try finishManifest(options, journal: journal, annotationSHA: annotationSHA, key: key,
+                                         seconds: progress.elapsed, made: made, kept: keptShards)
+        summary.decodedArea = decodedImages > 0 ? decodedShares / Double(decodedImages) : nil
+        return summary
     }
 
     /// The annotation's records (SELECT_DATA applied for train) as a plan, and the file's SHA-256.
@@ -136,6 +142,12 @@ public enum ShardBuilder {
             ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
         let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat)
         return (plan, annotation.withUnsafeBytes { SHA256.hex($0) })
+    }
+
+    /// The error that stops a build at an image it cannot read (`--on-bad-image fail`).
+    static func badImage(_ bad: PoseDataError, unit: BuildPlan.Unit) -> BuildError {
+        let which = unit.records.map(String.init).joined(separator: ", ")
+        return BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
     }
 
     /// Shard metadata common to every shard of the build (deterministic: no time, no paths
@@ -162,14 +174,26 @@ public enum ShardBuilder {
     /// the dataset has it, removes the journal, and sums up.
     static func finishManifest(_ options: BuildOptions, journal: BuildJournal, annotationSHA: String, key: String,
                                seconds: Double, made: Int, kept: Int) throws -> BuildSummary {
+        var m = manifest(options, shards: journal.done.map(\.shard), skipped: journal.skipped, annotationSHA: annotationSHA, key: key)
+        m.groundTruthFile = try copyGroundTruth(options)
+        m.created = ISO8601DateFormatter().string(from: Date())
+        try m.write(to: options.out + "/" + ShardFormat.manifestFile)
+        try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
+        return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
+                            seconds: seconds, skipped: m.skipped, keptShards: kept,
+                            madeSamples: made)
+    }
+
+    /// The manifest of a build of `shards` (no creation time, no ground-truth file yet).
+    static func manifest(_ options: BuildOptions, shards: [ShardEntry], skipped: [SkippedRecord], annotationSHA: String, key: String) -> ShardManifest {
         let c = options.config, skeleton = options.sampleConfig.skeleton
         var m = ShardManifest()
-        m.shards = journal.done.map(\.shard)
+        m.shards = shards
         m.totalSamples = m.shards.reduce(0) { $0 + $1.samples }
         m.config = (try? JSONDecoder().decode(JSONValue.self, from: options.configJSON)) ?? .null
         m.annotationSHA256 = annotationSHA
         m.toolVersion = BuildOptions.toolVersion
-        m.skipped = journal.skipped
+        m.skipped = skipped
         m.tensors = options.layout
         m.set = options.set
         m.seed = options.seed
@@ -187,16 +211,15 @@ public enum ShardBuilder {
         m.halfBodyChoice = options.halfBodyChoice.rawValue
         m.samplesPerShard = options.resolvedSamplesPerShard
         m.buildKey = key
-        m.created = ISO8601DateFormatter().string(from: Date())
+        return m
+    }
+
+    /// Copies the PCKh ground truth of a valid build into the output folder when the dataset has
+    /// it; returns its name for the manifest.
+    static func copyGroundTruth(_ options: BuildOptions) throws -> String? {
         let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile
-        if options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) {
-            try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
-            m.groundTruthFile = OutputFolder.groundTruthFile
-        }
-        try m.write(to: options.out + "/" + ShardFormat.manifestFile)
-        try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
-        return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
-                            seconds: seconds, skipped: m.skipped, keptShards: kept,
-                            madeSamples: made)
+        guard options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) else { return nil }
+        try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)
+        return OutputFolder.groundTruthFile
     }
 }

@@ -15,6 +15,8 @@ final class UnitResult {
     var imageError: PoseDataError?
     /// Set on any other failure (always fatal).
     var error: Error?
+    /// The share of the image's area that was decoded (window decode), once it was.
+    var decodedShare: Double?
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1)
@@ -30,7 +32,7 @@ final class UnitResult {
             buffer = .allocate(byteCount: needed, alignment: 64)
         }
         planned.removeAll(keepingCapacity: true); records.removeAll(keepingCapacity: true)
-        imageError = nil; error = nil
+        imageError = nil; error = nil; decodedShare = nil
     }
 }
 
@@ -67,10 +69,12 @@ final class UnitProducer {
     private let image = RGBImage()
     private let factory: SampleFactory
     private let window: UnitWindow
+    private let windowDecode: Bool
 
     /// `skipBefore`: plan positions below it are already in kept shards (resume) and not made.
     init(plan: BuildPlan, options: BuildOptions, encoder: SampleEncoder, pool: UnitResultPool, skipBefore: Int) {
         self.plan = plan; root = options.root; training = options.isTraining; seed = options.seed
+        windowDecode = options.windowDecode
         self.skipBefore = skipBefore; self.encoder = encoder; self.pool = pool
         factory = SampleFactory(config: options.sampleConfig)
         window = UnitWindow(numJoints: factory.config.skeleton.numJoints)
@@ -82,9 +86,9 @@ final class UnitProducer {
         result.unit = u
         window.plan(unit, of: plan, training: training, seed: seed, skipBefore: skipBefore, augment: factory.config.augment)
         do {
-            try loader.load(root + "/" + unit.image, into: image) { [plan, factory, window] w, h in
+            try loader.load(root + "/" + unit.image, into: image, window: !windowDecode ? nil : { [plan, factory, window] w, h in
                 window.region(records: plan.records, factory: factory, width: w, height: h)
-            }
+            })
         } catch let e as PoseDataError {
             result.imageError = e
             return result
@@ -92,7 +96,7 @@ final class UnitProducer {
             result.imageError = PoseDataError(file: root + "/" + unit.image, problem: "\(error)")
             return result
         }
-        DecodedArea.add(image)
+        result.decodedShare = Double(image.decoded.x.count * image.decoded.y.count) / Double(max(1, image.width * image.height))
         do {
             for s in window.samples {
                 try encoder.make(factory, record: plan.records[s.record], index: s.record, epoch: s.epoch, image: image, params: s.params,
@@ -104,24 +108,5 @@ final class UnitProducer {
             result.error = error
         }
         return result
-    }
-}
-
-/// The mean share of an image's area that build-shards decodes (window decode), over the units
-/// made since the last `take`, for `hrprep bench-build`'s report. Process-wide, thread-safe.
-public enum DecodedArea {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var sum = 0.0
-    nonisolated(unsafe) private static var units = 0
-
-    static func add(_ image: RGBImage) {
-        let share = Double(image.decoded.x.count * image.decoded.y.count) / Double(max(1, image.width * image.height))
-        lock.lock(); sum += share; units += 1; lock.unlock()
-    }
-
-    /// The mean share since the last call (nil if no image was decoded), and starts over.
-    public static func take() -> Double? {
-        lock.lock(); defer { sum = 0; units = 0; lock.unlock() }
-        return units == 0 ? nil : sum / Double(units)
     }
 }

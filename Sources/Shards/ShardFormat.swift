@@ -1,3 +1,5 @@
+import SafeTensors
+
 /// The `hrprep-shards/1` format: which tensors a pose shard holds and what the metadata keys are.
 /// This is the whole contract between build-shards, the trainer, the renderer and Python users
 /// (the README documents it); the module knows tensor names, never what a joint means.

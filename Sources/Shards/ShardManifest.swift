@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// A record the build left out (`--on-bad-image skip`), with why.
 public struct SkippedRecord: Codable, Equatable, Sendable {

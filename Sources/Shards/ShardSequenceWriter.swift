@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// Writes an ordered stream of samples as consecutive shards of `samplesPerShard` samples
 /// (`shard-00000.safetensors`, …), each with the common metadata plus its own `first_sample` and

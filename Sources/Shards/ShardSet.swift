@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// Every problem found in a shard folder, each naming its file.
 public struct ShardSetError: Error, CustomStringConvertible {

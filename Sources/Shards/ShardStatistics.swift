@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// What `hrprep inspect` reports about a shard set: its size and configuration from the manifest,
 /// and figures computed from every sample's tensors — the shares of flipped, rotated

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// The full check of a shard folder (`hrprep verify`): everything `ShardSet` checks when it opens
 /// (manifest consistency; each shard present, of the listed size, with a valid header and every

@@ -1,5 +1,5 @@
 import Foundation
-import Shards
+import SafeTensors
 
 /// Where a run stands, written beside the network state in `checkpoint.json`. The JSON is the
 /// commit point: the state is written first under a name carrying the global step

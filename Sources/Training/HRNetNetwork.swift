@@ -1,6 +1,6 @@
 import ExperimentConfig
 import HRNet
-import Shards
+import SafeTensors
 
 /// HRNet as the trainer's network: the model's own step, forward and state by PyTorch names.
 public final class HRNetNetwork: PoseNetwork {

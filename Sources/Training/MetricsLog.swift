@@ -1,5 +1,5 @@
 import Foundation
-import Shards
+import SafeTensors
 
 /// `metrics.csv` of a run: one row per training step (`kind = step`) and one per epoch
 /// (`kind = epoch`, with the validation figures), flushed as written so a plot or `tail -f` sees

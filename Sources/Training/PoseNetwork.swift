@@ -1,4 +1,4 @@
-import Shards
+import SafeTensors
 
 /// What the trainer needs from a network: a training step, an inference pass, and its state as
 /// named tensors. HRNet conforms through `HRNetNetwork`; keeping the loop behind this

@@ -1,4 +1,4 @@
-import Shards
+import SafeTensors
 
 /// The predicted heatmaps of the first validation batch, as `hrprep visualize-heatmaps --heatmaps`
 /// reads them: `heatmaps` f32 `[B, J, h, w]` (flip-averaged under FLIP_TEST, the maps the

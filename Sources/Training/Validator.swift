@@ -1,4 +1,5 @@
 import HRNet
+import PoseData
 import PoseEval
 
 /// Test-time options of the reference (`TEST.*`).
@@ -8,7 +9,7 @@ public struct InferenceOptions: Equatable, Sendable {
     public var shiftHeatmap: Bool
     public var flipPairs: [(Int, Int)]
 
-    public init(flipTest: Bool, postProcess: Bool, shiftHeatmap: Bool, flipPairs: [(Int, Int)] = FlipTest.mpiiFlipPairs) {
+    public init(flipTest: Bool, postProcess: Bool, shiftHeatmap: Bool, flipPairs: [(Int, Int)] = Skeleton.mpii.flipPairs) {
         self.flipTest = flipTest; self.postProcess = postProcess; self.shiftHeatmap = shiftHeatmap; self.flipPairs = flipPairs
     }
 
@@ -71,11 +72,11 @@ public struct Validator {
             var output = batch.input.withUnsafeBufferPointer { Array(network.predict(input: $0.baseAddress!, batch: n)) }
             if options.flipTest {
                 batch.input.withUnsafeBufferPointer { src in
-                    mirrored.withUnsafeMutableBufferPointer { FlipTest.mirrorRows(src.baseAddress!, into: $0.baseAddress!, count: batch.inputCount, width: g.imageSize[0]) }
+                    mirrored.withUnsafeMutableBufferPointer { FlipAveraging.mirrorRows(src.baseAddress!, into: $0.baseAddress!, count: batch.inputCount, width: g.imageSize[0]) }
                 }
                 let flipped = mirrored.withUnsafeBufferPointer { network.predict(input: $0.baseAddress!, batch: n) }
                 output = output.withUnsafeBufferPointer {
-                    FlipTest.combine(plain: $0, flipped: flipped, layout: bl, shift: options.shiftHeatmap, pairs: options.flipPairs)
+                    FlipAveraging.combine(plain: $0, flipped: flipped, layout: bl, shift: options.shiftHeatmap, pairs: options.flipPairs)
                 }
             }
             let (loss, acc) = output.withUnsafeBufferPointer { o in

@@ -15,6 +15,7 @@ struct HRPrep: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             BuildShardsCommand.self,
+            MergeShardsCommand.self,
             VerifyCommand.self,
             InspectCommand.self,
             BenchBuildCommand.self,

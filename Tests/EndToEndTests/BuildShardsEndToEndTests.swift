@@ -56,11 +56,23 @@ final class BuildShardsEndToEndTests: XCTestCase {
         XCTAssertTrue(bad.stdout.contains("BAD \(shard): sha256 is"), bad.stdout)
     }
 
+    /// `--no-window-decode` decodes every image whole: the shards are the same bytes as those of
+    /// the default build, which decodes only the windows its crops read (augmented, 3 epochs).
+    func testNoWindowDecodeGivesTheSameBytes() throws {
+        let windowed = folder(), whole = folder()
+        for (out, extra) in [(windowed, []), (whole, ["--no-window-decode"])] {
+            let built = try build(out, ["--set", "train", "--aug-epochs", "3", "--seed", "3", "--samples-per-shard", "20"] + extra)
+            XCTAssertEqual(built.status, 0, built.stderr)
+        }
+        try assertSameBuild(whole, as: windowed)
+    }
+
     func testErrorsAreNamedAndExitNonZero() throws {
         let out = folder()
         let badFlag = try build(out, ["--set", "valid", "--target-dtype", "f8"])
         XCTAssertNotEqual(badFlag.status, 0)
-        XCTAssertTrue(badFlag.stderr.contains("--target-dtype must be f32 or f16, got 'f8'"), badFlag.stderr)
+        XCTAssertTrue(badFlag.stderr.contains("'f8' is invalid for '--target-dtype") && badFlag.stderr.contains("'f32' and 'f16'"),
+                      badFlag.stderr)
         let missing = try Executable.run("hrprep", ["build-shards", "--config", Self.config, "--root", "/nonexistent", "--set", "valid", "--out", out])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("/nonexistent/annot/valid.json: cannot be read"), missing.stderr)

@@ -36,7 +36,7 @@ final class InstructionSetEndToEndTests: XCTestCase {
 
     /// `steps` training steps of the tiny network on `shards`; the step losses and the summary's `isa`.
     private func train(_ shards: String, _ out: String, steps: Int, via: [String] = [], environment: [String: String]) throws -> (losses: [Double], isa: String) {
-        let run = try Executable.run("hrnet-train", ["--config", Self.tiny, "--shards", shards, "--out", out, "--batch", "4",
+        let run = try Executable.run("hrnet-train", ["train", "--config", Self.tiny, "--shards", shards, "--out", out, "--batch", "4",
                                                      "--epochs", "1", "--max-steps", "\(steps)", "--threads", "1", "--no-progress"],
                                      via: via, environment: environment)
         XCTAssertEqual(run.status, 0, run.stderr)

@@ -93,7 +93,7 @@ final class FixtureTests: XCTestCase {
         XCTAssertEqual(valid.count, 6)
         let raw = try records("train")[0]
         let center = raw["center"] as! [Double], scale = raw["scale"] as! Double
-        // SPEC §1: c.y += 15 s, s *= 1.25, c -= 1.
+        // docs/reference-behaviour.md#mpii-records: c.y += 15 s, s *= 1.25, c -= 1.
         XCTAssertEqual(train[0].center.x, center[0] - 1, accuracy: 1e-9)
         XCTAssertEqual(train[0].center.y, center[1] + 15 * scale - 1, accuracy: 1e-9)
         XCTAssertEqual(train[0].scale.x, 1.25 * scale, accuracy: 1e-12)

@@ -1,5 +1,5 @@
 import Foundation
-import Shards
+import SafeTensors
 
 /// The reference's own outputs, copied from the maintainers' golden folder into
 /// `Tests/GoldenFiles/Golden/` (see `Golden/README.md` there for what each file holds). Tests read

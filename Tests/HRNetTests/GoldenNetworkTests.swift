@@ -3,7 +3,7 @@ import Foundation
 import GoldenFiles
 import HRNet
 import InstructionSets
-import Shards
+import SafeTensors
 import XCTest
 
 /// The tiny reference network (Golden/hrnet_tiny: the reference PyTorch code run on one batch)

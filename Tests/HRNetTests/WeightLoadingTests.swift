@@ -2,7 +2,7 @@ import ExperimentConfig
 import Foundation
 import GoldenFiles
 import HRNet
-import Shards
+import SafeTensors
 import XCTest
 
 /// Weight files that do not fit are refused by tensor name; a partial load lists what it skipped.

@@ -1,3 +1,4 @@
+import Benchmarks
 import GoldenFiles
 import PoseData
 import XCTest

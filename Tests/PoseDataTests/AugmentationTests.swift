@@ -3,7 +3,7 @@ import PoseData
 import XCTest
 
 /// The per-sample generator and the augmentation draws: the reference's distributions
-/// (SPEC §3) over many draws, and reproducibility keyed by (seed, epoch, record).
+/// (docs/reference-behaviour.md#augmentation) over many draws, and reproducibility keyed by (seed, epoch, record).
 final class AugmentationTests: XCTestCase {
     private let n = 20_000
 

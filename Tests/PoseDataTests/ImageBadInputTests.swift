@@ -89,6 +89,42 @@ final class ImageBadInputTests: XCTestCase {
         XCTAssertGreaterThan(failures, 0, "some header damage must be refused")
     }
 
+    /// Images too large for the crop's 32-bit offsets are refused from their header, naming the
+    /// file: over 32767 pixels a side, or over 2^31 bytes of RGB with both sides allowed. The
+    /// fixture JPEG's frame header (SOF0: FF C0, length, precision, height, width) is given larger
+    /// sizes; the decoder refuses without allocating them and then decodes an intact image.
+    func testImagesTooLargeForTheCropAreRefusedByName() throws {
+        let path = Golden.path("fixture/images/004000001.jpg")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let sof = (0..<(bytes.count - 1)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 }!
+        func resized(_ width: Int, _ height: Int) -> [UInt8] {
+            var b = bytes
+            b[sof + 5] = UInt8(height >> 8); b[sof + 6] = UInt8(height & 255)
+            b[sof + 7] = UInt8(width >> 8); b[sof + 8] = UInt8(width & 255)
+            return b
+        }
+        let decoder = ImageDecoder(), image = RGBImage()
+        let cases = [(32768, 100), (100, 40000), (30000, 30000)]
+        for (w, h) in cases {
+            XCTAssertThrowsError(try resized(w, h).withUnsafeBytes { try decoder.decode($0, name: "huge.jpg", into: image) }) {
+                XCTAssertEqual("\($0)", "huge.jpg: is \(w)x\(h) pixels: too large to crop (at most 32767 pixels a side and 2^31 "
+                               + "bytes of RGB, the affine crop's 32-bit offsets)")
+            }
+        }
+        // At the limits the size is accepted (libjpeg decodes the small image's entropy data into
+        // the larger frame, filling the rest grey): 32767 wide in full (6 MB), and a window of a
+        // 26754×26754 frame, whose 2,147,329,548 bytes are just under 2^31.
+        try resized(32767, 64).withUnsafeBytes { try decoder.decode($0, name: "wide.jpg", into: image) }
+        XCTAssertEqual([image.width, image.height], [32767, 64])
+        try resized(26754, 26754).withUnsafeBytes {
+            try decoder.decode($0, name: "big.jpg", into: image, window: { _, _ in (0..<16, 0..<16) })
+        }
+        XCTAssertEqual([image.width, image.height], [26754, 26754])
+        XCTAssertFalse(image.isWhole)
+        try bytes.withUnsafeBytes { try decoder.decode($0, name: path, into: image) }
+        XCTAssertEqual([image.width, image.height], [1280, 720])
+    }
+
     /// An APP1 Exif segment with Orientation = 6 (rotate 90° clockwise) inserted after SOI. The
     /// reference reads with IMREAD_IGNORE_ORIENTATION, so size and pixels equal the plain image.
     func testEXIFOrientationIsIgnored() throws {

@@ -1,6 +1,6 @@
 import GoldenFiles
 import PoseData
-import Shards
+import SafeTensors
 import XCTest
 
 /// The whole sample path with the reference's recorded augmentation parameters, against

@@ -91,35 +91,51 @@ final class WindowDecodeTests: XCTestCase {
         XCTAssertFalse(image.isWhole)
     }
 
-    /// JPEG kinds made with libjpeg from a fixture image: the window path's kinds are exact; an
-    /// incomplete progressive image (libjpeg smooths its blocks across crop edges) and 4:1:1 fall
-    /// back to a whole decode, which is exact trivially.
+    /// Every JPEG kind, made with libjpeg from a fixture image cut to sizes that are not multiples
+    /// of 16 (nor of 8 or 32) in either axis, so the last iMCU row and column are partial: the
+    /// window path's kinds (baseline and progressive, 4:4:4, 4:2:2, 4:4:0, 4:2:0, 4:1:1, restart
+    /// intervals, greyscale) are exact; an incomplete progressive image (libjpeg smooths its blocks
+    /// across crop edges) and CMYK (decoded by OpenCV) are decoded whole, which is exact trivially.
     func testEveryJPEGKindIsExactOrDecodedWhole() throws {
         let source = try fixtureJPEGs()[0]
         let decoder = ImageDecoder(), rgb = RGBImage()
         try decode(source.bytes, decoder, into: rgb)
         struct Kind { var name: String; var components: Int32, h: Int32, v: Int32, progressive: Int32, restart: Int32; var windowed: Bool }
-        let kinds = [
-            Kind(name: "4:4:4", components: 3, h: 1, v: 1, progressive: 0, restart: 0, windowed: true),
-            Kind(name: "4:2:2", components: 3, h: 2, v: 1, progressive: 0, restart: 0, windowed: true),
-            Kind(name: "4:4:0", components: 3, h: 1, v: 2, progressive: 0, restart: 0, windowed: true),
-            Kind(name: "4:2:0 restarts", components: 3, h: 2, v: 2, progressive: 0, restart: 1, windowed: true),
-            Kind(name: "4:2:0 progressive", components: 3, h: 2, v: 2, progressive: 1, restart: 0, windowed: true),
-            Kind(name: "4:2:2 progressive", components: 3, h: 2, v: 1, progressive: 1, restart: 0, windowed: true),
-            Kind(name: "grey", components: 1, h: 1, v: 1, progressive: 0, restart: 0, windowed: true),
-            Kind(name: "grey progressive", components: 1, h: 1, v: 1, progressive: 1, restart: 0, windowed: true),
-            Kind(name: "4:2:0 incomplete progressive", components: 3, h: 2, v: 2, progressive: 2, restart: 0, windowed: false),
-            Kind(name: "4:1:1", components: 3, h: 4, v: 1, progressive: 0, restart: 0, windowed: false),
-        ]
-        for (k, kind) in kinds.enumerated() {
-            var out: UnsafeMutablePointer<UInt8>?
-            var size = 0
-            XCTAssertEqual(hr_jpeg_encode_kind(rgb.pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), kind.components, kind.h, kind.v,
-                                               kind.progressive, kind.restart, 90, &out, &size), 0, kind.name)
-            let bytes = [UInt8](UnsafeBufferPointer(start: out, count: size))
-            hr_free(out)
-            let windowed = try checkWindows(bytes, label: kind.name, random: 40, seed: UInt64(100 + k))
-            XCTAssertEqual(windowed, kind.windowed ? 14 + 40 - 1 : 0, kind.name)
+        func kind(_ name: String, _ components: Int32, _ h: Int32, _ v: Int32, progressive: Int32 = 0, restart: Int32 = 0,
+                  windowed: Bool = true) -> Kind {
+            Kind(name: name, components: components, h: h, v: v, progressive: progressive, restart: restart, windowed: windowed)
+        }
+        var kinds: [Kind] = []
+        for (name, h, v) in [("4:4:4", 1, 1), ("4:2:2", 2, 1), ("4:4:0", 1, 2), ("4:2:0", 2, 2), ("4:1:1", 4, 1)] as [(String, Int32, Int32)] {
+            kinds += [kind(name, 3, h, v), kind(name + " progressive", 3, h, v, progressive: 1),
+                      kind(name + " restarts", 3, h, v, restart: 1), kind(name + " progressive restarts", 3, h, v, progressive: 1, restart: 2)]
+        }
+        kinds += [kind("grey", 1, 1, 1), kind("grey progressive", 1, 1, 1, progressive: 1), kind("grey restarts", 1, 1, 1, restart: 1),
+                  kind("4:2:0 incomplete progressive", 3, 2, 2, progressive: 2, windowed: false),
+                  kind("CMYK", 4, 1, 1, windowed: false), kind("CMYK progressive", 4, 1, 1, progressive: 1, windowed: false)]
+        for (width, height) in [(633, 469), (601, 455)] {
+            XCTAssertTrue(width % 8 != 0 && height % 8 != 0 && width <= rgb.width && height <= rgb.height)
+            // The fixture image's top-left width × height pixels, rows packed.
+            var cut = [UInt8](repeating: 0, count: width * height * 3)
+            for y in 0..<height {
+                cut.withUnsafeMutableBufferPointer {
+                    _ = memcpy($0.baseAddress! + y * width * 3, rgb.pixels.baseAddress! + y * rgb.width * 3, width * 3)
+                }
+            }
+            for (k, kind) in kinds.enumerated() {
+                let label = "\(kind.name) \(width)x\(height)"
+                var out: UnsafeMutablePointer<UInt8>?
+                var size = 0
+                XCTAssertEqual(hr_jpeg_encode_kind(cut, Int32(width), Int32(height), kind.components, kind.h, kind.v,
+                                                   kind.progressive, kind.restart, 90, &out, &size), 0, label)
+                let bytes = [UInt8](UnsafeBufferPointer(start: out, count: size))
+                hr_free(out)
+                let image = RGBImage()
+                try decode(bytes, decoder, into: image)
+                XCTAssertEqual([image.width, image.height], [width, height], label)
+                let windowed = try checkWindows(bytes, label: label, random: 40, seed: UInt64(100 + k))
+                XCTAssertEqual(windowed, kind.windowed ? 14 + 40 - 1 : 0, label)
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 import GoldenFiles
 import PoseEval
-import Shards
+import SafeTensors
 
 /// The reference's inference/evaluation outputs (`eval.safetensors`, see Golden/README.md).
 enum EvalGolden {

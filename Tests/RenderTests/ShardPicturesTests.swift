@@ -1,6 +1,7 @@
 import Foundation
 import PoseData
 import Render
+import SafeTensors
 import Shards
 import XCTest
 

@@ -1,6 +1,7 @@
 import Foundation
 import GoldenFiles
 import ShardBuild
+import SafeTensors
 import Shards
 import XCTest
 
@@ -13,6 +14,9 @@ final class ShardBuilderTests: XCTestCase {
         let summary = try ShardBuilder.run(options, progressStyle: .silent)
         XCTAssertEqual(summary.samples, 8)
         XCTAssertEqual(summary.shards, 3)
+        // Window decoding: each image is decoded only where its crops read (bench-build reports this).
+        let area = try XCTUnwrap(summary.decodedArea)
+        XCTAssertTrue(area > 0 && area < 1, "decoded share of the image area: \(area)")
         let set = try ShardSet(directory: options.out)
         let golden = try Golden.open("replay.safetensors")
         let records = try golden.array("valid.record", as: Int64.self).map(Int.init)
@@ -132,7 +136,9 @@ final class ShardBuilderTests: XCTestCase {
         XCTAssertEqual(try FixtureBuild.shardFiles(interrupted.out), try FixtureBuild.shardFiles(reference.out))
         XCTAssertEqual(ShardVerifier.verify(directory: interrupted.out).map(\.description), [])
         // A rerun of the finished build has nothing to do; another configuration needs --overwrite.
-        XCTAssertTrue(try ShardBuilder.run(interrupted, progressStyle: .silent).upToDate)
+        let upToDate = try ShardBuilder.run(interrupted, progressStyle: .silent)
+        XCTAssertTrue(upToDate.upToDate)
+        XCTAssertNil(upToDate.decodedArea, "nothing decoded")
         var other = interrupted
         other.seed = 4
         XCTAssertThrowsError(try ShardBuilder.run(other, progressStyle: .silent)) { error in

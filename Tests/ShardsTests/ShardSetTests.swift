@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SafeTensors
 import Shards
 
 final class ShardSetTests: XCTestCase {
@@ -132,9 +133,10 @@ final class ShardSetTests: XCTestCase {
     }
 
     /// An independent reader written from the published format description (8-byte LE header
-    /// length, JSON header, raw C-order data) in Python with numpy, when it is installed.
+    /// length, JSON header, raw C-order data) in Python with numpy (`make deps` installs Debian's
+    /// python3-numpy; elsewhere the test is skipped, under CI=true it fails).
     func testPythonReaderFromTheFormatDescription() throws {
-        guard Self.python(["-c", "import numpy"]).status == 0 else { throw XCTSkip("python3 with numpy not available") }
+        let python = try Self.python(importing: "numpy", installedBy: "make deps (Debian's python3-numpy)")
         let tiny = try TinyShardSet(count: 6, perShard: 4)
         defer { tiny.remove() }
         let script = """
@@ -160,7 +162,7 @@ final class ShardSetTests: XCTestCase {
                            "paths": json.loads(meta["image_paths"])})
         print(json.dumps(report))
         """
-        let run = Self.python(["-c", script, tiny.directory])
+        let run = Self.run(python, ["-c", script, tiny.directory])
         XCTAssertEqual(run.status, 0, run.output)
         struct Shard: Decodable { let n: Int; let input_shape: [Int]; let input_sum: Int; let target_last: Double; let record: [Int]; let rotation: [Double]; let paths: [String] }
         let report = try JSONDecoder().decode([Shard].self, from: Data(run.output.utf8))
@@ -174,9 +176,10 @@ final class ShardSetTests: XCTestCase {
         XCTAssertEqual(report[1].paths, ["images/2.jpg", "images/2.jpg"])
     }
 
-    /// Python's own `safetensors.numpy.load_file`, where it is installed (CI may pip-install it).
+    /// Python's own `safetensors.numpy.load_file` (.ci/run pip-installs it; elsewhere the test is
+    /// skipped when it is missing, under CI=true it fails).
     func testSafetensorsLibraryLoadsOurShards() throws {
-        guard Self.python(["-c", "import safetensors.numpy"]).status == 0 else { throw XCTSkip("python3 safetensors not installed") }
+        let python = try Self.python(importing: "safetensors.numpy", installedBy: ".ci/run (pip install safetensors)")
         let tiny = try TinyShardSet(count: 5, perShard: 5, targetDType: .f16)
         defer { tiny.remove() }
         let script = """
@@ -188,7 +191,7 @@ final class ShardSetTests: XCTestCase {
         out["record"] = ",".join(map(str, t["record"].tolist()))
         print(json.dumps(out))
         """
-        let run = Self.python(["-c", script, tiny.shardPath(0)])
+        let run = Self.run(python, ["-c", script, tiny.shardPath(0)])
         XCTAssertEqual(run.status, 0, run.output)
         let report = try JSONDecoder().decode([String: String].self, from: Data(run.output.utf8))
         XCTAssertEqual(report["input"], "uint8 5,4,6,3")
@@ -200,10 +203,24 @@ final class ShardSetTests: XCTestCase {
         XCTAssertEqual(report["target_sum"].flatMap(Double.init), targetSum)
     }
 
-    static func python(_ arguments: [String]) -> (status: Int32, output: String) {
+    /// The first Python 3 that imports `module`: `python3` on the PATH, then Debian's
+    /// /usr/bin/python3 (where apt installs python3-numpy when the PATH's is another Python). None:
+    /// skipped, but under CI=true (as CI runs) the test fails, so an oracle is never left out silently.
+    static func python(importing module: String, installedBy installer: String) throws -> [String] {
+        for python in [["/usr/bin/env", "python3"], ["/usr/bin/python3"]] where run(python, ["-c", "import " + module]).status == 0 {
+            return python
+        }
+        let missing = "no python3 imports \(module) (installed by \(installer))"
+        if ProcessInfo.processInfo.environment["CI"] == "true" { throw PythonOracleMissing(description: missing + ", and CI=true") }
+        throw XCTSkip(missing)
+    }
+
+    struct PythonOracleMissing: Error, CustomStringConvertible { let description: String }
+
+    static func run(_ python: [String], _ arguments: [String]) -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
+        process.executableURL = URL(fileURLWithPath: python[0])
+        process.arguments = Array(python.dropFirst()) + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

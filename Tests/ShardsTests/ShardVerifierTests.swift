@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SafeTensors
 import Shards
 
 final class ShardVerifierTests: XCTestCase {

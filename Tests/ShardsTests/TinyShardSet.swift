@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SafeTensors
 import Shards
 
 /// A small pose shard set with known values, written through the public writer API: sample i's

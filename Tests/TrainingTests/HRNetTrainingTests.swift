@@ -3,7 +3,7 @@ import ExperimentConfig
 import GoldenFiles
 import HRNet
 import InstructionSets
-import Shards
+import SafeTensors
 import Training
 
 /// The trainer with HRNet itself (the golden tiny config: 64×64 input, 16×16 heatmaps, 16 joints):

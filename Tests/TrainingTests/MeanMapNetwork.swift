@@ -1,6 +1,6 @@
 import Foundation
 import HRNet
-import Shards
+import SafeTensors
 import Training
 
 /// A test network small enough for many runs: it ignores the input and learns one map per joint

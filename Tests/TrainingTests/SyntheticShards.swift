@@ -1,4 +1,5 @@
 import Foundation
+import PoseData
 import Shards
 import Training
 
@@ -80,7 +81,7 @@ struct SyntheticShards {
         manifest.joints = Self.joints
         manifest.mean = [0.485, 0.456, 0.406]
         manifest.std = [0.229, 0.224, 0.225]
-        manifest.flipPairs = [[0, 5], [1, 4], [2, 3], [10, 15], [11, 14], [12, 13]]
+        manifest.flipPairs = Skeleton.mpii.flipPairs.map { [$0.0, $0.1] }
         manifest.groundTruthFile = groundTruthFile
         try manifest.write(to: directory + "/" + ShardFormat.manifestFile)
     }

@@ -31,7 +31,8 @@ const char *hr_cv_version(void);
 void hr_cv_set_threads(int n);
 
 /// A decoder: JPEGs go straight from libjpeg into the caller's RGB buffer (OpenCV 4.6's own JPEG
-/// path decodes to RGB, swaps to BGR byte by byte, and we swapped back: 17% of build-shards' CPU);
+/// path decodes to RGB and swaps to BGR byte by byte, which a caller then swaps back: 17% of
+/// build-shards' CPU);
 /// other formats are decoded by OpenCV into a BGR buffer the decoder keeps and reuses (fresh buffers
 /// made a decode 15-55% slower). One decoder per thread; not thread-safe.
 typedef struct hr_decoder hr_decoder;
@@ -64,8 +65,8 @@ int hr_decoder_set_window(hr_decoder *decoder, int x0, int y0, int x1, int y1, i
 int hr_decoder_read_rgb(hr_decoder *decoder, uint8_t *rgb, size_t capacity, char *err, size_t err_cap);
 
 /// Encodes RGB pixels as a JPEG of a chosen kind, for the window-decode tests (OpenCV 4.6's encoder
-/// writes only 4:2:0): `components` 3 (YCbCr, luma sampled h_samp × v_samp over 1×1 chroma) or 1
-/// (grey); `progressive` 0 baseline, 1 libjpeg's standard progressive script, 2 (3 components) an
+/// writes only 4:2:0): `components` 3 (YCbCr, luma sampled h_samp × v_samp over 1×1 chroma), 1
+/// (grey) or 4 (CMYK made from the RGB); `progressive` 0 baseline, 1 libjpeg's standard progressive script, 2 (3 components) an
 /// incomplete script (some coefficient bits never sent, so libjpeg smooths blocks); a restart
 /// marker every `restart_rows` MCU rows when > 0. `*out` is malloc'ed: release it with hr_free.
 int hr_jpeg_encode_kind(const uint8_t *rgb, int width, int height, int components, int h_samp, int v_samp,

@@ -79,7 +79,7 @@ func copyOrAdd<T: KernelScalar>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePoi
     }
 }
 
-/// JointsMSELoss with target weight (SPEC §6): for each joint j,
+/// JointsMSELoss with target weight (docs/reference-behaviour.md#loss-and-optimiser): for each joint j,
 /// `0.5 · mean over (batch, pixels) of (w_nj·(pred − gt))²`, summed over joints and divided by J:
 ///
 ///     L = Σ_{n,j,p} (w_nj·pred − w_nj·gt)² / (2·N·P·J),   dL/dpred = w_nj·(w_nj·pred − w_nj·gt) / (N·P·J)

@@ -7,8 +7,9 @@ public struct HRNetError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// Builds pose_hrnet (SPEC §7) from `MODEL` of an experiment config, with the PyTorch module
-/// tree's names for every parameter and buffer (`stage2.0.fuse_layers.0.1.0.weight`, ...).
+/// Builds pose_hrnet (docs/reference-behaviour.md#network) from `MODEL` of an experiment config,
+/// with the PyTorch module tree's names for every parameter and buffer
+/// (`stage2.0.fuse_layers.0.1.0.weight`, ...).
 struct ArchitectureBuilder {
     let graph: Graph
     private var batchNorms = 0

@@ -40,7 +40,8 @@ public final class HRNetModel {
     private let allocations: [UnsafeMutableRawPointer]
 
     /// Builds the network from `config.model`, plans buffers for `batchSize` and initialises the
-    /// weights as SPEC §6 (conv N(0, 0.001), biases 0, BN γ 1 β 0; running mean 0, var 1) from `seed`.
+    /// weights the reference's way from `seed` (conv N(0, 0.001), biases 0, BN γ 1 β 0; running mean 0,
+    /// var 1; docs/reference-behaviour.md#initialisation).
     /// `trainable: false` plans for forward passes only (evaluation): activations are freed as soon
     /// as the next layers have read them and no gradients are kept, so the arena is a fraction of
     /// a training one (W32 batch 32: ≈ 0.6 GB instead of ≈ 6 GB); `computeGradients` is then unavailable.
@@ -93,7 +94,7 @@ public final class HRNetModel {
 
     deinit { for p in allocations { p.deallocate() } }
 
-    /// SPEC §6 initialisation (the reference's `init_weights`).
+    /// The reference's `init_weights` (docs/reference-behaviour.md#initialisation).
     public func initializeWeights(seed: UInt64) {
         var rng = SeededRandom(seed: seed)
         for p in graph.parameters {

@@ -19,7 +19,7 @@ public final class LayerProfile {
     public private(set) var forwardSeconds: [Kind: Double] = [:], backwardSeconds: [Kind: Double] = [:]
     public private(set) var forwardFlops: [Kind: Double] = [:], backwardFlops: [Kind: Double] = [:]
     /// Steps watched.
-    public internal(set) var steps = 0
+    public var steps = 0
 
     public init() {}
 

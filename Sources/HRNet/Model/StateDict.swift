@@ -1,5 +1,5 @@
 import Foundation
-import Shards
+import SafeTensors
 
 /// What a weight load did: with `partial: false` every list but `loaded` is empty (anything else
 /// is refused); with `partial: true` the skipped tensors are listed by name.
