@@ -13,6 +13,13 @@ import PackageDescription
 let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
 ]
+/// Modules that read untrusted input (the safetensors header, the manifest, annotation JSON, ground
+/// truth, images' headers) keep Swift's bounds and overflow checks: the same code generation, `-O`.
+/// Only the modules that are numeric kernels alone (HRNet, AffineCrop and the per-ISA kernel
+/// modules) are built `-Ounchecked`.
+let checkedSwiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-wmo"], .when(configuration: .release)),
+]
 /// A per-ISA kernel module's settings: code generation for the x86-64 micro-architecture `level`
 /// (`-march=x86-64-v3`: the Swift and C code of the module may use AVX2, FMA, BMI; `-v4` adds
 /// AVX-512), and `defines` for the kernel shapes that suit it. Only on x86-64 hosts; elsewhere
@@ -68,18 +75,20 @@ let package = Package(
 
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip", .product(name: "Yams", package: "Yams"), "InstructionSets", "CropBlend", "CropBlendAVX2"], swiftSettings: kernelSwiftSettings),
-        .target(name: "SafeTensors", dependencies: ["InstructionSets"], swiftSettings: kernelSwiftSettings + shaSettings),
-        .target(name: "Shards", dependencies: ["SafeTensors"], swiftSettings: kernelSwiftSettings),
+        .target(name: "AffineCrop", dependencies: ["InstructionSets", "CropBlend", "CropBlendAVX2"], swiftSettings: kernelSwiftSettings),
+        .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip", "AffineCrop", .product(name: "Yams", package: "Yams")],
+                swiftSettings: checkedSwiftSettings),
+        .target(name: "SafeTensors", dependencies: ["InstructionSets"], swiftSettings: checkedSwiftSettings + shaSettings),
+        .target(name: "Shards", dependencies: ["SafeTensors"], swiftSettings: checkedSwiftSettings),
         .target(name: "HRNet", dependencies: ["ExperimentConfig", "SafeTensors", "InstructionSets",
                                              "GEMMKernels", "GEMMKernelsAVX2", "GEMMKernelsAVX512"], swiftSettings: kernelSwiftSettings),
-        .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
+        .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: checkedSwiftSettings),
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),
         .target(name: "Fixtures", dependencies: ["Render", "PoseData", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
         .target(name: "Training", dependencies: ["HRNet", "SafeTensors", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render"]),
         .target(name: "Fuzzing", dependencies: ["Shards", "PoseData", "ExperimentConfig"]),
-        .target(name: "Benchmarks", dependencies: ["HRNet", "InstructionSets", "ShardBuild", "PoseData", "ExperimentConfig", "COpenCVBridge", "CBLAS"]),
+        .target(name: "Benchmarks", dependencies: ["HRNet", "InstructionSets", "ShardBuild", "PoseData", "AffineCrop", "ExperimentConfig", "COpenCVBridge", "CBLAS"]),
 
         // MARK: Executables (thin ArgumentParser commands)
         .executableTarget(name: "hrprep", dependencies: [
@@ -99,7 +108,7 @@ let package = Package(
                 exclude: ["Golden"]),
         .testTarget(name: "InstructionSetsTests", dependencies: ["InstructionSets"]),
         .testTarget(name: "ExperimentConfigTests", dependencies: ["ExperimentConfig"]),
-        .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "Benchmarks", "GoldenFiles"]),
+        .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "AffineCrop", "Benchmarks", "GoldenFiles"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
         .testTarget(name: "HRNetTests", dependencies: ["HRNet", "InstructionSets", "ExperimentConfig", "SafeTensors", "GoldenFiles"]),
