@@ -35,10 +35,12 @@ public struct ValidationResult: Sendable {
     public var firstSamples: [Int]
     /// The MPII PCKh of the predictions, when ground truth was given.
     public var pckh: PCKhEvaluation?
+    /// The COCO evaluation (AP table, or PCK without sigmas) on COCO-format shards.
+    public var coco: COCOValidation.Result?
 
-    /// The run's validation score: PCKh Mean with ground truth (the reference's perf_indicator),
-    /// else the heatmap accuracy.
-    public var performance: Double { pckh?.table.mean ?? accuracy }
+    /// The run's validation score: COCO AP, PCKh Mean with ground truth (the reference's
+    /// perf_indicator), else the heatmap accuracy.
+    public var performance: Double { coco?.performance ?? pckh?.table.mean ?? accuracy }
 }
 
 /// The reference's `validate()`: eval-mode forward, optional flip test, loss and accuracy against
@@ -50,10 +52,13 @@ public struct Validator {
     public let groundTruth: MPIIGroundTruth?
     /// `LOSS.USE_TARGET_WEIGHT`: weight the validation loss by the target weights.
     public let useTargetWeight: Bool
+    /// COCO evaluation of COCO-format shards (nil: none).
+    public let coco: COCOValidation?
 
-    public init(stream: ShardStream, options: InferenceOptions, batchSize: Int, groundTruth: MPIIGroundTruth?, useTargetWeight: Bool = true) {
+    public init(stream: ShardStream, options: InferenceOptions, batchSize: Int, groundTruth: MPIIGroundTruth?, useTargetWeight: Bool = true,
+                coco: COCOValidation? = nil) {
         self.stream = stream; self.options = options; self.batchSize = batchSize; self.groundTruth = groundTruth
-        self.useTargetWeight = useTargetWeight
+        self.useTargetWeight = useTargetWeight; self.coco = coco
     }
 
     public func run(_ network: PoseNetwork) throws -> ValidationResult {
@@ -66,6 +71,7 @@ public struct Validator {
         var result = ValidationResult(loss: 0, accuracy: 0, records: [], predictions: [], maxvals: [],
                                       firstHeatmaps: [], firstRecords: [], firstSamples: [], pckh: nil)
         var mirrored = [Float](repeating: 0, count: batchSize * g.inputCount)
+        var imageIDs: [Int] = [], annotationIDs: [Int] = [], centers: [SIMD2<Double>] = [], scales: [SIMD2<Double>] = [], scores: [Float] = []
         while let batch = prefetcher.next() {
             let n = batch.count
             let bl = layout.with(batch: n)
@@ -95,8 +101,10 @@ public struct Validator {
             accSum += acc.avgAcc * Double(acc.count); accCount += acc.count
             let final = output.withUnsafeBufferPointer {
                 FinalPredictions(heatmaps: $0, layout: bl, centers: Array(batch.centers[0..<n]), scales: Array(batch.scales[0..<n]),
-                                 postProcess: options.postProcess)
+                                 postProcess: options.postProcess, scaleIsFloat32: coco != nil)
             }
+            imageIDs += batch.imageIDs[0..<n]; annotationIDs += batch.annotationIDs[0..<n]
+            centers += batch.centers[0..<n]; scales += batch.scales[0..<n]; scores += batch.scores[0..<n]
             result.predictions += final.coords
             result.maxvals += final.maxvals
             result.records += batch.records[0..<n]
@@ -110,6 +118,10 @@ public struct Validator {
         result.accuracy = accCount > 0 ? accSum / Double(accCount) : 0
         if let gt = groundTruth {
             result.pckh = try PCKhEvaluation(predictions: result.predictions, truth: gt.subset(records: result.records))
+        }
+        if let coco {
+            result.coco = try coco.evaluate(coords: result.predictions, maxvals: result.maxvals, imageIDs: imageIDs,
+                                            annotationIDs: annotationIDs, centers: centers, scales: scales, scores: scores)
         }
         return result
     }
