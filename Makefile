@@ -5,12 +5,13 @@ CONFIG ?= release
 BUILD_FLAGS := -c $(CONFIG)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # Debian packages the project links against (only the OpenCV parts it uses: core, imgproc, imgcodecs),
-# and python3-numpy for the test that reads our shards with an independent Python reader.
+# python3-numpy for the test that reads our shards with an independent Python reader, and
+# qemu-user for the tests that run the binaries on emulated CPUs without AVX-512 or AVX.
 APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg62-turbo-dev libzip-dev libopenblas-dev pkg-config zip \
-  python3-numpy
+  python3-numpy qemu-user
 DEMO := demo-out
 
-.PHONY: deps build test test-checked demo bench fuzz lint format clean
+.PHONY: deps build test test-checked demo bench bench-pytorch fuzz lint format clean
 
 ## deps: install the Debian packages that are missing (needs root or sudo)
 deps:
@@ -51,6 +52,8 @@ test-checked: deps
 # Sample ids of the train pictures step by K + 1: record i in its augmentation epoch i.
 DEMO_CONFIG := experiments/mpii/w8_128x128_tiny.yaml
 DEMO_DATA := fixtures/mpii
+COCO_CONFIG := experiments/coco/w16_256x192_compact.yaml
+COCO_DATA := fixtures/coco
 demo: build
 	@echo "== demo output goes to $(DEMO)/"
 	@mkdir -p $(DEMO)
@@ -74,7 +77,32 @@ demo: build
 	  --valid-shards $(DEMO)/shards/valid --out $(DEMO)/eval | grep -v '^{'; \
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --heatmaps $(DEMO)/eval/predictions.safetensors \
 	  --first 6 --out $(DEMO)/valid-predictions.png; \
-	echo; echo "== pictures to look at:"; ls -1 $(DEMO)/*.png $(DEMO)/run/*.png | sed 's/^/   /'
+	echo "== COCO: shards from $(COCO_DATA) ($(COCO_CONFIG)), ground-truth and detector boxes"; \
+	"$$bin/hrprep" build-shards --config $(COCO_CONFIG) --root $(COCO_DATA) --set train \
+	  --out $(DEMO)/coco/train --aug-epochs 2 --threads 2 --overwrite; \
+	"$$bin/hrprep" build-shards --config $(COCO_CONFIG) --root $(COCO_DATA) --set valid \
+	  --out $(DEMO)/coco/valid --threads 2 --overwrite; \
+	"$$bin/hrprep" build-shards --config $(COCO_CONFIG) --root $(COCO_DATA) --set valid --use-gt-bbox false \
+	  --out $(DEMO)/coco/valid-det --threads 2 --overwrite; \
+	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/coco/train --first 8 --out $(DEMO)/coco-train-heatmaps.png; \
+	echo "== COCO: one short epoch of the compact W16 (a few steps; the AP table follows each validation)"; \
+	rm -rf $(DEMO)/coco/run $(DEMO)/coco/eval; \
+	"$$bin/hrnet-train" train --config $(COCO_CONFIG) --shards $(DEMO)/coco/train --valid-shards $(DEMO)/coco/valid \
+	  --out $(DEMO)/coco/run --epochs 1 --batch 8 --no-progress | grep -v '^Epoch\|^{'; \
+	echo "== COCO: evaluated on the detector's boxes (results: $(DEMO)/coco/eval/keypoints_val2017_results.json)"; \
+	"$$bin/hrnet-train" evaluate --config $(COCO_CONFIG) --weights $(DEMO)/coco/run/final_state.safetensors \
+	  --valid-shards $(DEMO)/coco/valid-det --out $(DEMO)/coco/eval | grep -v '^{'; \
+	echo; echo "== pictures to look at:"; ls -1 $(DEMO)/*.png $(DEMO)/run/*.png $(DEMO)/coco/run/*.png | sed 's/^/   /'
+
+## bench-pytorch: hrnet-train against PyTorch (CPU) on W32 256x256 and the compact W16, batch 8,
+## 2 threads, training steps and forward passes side by side: images/s, ratio, peak memory.
+## PyTorch goes into a venv under .build (scripts/pytorch-venv.sh: CPU build, no CUDA packages).
+PYTORCH_VENV := .build/pytorch-venv
+bench-pytorch: build
+	@scripts/pytorch-venv.sh $(PYTORCH_VENV)
+	@mkdir -p $(DEMO)
+	$(PYTORCH_VENV)/bin/python scripts/bench_pytorch.py --bin "$(BIN)" --python $(PYTORCH_VENV)/bin/python \
+	  --rounds $${ROUNDS:-3} --json $(DEMO)/bench-pytorch.jsonl
 
 ## bench: speed figures (medians of several runs), printed and written as JSON lines
 BENCH_TRAIN_CONFIG := experiments/mpii/w16_256x256_compact.yaml
