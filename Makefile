@@ -5,9 +5,10 @@ CONFIG ?= release
 BUILD_FLAGS := -c $(CONFIG)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # Debian packages the project links against (only the OpenCV parts it uses: core, imgproc, imgcodecs),
-# and python3-numpy for the test that reads our shards with an independent Python reader.
+# python3-numpy for the test that reads our shards with an independent Python reader, and Open MPI
+# for training and shard builds on more than one machine.
 APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg62-turbo-dev libzip-dev libopenblas-dev pkg-config zip \
-  python3-numpy
+  python3-numpy openmpi-bin libopenmpi-dev
 DEMO := demo-out
 
 .PHONY: deps build test demo bench fuzz clean

@@ -27,6 +27,13 @@ let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", targetCPU]),
 ] + (buildsAVX512 ? [.define("HRNET_AVX512")] : [])
 
+/// Open MPI's headers, where Debian's libopenmpi-dev puts them (the multiarch `mpi` alternative).
+#if arch(arm64)
+let mpiInclude = "/usr/include/aarch64-linux-gnu/mpi"
+#else
+let mpiInclude = "/usr/include/x86_64-linux-gnu/mpi"
+#endif
+
 let package = Package(
     name: "hrprep",
     platforms: [.macOS(.v13)],
@@ -49,6 +56,7 @@ let package = Package(
             ]),
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),  // Benchmarks' GEMM comparison only
+        .target(name: "CMPI", cSettings: [.unsafeFlags(["-I" + mpiInclude])], linkerSettings: [.linkedLibrary("mpi")]),
 
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
@@ -60,7 +68,8 @@ let package = Package(
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),
         .target(name: "Fixtures", dependencies: ["Render", "PoseData", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
-        .target(name: "Training", dependencies: ["HRNet", "SafeTensors", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render"]),
+        .target(name: "MessagePassing", dependencies: ["CMPI"]),
+        .target(name: "Training", dependencies: ["HRNet", "SafeTensors", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render", "MessagePassing"]),
         .target(name: "Fuzzing", dependencies: ["Shards", "PoseData", "ExperimentConfig"]),
         .target(name: "Benchmarks", dependencies: ["HRNet", "ShardBuild", "PoseData", "ExperimentConfig", "COpenCVBridge", "CBLAS"]),
 
@@ -73,7 +82,7 @@ let package = Package(
             "Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrnet-train", dependencies: [
-            "Training", "HRNet", "ExperimentConfig", "Benchmarks",
+            "Training", "HRNet", "ExperimentConfig", "Benchmarks", "MessagePassing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,6 +1,7 @@
 import ExperimentConfig
 import Foundation
 import HRNet
+import MessagePassing
 import Training
 
 extension TrainingArguments {
@@ -19,10 +20,23 @@ extension TrainingArguments {
         options.maxSteps = maxSteps
         options.shardChecksums = shardChecksums
         options.progressBar = !noProgress
-        let summary = try Trainer(options: options, makeNetwork: Self.hrnet).run()
+        options.microBatches = microBatches
+        options.deterministicReduce = deterministicReduce
+        options.allreduceBucketFloats = Int(bucketMb * 1e6 / 4)
+        options.cluster = Cluster.shared
+        let summary: TrainingSummary
+        do { summary = try Trainer(options: options, makeNetwork: Self.hrnet).run() } catch where options.cluster.isDistributed {
+            options.cluster.abort("\(error)")
+        }
+        options.cluster.finish()
+        guard options.cluster.isRoot else { return }
         var fields = ["mode": "\"train\"", "batch": "\(cfg.train.batchSizePerGPU)", "global_step": "\(summary.globalStep)", "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",
                       "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)"]
         if let best = summary.bestPerformance { fields["best_performance"] = "\(best)" }
+        if let share = summary.allreduceWaitShare {
+            fields["ranks"] = "\(options.cluster.size)"
+            fields["allreduce_wait_share"] = "\(share)"
+        }
         print("{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")
     }
 

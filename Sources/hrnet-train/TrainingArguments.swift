@@ -55,6 +55,12 @@ struct TrainingArguments: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Overrides TEST.FLIP_TEST.") var flipTest: Bool?
     @Flag(inversion: .prefixedNo, help: "Overrides TEST.POST_PROCESS (quarter-pixel offset).") var postProcess: Bool?
     @Flag(inversion: .prefixedNo, help: "Overrides TEST.SHIFT_HEATMAP (one-pixel shift of the flipped maps).") var shiftHeatmap: Bool?
+    @Option(help: "Split every batch into N micro-batches in this process, each with its own BN statistics: the steps `mpirun -np N` takes, on one machine.")
+    var microBatches = 1
+    @Flag(help: "Add the ranks' (or micro-batches') gradients in order, rank by rank, instead of MPI_Allreduce's order: N ranks then give the bits of --micro-batches N.")
+    var deterministicReduce = false
+    @Option(help: "Megabytes of gradients per allreduce under mpirun: each bucket is sent as soon as backward has finished it, overlapping the rest of backward.")
+    var bucketMb = 4.0
     @Flag(help: "Never draw the progress bar.") var noProgress = false
     @Flag(inversion: .prefixedNo, help: "Check every shard's SHA-256 against its manifest when the shards are opened (two shards per core at a time; a full MPII set is tens of GB, a minute or more from a disk). --no-shard-checksums keeps the structure checks only, for shards just checked with `hrprep verify`.")
     var shardChecksums = true
