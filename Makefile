@@ -53,10 +53,10 @@ demo: build
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/train --samples 0,9,18,27,36,45,54,63 \
 	  --out $(DEMO)/train-heatmaps.png; \
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --first 6 --out $(DEMO)/valid-heatmaps.png; \
-	if "$$bin/hrnet-train" --help 2>&1 | grep -q -- --valid-shards; then \
+	if "$$bin/hrnet-train" train --help 2>&1 | grep -q -- --valid-shards; then \
 	  echo "== 10 short epochs of training (hrnet-train, compact W16; about a minute on 2 cores)"; \
 	  rm -rf $(DEMO)/run; \
-	  "$$bin/hrnet-train" --config $(DEMO_CONFIG) --shards $(DEMO)/shards/train --valid-shards $(DEMO)/shards/valid \
+	  "$$bin/hrnet-train" train --config $(DEMO_CONFIG) --shards $(DEMO)/shards/train --valid-shards $(DEMO)/shards/valid \
 	    --out $(DEMO)/run --epochs 10 --batch 8 --test-batch 8 --no-progress --print-freq 3; \
 	  if [ -f $(DEMO)/run/valid_heatmaps.safetensors ]; then \
 	    "$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --heatmaps $(DEMO)/run/valid_heatmaps.safetensors \
@@ -78,7 +78,7 @@ bench: build
 	@echo "== affine crop 256x256: ours vs OpenCV's cv::warpAffine (+ cv::flip for flipped samples), same matrices, medians of 5 runs"
 	$(BIN)/hrprep bench-warp --root Tests/GoldenFiles/Golden/fixture --runs 5 --json $(DEMO)/bench.jsonl
 	@echo "== GEMM: our sgemm vs OpenBLAS (OPENBLAS_CORETYPE unset for this command only: OpenBLAS's own best kernel)"
-	env -u OPENBLAS_CORETYPE $(BIN)/hrnet-train gemm-benchmark --runs 5 --openblas | tee $(DEMO)/gemm-benchmark.txt
+	env -u OPENBLAS_CORETYPE $(BIN)/hrnet-train benchmark gemm --runs 5 --openblas | tee $(DEMO)/gemm-benchmark.txt
 	@tail -n 1 $(DEMO)/gemm-benchmark.txt >> $(DEMO)/bench.jsonl
 	@echo "== HRNet: training steps and forward passes on random data (W32 and the compact W16, batch 8)"
 	@for run in "w32_256x256_adam_lr1e-3.yaml" "w32_256x256_adam_lr1e-3.yaml --forward-only" \
@@ -90,7 +90,7 @@ bench: build
 	@rm -rf $(DEMO)/bench-train
 	$(BIN)/hrprep build-shards --config $(DEMO_CONFIG) --root Tests/GoldenFiles/Golden/fixture --set train \
 	    --out $(DEMO)/bench-train/shards --aug-epochs 3 --threads 2 >/dev/null
-	$(BIN)/hrnet-train --config $(DEMO_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
+	$(BIN)/hrnet-train train --config $(DEMO_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
 	    --epochs 3 --batch 8 --print-freq 1000 --no-progress | tee $(DEMO)/bench-train.txt
 	@tail -n 1 $(DEMO)/bench-train.txt >> $(DEMO)/bench.jsonl
 

@@ -19,8 +19,10 @@ public struct SampleRNG: RandomNumberGenerator, Sendable {
         state = k
     }
 
+    /// SplitMix64's output function (Stafford's variant 13): a bijection of 64-bit words whose
+    /// outputs for consecutive multiples of γ pass BigCrush. Shared with the trainer's epoch shuffle.
     @inline(__always)
-    static func mix(_ x: UInt64) -> UInt64 {
+    public static func mix(_ x: UInt64) -> UInt64 {
         var z = x
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

@@ -2,7 +2,7 @@ import ExperimentConfig
 import Foundation
 import SafeTensors
 
-/// `hrnet-train --evaluate`: one validation pass of given weights over shards, written as
+/// `hrnet-train evaluate`: one validation pass of given weights over shards, written as
 /// `<out>/predictions.safetensors`:
 ///   `record` i64 [N] (annotation positions), `preds` f32 [N, J, 2] (source-image pixels, 0-based),
 ///   `maxvals` f32 [N, J, 1], `heatmaps` f32 [B, J, h, w] of the first batch (flip-averaged under

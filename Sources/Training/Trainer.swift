@@ -22,7 +22,7 @@ public struct TrainingSummary: Sendable {
     public var bestPerformance: Double?
 }
 
-/// `hrnet-train --shards`: the reference's training loop (`train()` per epoch, `validate()` after
+/// `hrnet-train train`: the reference's training loop (`train()` per epoch, `validate()` after
 /// it, MultiStepLR per epoch), fed by the shard stream, checkpointed and resumable exactly.
 ///
 /// Exact resume: the data order of an epoch is a function of (seed, epoch) and the position is

@@ -87,11 +87,11 @@ public struct Validator {
             var output = batch.input.withUnsafeBufferPointer { Array(network.predict(input: $0.baseAddress!, batch: n)) }
             if options.flipTest {
                 batch.input.withUnsafeBufferPointer { src in
-                    mirrored.withUnsafeMutableBufferPointer { FlipTest.mirrorRows(src.baseAddress!, into: $0.baseAddress!, count: batch.inputCount, width: g.imageSize[0]) }
+                    mirrored.withUnsafeMutableBufferPointer { FlipAveraging.mirrorRows(src.baseAddress!, into: $0.baseAddress!, count: batch.inputCount, width: g.imageSize[0]) }
                 }
                 let flipped = mirrored.withUnsafeBufferPointer { network.predict(input: $0.baseAddress!, batch: n) }
                 output = output.withUnsafeBufferPointer {
-                    FlipTest.combine(plain: $0, flipped: flipped, layout: bl, shift: options.shiftHeatmap, pairs: options.flipPairs)
+                    FlipAveraging.combine(plain: $0, flipped: flipped, layout: bl, shift: options.shiftHeatmap, pairs: options.flipPairs)
                 }
             }
             let (loss, acc) = output.withUnsafeBufferPointer { o in

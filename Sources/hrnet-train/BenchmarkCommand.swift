@@ -3,25 +3,40 @@ import Benchmarks
 import ExperimentConfig
 import HRNet
 
-/// `hrnet-train benchmark`: network speed and memory on random data.
+/// `hrnet-train benchmark`: speed on random data, of the whole network (`network`, the default)
+/// or of the GEMM under its convolutions (`gemm`).
 struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
+        abstract: "Time the network (default) or its GEMM on random data.",
+        discussion: """
+        hrnet-train benchmark --config CFG.yaml [--batch 8] [--forward-only]   (same as `benchmark network`)
+        hrnet-train benchmark gemm [--openblas]
+        Figures are medians of several timed runs; the last line of each is one JSON object.
+        """,
+        subcommands: [NetworkBenchmarkCommand.self, GEMMBenchmarkCommand.self],
+        defaultSubcommand: NetworkBenchmarkCommand.self)
+}
+
+/// `hrnet-train benchmark network`: training steps or forward passes of the --config network.
+struct NetworkBenchmarkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network",
         abstract: "Time HRNet training steps (or forward passes) on random data.",
         discussion: """
-            Builds the network of --config for --batch B images (default 8; --threads T threads, \
-            default HRNET_THREADS or every core), runs --warmup untimed steps, then \
-            --steps timed ones and reports the median: images/s, GFLOP/s (2 × multiply-adds per \
-            image; a training step counts 3 × the forward) and the peak resident memory. The last \
-            line is one JSON object (images_per_s, gflops_per_s, peak_rss_mb, batch, threads, mode).
+            Builds the network of --config for --batch B images (--threads T threads, default \
+            HRNET_THREADS or every core), runs --warmup untimed steps, then --steps timed ones and \
+            reports the median: images/s, GFLOP/s (2 × multiply-adds per image; a training step \
+            counts 3 × the forward) and the peak resident memory. The last line is one JSON object \
+            (images_per_s, gflops_per_s, peak_rss_mb, batch, threads, mode).
+
+            Example: hrnet-train benchmark --config experiments/mpii/w32_256x256_adam_lr1e-3.yaml --batch 8 --steps 3
             """)
 
-    /// Shared with the root command (whose `--print-summary` also takes `--config`).
-    @OptionGroup var experiment: ExperimentOption
+    @OptionGroup var experiment: ExperimentArguments
 
-    /// `--batch B` (default 8) and `--threads T` are the root command's options (`TrainingArguments`):
-    /// the parser gives a parent's options precedence, so the benchmark reads them from the same group.
-    @OptionGroup(visibility: .hidden) var training: TrainingArguments
+    @Option(help: "Images per step.")
+    var batch = 8
 
     @Option(help: "Timed steps (the median is reported).")
     var steps = 5
@@ -32,30 +47,12 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "Time eval-mode forward passes instead of training steps.")
     var forwardOnly = false
 
-
     func run() throws {
-        let batch = training.batch ?? 8
-        if let threads = training.threads { ThreadPool.shared.parallelism = threads }
-        guard let config = experiment.config else { throw ValidationError("benchmark needs --config CFG") }
-        let cfg = try ExperimentConfig.load(path: config)
+        experiment.applyThreads()
+        let cfg = try ExperimentConfig.load(path: experiment.config)
         let result = try NetworkBenchmark.run(config: cfg, batch: batch, steps: steps, warmup: warmup, forwardOnly: forwardOnly) { step, seconds in
             print("step \(step + 1)/\(steps): \(String(format: "%.3f", seconds)) s")
         }
         print(result.json)
-    }
-}
-
-/// `--config CFG`: one option group shared by the root command and its subcommands, so the
-/// parser does not see two different `--config` options.
-struct ExperimentOption: ParsableArguments {
-    @Option(help: "Experiment YAML (e.g. experiments/mpii/w32_256x256_adam_lr1e-3.yaml).")
-    var config: String?
-}
-
-/// `hrnet-train --print-summary --config CFG`: the per-block table of `ModelSummary`.
-enum SummaryPrinter {
-    static func print(config path: String) throws {
-        let cfg = try ExperimentConfig.load(path: path)
-        Swift.print(try ModelSummary(model: cfg.model).table)
     }
 }

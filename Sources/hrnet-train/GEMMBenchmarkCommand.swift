@@ -3,23 +3,23 @@ import Benchmarks
 import Foundation
 import HRNet
 
-/// `hrnet-train gemm-benchmark`: the machine's practical GEMM peak and HRNet's GEMM shapes.
+/// `hrnet-train benchmark gemm`: the machine's practical GEMM peak and HRNet's GEMM shapes.
 struct GEMMBenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gemm-benchmark",
+        commandName: "gemm",
         abstract: "Time our sgemm on a large square GEMM and on HRNet-W32 convolution shapes.",
         discussion: """
             Prints GFLOP/s (2·m·n·k per second), the median of --runs rounds, per shape; the \
             square 2048 figure is the practical peak that network GFLOP/s are compared with. \
             --openblas times OpenBLAS's cblas_sgemm on the same operands in the same run (its \
             kernel follows OPENBLAS_CORETYPE; unset it for OpenBLAS's best kernel on this CPU). \
-            --threads T (default HRNET_THREADS, else every core) sets the threads taking part. \
             The last line is one JSON object with the peak figures.
+
+            Example: hrnet-train benchmark gemm --openblas --runs 5
             """)
 
-    /// `--threads T` is the root command's option (`TrainingArguments`): the parser gives a
-    /// parent's options precedence, so the benchmark reads it from the same group.
-    @OptionGroup(visibility: .hidden) var training: TrainingArguments
+    @Option(help: "Threads taking part (default: HRNET_THREADS, else every core).")
+    var threads: Int?
 
     @Option(help: "Rounds per shape; the median is reported.")
     var runs = 5
@@ -40,7 +40,7 @@ struct GEMMBenchmarkCommand: ParsableCommand {
     var peakOnly = false
 
     func run() throws {
-        if let threads = training.threads { ThreadPool.shared.parallelism = threads }
+        if let threads { ThreadPool.shared.parallelism = threads }
         let shapes = [GEMMBenchmark.peakShape] + (peakOnly ? [] : GEMMBenchmark.hrnetShapes)
         guard let chosen = kernel.map({ GEMMKernel(rawValue: $0) }) ?? GEMMKernel.native else {
             throw ValidationError("unknown --kernel '\(kernel!)'; one of: \(GEMMKernel.allCases.map(\.rawValue))")

@@ -2,6 +2,7 @@ import ArgumentParser
 import ExperimentConfig
 import Foundation
 import PoseData
+import SafeTensors
 import ShardBuild
 import Shards
 
@@ -42,8 +43,8 @@ struct BuildShardsCommand: ParsableCommand {
     @Option(help: "Dataset root (default: DATASET.ROOT of the config).")
     var root: String?
 
-    @Option(help: "Image set: train (augmented), valid or test.")
-    var set: String = "train"
+    @Option(help: "Image set: train (augmented), valid or test (never augmented); reads <root>/annot/<set>.json.")
+    var set: ImageSet = .train
 
     @Option(help: "Output folder for the shards and manifest.json.")
     var out: String
@@ -57,20 +58,20 @@ struct BuildShardsCommand: ParsableCommand {
     @Option(help: "Worker threads that decode and crop (default: one per core; the output does not depend on it). Writing and hashing run on threads of their own beside them.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Image storage, overriding DATASET.DATA_FORMAT: jpg (images/NAME) or zip (images.zip@/NAME).")
-    var dataFormat: String?
+    @Option(help: "Image storage, overriding DATASET.DATA_FORMAT: jpg (<root>/images/NAME) or zip (<root>/images.zip, member NAME).")
+    var dataFormat: ImageFormat?
 
     @Option(help: "Samples per shard file (default: as many as fit in about 1 GB).")
     var samplesPerShard: Int?
 
-    @Option(help: "Heatmap dtype: f32, or f16 to halve the largest tensor.")
-    var targetDtype: String = "f32"
+    @Option(help: "Heatmap dtype: f32 as the reference, or f16 to halve the largest tensor (widened back to f32 when read).")
+    var targetDtype: HeatmapDType = .f32
 
-    @Option(help: "Half-body side choice: reference (a normal draw < 0.5, upper ≈ 69%) or uniform (50%).")
-    var halfBodyChoice: String = "reference"
+    @Option(help: "Half-body side choice: reference (upper when a normal draw is < 0.5, about 69% of the time) or uniform (50%, the evident intent).")
+    var halfBodyChoice: HalfBodyChoice = .reference
 
-    @Option(help: "A missing or undecodable image: fail (stop, naming it) or skip (list the record in the manifest).")
-    var onBadImage: String = "fail"
+    @Option(help: "A missing or undecodable image: fail (stop, naming the image and its records) or skip (leave the records out and list them in the manifest).")
+    var onBadImage: BadImagePolicy = .fail
 
     @Option(help: "Build only part i of N (0-based): the shards whose index is i mod N. Default: from mpirun/srun's task number and count, else the whole build.")
     var part: String?
@@ -83,28 +84,15 @@ struct BuildShardsCommand: ParsableCommand {
 
     func run() throws {
         let experiment = try ExperimentConfig.load(path: config)
-        var options = BuildOptions(config: experiment, root: root ?? experiment.dataset.root, set: set, out: out)
+        var options = BuildOptions(config: experiment, root: root ?? experiment.dataset.root, set: set.rawValue, out: out)
         options.augEpochs = augEpochs
         options.seed = seed
         options.threads = threads
-        if let f = dataFormat {
-            guard let format = ImageFormat(rawValue: f) else { throw ValidationError("--data-format must be jpg or zip, got '\(f)'") }
-            options.dataFormat = format
-        }
+        options.dataFormat = dataFormat
         options.samplesPerShard = samplesPerShard
-        switch targetDtype {
-        case "f32": options.targetDType = .f32
-        case "f16": options.targetDType = .f16
-        default: throw ValidationError("--target-dtype must be f32 or f16, got '\(targetDtype)'")
-        }
-        guard let choice = HalfBodyChoice(rawValue: halfBodyChoice) else {
-            throw ValidationError("--half-body-choice must be reference or uniform, got '\(halfBodyChoice)'")
-        }
-        options.halfBodyChoice = choice
-        guard let policy = BadImagePolicy(rawValue: onBadImage) else {
-            throw ValidationError("--on-bad-image must be fail or skip, got '\(onBadImage)'")
-        }
-        options.onBadImage = policy
+        options.targetDType = targetDtype.dtype
+        options.halfBodyChoice = halfBodyChoice
+        options.onBadImage = onBadImage
         options.overwrite = overwrite
         options.part = try part.map(BuildPart.init(parsing:)) ?? BuildPart.fromLauncher(ProcessInfo.processInfo.environment)
         options.windowDecode = !noWindowDecode
@@ -116,3 +104,18 @@ struct BuildShardsCommand: ParsableCommand {
         }
     }
 }
+
+/// `--set`: the annotation files an MPII root holds.
+enum ImageSet: String, CaseIterable, ExpressibleByArgument {
+    case train, valid, test
+}
+
+/// `--target-dtype`: the heatmap dtypes a shard may hold.
+enum HeatmapDType: String, CaseIterable, ExpressibleByArgument {
+    case f32, f16
+    var dtype: DType { self == .f32 ? .f32 : .f16 }
+}
+
+extension ImageFormat: ExpressibleByArgument {}
+extension HalfBodyChoice: ExpressibleByArgument {}
+extension BadImagePolicy: ExpressibleByArgument {}

@@ -90,7 +90,7 @@ extension BuildShardsEndToEndTests {
             out = folder()
             var kills: [String] = []
             for third in 0..<3 {
-                let shards = 6 * third + Int(random.below(6)), delay = UInt32(random.below(10_000))
+                let shards = 6 * third + Int(random.next() % 6), delay = UInt32(random.next() % 10_000)
                 guard try killBuild(out, afterJournalled: shards, delay: delay) else { break }   // it finished first
                 kills.append("\(shards) shards + \(delay) µs: \(journalled(out).count) journalled")
                 try assertNothingFinalIsPartial(out, manifest)

@@ -3,7 +3,7 @@ import SafeTensors
 import Shards
 import XCTest
 
-/// Damaged shards given to both consumers: `hrprep verify` and `hrnet-train --shards` (which opens
+/// Damaged shards given to both consumers: `hrprep verify` and `hrnet-train train --shards` (which opens
 /// them through ShardStream: structure, then SHA-256). Each damage is refused by each with exit
 /// status 1 (no crash) and an error naming the shard and what is wrong in it.
 final class CorruptShardsEndToEndTests: XCTestCase {
@@ -129,7 +129,7 @@ final class CorruptShardsEndToEndTests: XCTestCase {
             XCTAssertEqual(verify.status, 1, "\(damage.name): verify \(verify.stderr)")
             XCTAssertTrue(Self.names(victim, damage.expected, in: verify.stdout, after: "BAD "), "\(damage.name): verify says\n\(verify.stdout)")
             let run = shards + "/run"
-            let train = try Executable.run("hrnet-train", ["--config", Self.tiny, "--shards", shards, "--out", run, "--no-progress"])
+            let train = try Executable.run("hrnet-train", ["train", "--config", Self.tiny, "--shards", shards, "--out", run, "--no-progress"])
             XCTAssertEqual(train.status, 1, "\(damage.name): hrnet-train \(train.stderr)")
             XCTAssertTrue(Self.names(victim, damage.expected, in: train.stderr), "\(damage.name): hrnet-train says\n\(train.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/checkpoint.json"), damage.name)
@@ -145,7 +145,7 @@ final class CorruptShardsEndToEndTests: XCTestCase {
             let shards = folder + "/unchecked", victim = shards + "/" + ShardFormat.shardFile(1)
             try FileManager.default.copyItem(atPath: folder + "/clean", toPath: shards)
             try damage.apply(victim)
-            let train = try Executable.run("hrnet-train", ["--config", Self.tiny, "--shards", shards, "--out", shards + "/run",
+            let train = try Executable.run("hrnet-train", ["train", "--config", Self.tiny, "--shards", shards, "--out", shards + "/run",
                                                             "--no-progress", "--no-shard-checksums", "--max-steps", "1"])
             XCTAssertEqual(train.status, refused ? 1 : 0, "\(name): \(train.stderr)")
             XCTAssertEqual(Self.names(victim, damage.expected, in: train.stderr), refused, "\(name): hrnet-train says\n\(train.stderr)")

@@ -31,7 +31,7 @@ final class DataParallelEndToEndTests: XCTestCase {
     /// Batch 6 (split by 2 and by 3; 17 samples an epoch, so the last batch of 5 splits unevenly),
     /// 2 epochs, one thread per process.
     private func arguments(_ out: String, _ extra: [String]) -> [String] {
-        ["--config", Self.tiny, "--shards", folder + "/train", "--out", folder + "/" + out, "--batch", "6", "--epochs", "2",
+        ["train", "--config", Self.tiny, "--shards", folder + "/train", "--out", folder + "/" + out, "--batch", "6", "--epochs", "2",
          "--threads", "1", "--no-progress", "--lr", "0.003"] + extra
     }
 

@@ -6,7 +6,7 @@ import XCTest
 
 /// `hrnet-train` run as a user runs it, on shards of fixtures/mpii built with the golden tiny
 /// network config (64×64 crops, 16×16 heatmaps): train with validation, a run killed mid-way and
-/// resumed, `--evaluate`, and a refused shard set.
+/// resumed, `evaluate`, and a refused shard set.
 final class TrainEndToEndTests: XCTestCase {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let tiny = Golden.path("hrnet_tiny/config.yaml")
@@ -23,7 +23,7 @@ final class TrainEndToEndTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
     private func train(_ out: String, _ extra: [String] = []) -> [String] {
-        ["--config", Self.tiny, "--shards", folder + "/train", "--valid-shards", folder + "/valid", "--out", out,
+        ["train", "--config", Self.tiny, "--shards", folder + "/train", "--valid-shards", folder + "/valid", "--out", out,
          "--batch", "4", "--epochs", "2", "--threads", "1", "--no-progress"] + extra
     }
 
@@ -33,7 +33,7 @@ final class TrainEndToEndTests: XCTestCase {
     }
 
     /// One uninterrupted run; one killed at a random moment mid-run; one killed by its fault
-    /// point inside a checkpoint write; both resumed to the losses of the first. Then --evaluate.
+    /// point inside a checkpoint write; both resumed to the losses of the first. Then evaluate.
     func testTrainKillResumeAndEvaluate() throws {
         let manifest = try ShardManifest.load(path: folder + "/train/manifest.json")
         let batches = (manifest.totalSamples / manifest.augEpochs + 3) / 4
@@ -100,9 +100,9 @@ final class TrainEndToEndTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: faultedRun).filter { $0.hasPrefix("checkpoint") }.sorted(),
                        [String(format: "checkpoint-%08d.safetensors", 2 * batches), "checkpoint.json"], "the half file and old states are gone")
 
-        // --evaluate: predictions of the best weights, the table, and a JSON last line.
+        // evaluate: predictions of the best weights, the table, and a JSON last line.
         let evalOut = folder + "/eval"
-        let e = try Executable.run("hrnet-train", ["--evaluate", "--config", Self.tiny, "--weights", whole + "/model_best.safetensors",
+        let e = try Executable.run("hrnet-train", ["evaluate", "--config", Self.tiny, "--weights", whole + "/model_best.safetensors",
                                                    "--valid-shards", folder + "/valid", "--out", evalOut])
         XCTAssertEqual(e.status, 0, e.stderr)
         let last = try XCTUnwrap(e.stdout.split(separator: "\n").last)
@@ -121,7 +121,7 @@ final class TrainEndToEndTests: XCTestCase {
     /// the epoch loss falls and the heatmap accuracy rises (deterministic: one thread, seed 0).
     func testLossFallsAndAccuracyRisesOnFixtureShards() throws {
         let out = folder + "/learn"
-        let run = try Executable.run("hrnet-train", ["--config", Self.tiny, "--shards", folder + "/train", "--out", out, "--batch", "8",
+        let run = try Executable.run("hrnet-train", ["train", "--config", Self.tiny, "--shards", folder + "/train", "--out", out, "--batch", "8",
                                                      "--epochs", "12", "--lr", "0.003", "--threads", "1", "--no-progress"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let text = try String(contentsOfFile: out + "/metrics.csv", encoding: .utf8)
@@ -134,7 +134,7 @@ final class TrainEndToEndTests: XCTestCase {
     }
 
     func testShardsOfAnotherSizeAreRefused() throws {
-        let run = try Executable.run("hrnet-train", ["--config", Self.repo + "/experiments/mpii/w16_256x256_compact.yaml",
+        let run = try Executable.run("hrnet-train", ["train", "--config", Self.repo + "/experiments/mpii/w16_256x256_compact.yaml",
                                                      "--shards", folder + "/train", "--out", folder + "/refused", "--no-progress"])
         XCTAssertNotEqual(run.status, 0)
         XCTAssertTrue(run.stderr.contains("image size [64, 64]") && run.stderr.contains("MODEL.IMAGE_SIZE [256, 256]"), run.stderr)

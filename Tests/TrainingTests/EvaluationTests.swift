@@ -4,7 +4,7 @@ import PoseEval
 import SafeTensors
 import Training
 
-/// `--evaluate` on the test network: the predictions file holds what the README promises, the
+/// `hrnet-train evaluate` on the test network: the predictions file holds what the README promises, the
 /// predictions are the final predictions of the (flip-averaged) maps, and PCKh uses the ground
 /// truth the manifest names.
 final class EvaluationTests: XCTestCase {
@@ -48,7 +48,7 @@ final class EvaluationTests: XCTestCase {
         // The network's maps are the same for every item: flip-average them by hand and decode.
         let layout = HeatmapLayout(batch: 1, joints: 16, height: 16, width: 16)
         let maps = trained.bias
-        let averaged = maps.withUnsafeBufferPointer { FlipTest.combine(plain: $0, flipped: $0, layout: layout, shift: true) }
+        let averaged = maps.withUnsafeBufferPointer { FlipAveraging.combine(plain: $0, flipped: $0, layout: layout, shift: true) }
         XCTAssertEqual(Array(try f.array("heatmaps", as: Float.self)[0..<layout.count]), averaged)
         let expected = averaged.withUnsafeBufferPointer {
             FinalPredictions(heatmaps: $0, layout: layout, centers: [SIMD2(102, 80)], scales: [SIMD2(0.32, 0.32)], postProcess: true)

@@ -1,8 +1,7 @@
 import Foundation
 
-/// A small seeded generator (SplitMix64, Steele, Lea, Flood 2014) for reproducible initialisation
-/// and the trainer's epoch shuffles: the same seed gives the same weights and sample order on every
-/// machine and thread count.
+/// A small seeded generator (SplitMix64, Steele, Lea, Flood 2014) for reproducible weight
+/// initialisation: the same seed gives the same weights on every machine and thread count.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
@@ -13,17 +12,6 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..<bound` (Lemire 2019: multiply, keep the high word, reject the biased low
-    /// range), fully specified so that shuffles are the same on every platform and Swift version.
-    public mutating func below(_ bound: UInt64) -> UInt64 {
-        var m = next().multipliedFullWidth(by: bound)
-        if m.low < bound {
-            let threshold = (0 &- bound) % bound
-            while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
-        }
-        return m.high
     }
 
     /// A uniform double in (0, 1).

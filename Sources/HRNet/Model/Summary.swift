@@ -1,7 +1,7 @@
 import ExperimentConfig
 
 /// Parameters and multiply-adds per block of the network a config describes (`hrnet-train
-/// --print-summary`). Multiply-adds count the convolutions (Cout·Cin·k²·Hout·Wout each, biases
+/// summary --config`). Multiply-adds count the convolutions (Cout·Cin·k²·Hout·Wout each, biases
 /// and BN/ReLU/sums not counted), per image, as the paper's GFLOPs figures do.
 public struct ModelSummary: Equatable, Sendable {
     public struct Row: Equatable, Sendable {

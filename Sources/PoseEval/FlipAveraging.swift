@@ -1,10 +1,11 @@
 import PoseData
 
-/// The reference's flip test (`core.function.validate` with `TEST.FLIP_TEST`): the network also sees
-/// the mirrored input; its output is mirrored back with left/right joints swapped (`flip_back`),
-/// optionally shifted one pixel right (`TEST.SHIFT_HEATMAP`, because the mirrored features are not
-/// aligned), and averaged with the plain output. Pure data movement except the average.
-public enum FlipTest {
+/// The averaging half of the reference's flip test (`core.function.validate` with `TEST.FLIP_TEST`,
+/// docs/reference-behaviour.md#inference): the network also sees the mirrored input; its output is
+/// mirrored back with left/right joints swapped (`flip_back`), optionally shifted one pixel right
+/// (`TEST.SHIFT_HEATMAP`, because the mirrored features are not aligned), and averaged with the
+/// plain output. Pure data movement except the average.
+public enum FlipAveraging {
     /// `flip_back`: `out[n][j][y][x] = flipped[n][pair(j)][y][w−1−x]`.
     public static func flipBack(_ flipped: UnsafeBufferPointer<Float>, layout: HeatmapLayout,
                                 pairs: [(Int, Int)] = Skeleton.mpii.flipPairs) -> [Float] {

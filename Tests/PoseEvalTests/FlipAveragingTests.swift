@@ -2,18 +2,18 @@ import XCTest
 import GoldenFiles
 import PoseEval
 
-final class FlipTestTests: XCTestCase {
+final class FlipAveragingTests: XCTestCase {
     func testFlipBackShiftAndAverageEqualReference() throws {
         let f = EvalGolden.file, layout = EvalGolden.layout
-        let back = EvalGolden.heatmaps.withUnsafeBufferPointer { FlipTest.flipBack($0, layout: layout) }
+        let back = EvalGolden.heatmaps.withUnsafeBufferPointer { FlipAveraging.flipBack($0, layout: layout) }
         XCTAssertEqual(Array(back[0..<layout.itemSize]), try f.array("flip_back", as: Float.self))
         XCTAssertEqual(EvalGolden.itemCRCs(back, layout: layout), try f.array("flip_back_crc32", as: Int64.self))
         var shifted = back
-        FlipTest.shiftRight(&shifted, layout: layout)
+        FlipAveraging.shiftRight(&shifted, layout: layout)
         XCTAssertEqual(EvalGolden.itemCRCs(shifted, layout: layout), try f.array("shifted_crc32", as: Int64.self))
-        let avg = EvalGolden.heatmaps.withUnsafeBufferPointer { FlipTest.average($0, shifted) }
+        let avg = EvalGolden.heatmaps.withUnsafeBufferPointer { FlipAveraging.average($0, shifted) }
         XCTAssertEqual(EvalGolden.itemCRCs(avg, layout: layout), try f.array("flip_avg_crc32", as: Int64.self))
-        let combined = EvalGolden.heatmaps.withUnsafeBufferPointer { FlipTest.combine(plain: $0, flipped: $0, layout: layout, shift: true) }
+        let combined = EvalGolden.heatmaps.withUnsafeBufferPointer { FlipAveraging.combine(plain: $0, flipped: $0, layout: layout, shift: true) }
         XCTAssertEqual(combined, avg)
     }
 
@@ -21,12 +21,12 @@ final class FlipTestTests: XCTestCase {
     func testFlipBackIsAnInvolutionAndShiftDuplicatesColumnZero() {
         let layout = EvalGolden.layout.with(batch: 1)
         let item = Array(EvalGolden.heatmaps[0..<layout.itemSize])
-        let twice = item.withUnsafeBufferPointer { FlipTest.flipBack($0, layout: layout) }
-            .withUnsafeBufferPointer { FlipTest.flipBack($0, layout: layout) }
+        let twice = item.withUnsafeBufferPointer { FlipAveraging.flipBack($0, layout: layout) }
+            .withUnsafeBufferPointer { FlipAveraging.flipBack($0, layout: layout) }
         XCTAssertEqual(twice, item)
         let row = HeatmapLayout(batch: 1, joints: 1, height: 1, width: 4)
         var values: [Float] = [1, 2, 3, 4]
-        FlipTest.shiftRight(&values, layout: row)
+        FlipAveraging.shiftRight(&values, layout: row)
         XCTAssertEqual(values, [1, 1, 2, 3])
     }
 }
