@@ -98,6 +98,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Shards", "PoseData"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "PoseData", "CZip", "GoldenFiles"]),
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
+        .testTarget(name: "MessagePassingTests", dependencies: ["MessagePassing"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "HRNet", "Shards", "PoseData", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "HRNet", "GoldenFiles"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"], exclude: ["FuzzRegressions"]),

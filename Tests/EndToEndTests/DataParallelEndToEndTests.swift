@@ -86,7 +86,7 @@ final class DataParallelEndToEndTests: XCTestCase {
         // 4 ranks cannot share a batch of 6: every rank says so and the job ends.
         let refused = try Executable.run("hrnet-train", arguments("four", []), via: mpirun(4), environment: Self.environment)
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("the batch of 6 (TRAIN.BATCH_SIZE_PER_GPU or --batch: the global batch) cannot be split evenly over 4 ranks (mpirun -np 4); choose a batch that 4 divides"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains(" of 4: the batch of 6 (TRAIN.BATCH_SIZE_PER_GPU or --batch: the global batch) cannot be split evenly over 4 ranks (mpirun -np 4); choose a batch that 4 divides"), refused.stderr)
     }
 
     func testResumeWithAnotherRankCountAndAKilledRank() throws {
