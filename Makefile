@@ -11,7 +11,7 @@ APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   python3-numpy openmpi-bin libopenmpi-dev
 DEMO := demo-out
 
-.PHONY: deps build test demo bench fuzz clean
+.PHONY: deps build test test-checked demo bench fuzz clean
 
 ## deps: install the Debian packages that are missing (needs root or sudo)
 deps:
@@ -26,10 +26,24 @@ deps:
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-## test: every test target (release build, so the golden network tests run at speed)
+## test: every test target (release build, so the golden network tests run at speed), then test-checked
 test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-swift-testing
+	$(MAKE) test-checked
+
+## test-checked: the tests of the untrusted-input readers (config, annotations, images, ground truth,
+## safetensors header, manifest, shard reader), the fuzz regressions and the sample factory, again in
+## a debug build with Swift's exclusivity, bounds and overflow checks and the address sanitizer
+## (its own build folder). Leak reports are off (the Swift runtime and XCTest keep memory to the
+## end); so is the Swift backtracer, which waits on the sanitizer after a crash.
+CHECKED_TESTS := ExperimentConfigTests FuzzingTests SafeTensorsFileTests SafeTensorsOverflowTests SafeTensorsWriterTests ShardsTests \
+  AnnotationTests AnnotationBadInputTests ImageBadInputTests ImageSourceTests SampleFactoryTests GroundTruthFileTests GroundTruthSubsetTests
+space := $() $()
+test-checked: deps
+	$(SWIFT) build -c debug --sanitize address --scratch-path .build-asan --build-tests
+	ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no $(SWIFT) test -c debug --sanitize address --scratch-path .build-asan \
+	  --skip-build --disable-swift-testing --filter '$(subst $(space),|,$(strip $(CHECKED_TESTS)))'
 
 ## demo: shards from fixtures/, heatmap pictures, a few training steps
 # Steps whose command is not built yet (verify, inspect, the trainer) are skipped with a note.
@@ -116,4 +130,4 @@ fuzz: deps
 	$(BIN)/hrprep-fuzz --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) --crash-dir $(DEMO)/fuzz-crashes
 
 clean:
-	rm -rf .build $(DEMO)
+	rm -rf .build .build-asan $(DEMO)

@@ -26,6 +26,13 @@ let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
     .unsafeFlags(["-target-cpu", targetCPU]),
 ] + (buildsAVX512 ? [.define("HRNET_AVX512")] : [])
+/// Modules that read untrusted input (the safetensors header, the manifest, annotation JSON, ground
+/// truth, images' headers) keep Swift's bounds and overflow checks: the same code generation, `-O`.
+/// Only the modules that are numeric kernels alone, HRNet and AffineCrop, are built `-Ounchecked`.
+let checkedSwiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-wmo"], .when(configuration: .release)),
+    .unsafeFlags(["-target-cpu", targetCPU]),
+]
 
 /// Open MPI's headers, where Debian's libopenmpi-dev puts them (the multiarch `mpi` alternative).
 #if arch(arm64)
@@ -60,18 +67,20 @@ let package = Package(
 
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip", .product(name: "Yams", package: "Yams")], swiftSettings: kernelSwiftSettings),
-        .target(name: "SafeTensors", swiftSettings: kernelSwiftSettings + (buildsSHA ? [.define("SHA_NI")] : [])),
-        .target(name: "Shards", dependencies: ["SafeTensors"], swiftSettings: kernelSwiftSettings),
+        .target(name: "AffineCrop", swiftSettings: kernelSwiftSettings),
+        .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip", "AffineCrop", .product(name: "Yams", package: "Yams")],
+                swiftSettings: checkedSwiftSettings),
+        .target(name: "SafeTensors", swiftSettings: checkedSwiftSettings + (buildsSHA ? [.define("SHA_NI")] : [])),
+        .target(name: "Shards", dependencies: ["SafeTensors"], swiftSettings: checkedSwiftSettings),
         .target(name: "HRNet", dependencies: ["ExperimentConfig", "SafeTensors"], swiftSettings: kernelSwiftSettings),
-        .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: kernelSwiftSettings),
+        .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: checkedSwiftSettings),
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),
         .target(name: "Fixtures", dependencies: ["Render", "PoseData", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
         .target(name: "MessagePassing", dependencies: ["CMPI"]),
         .target(name: "Training", dependencies: ["HRNet", "SafeTensors", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render", "MessagePassing"]),
         .target(name: "Fuzzing", dependencies: ["Shards", "PoseData", "ExperimentConfig"]),
-        .target(name: "Benchmarks", dependencies: ["HRNet", "ShardBuild", "PoseData", "ExperimentConfig", "COpenCVBridge", "CBLAS"]),
+        .target(name: "Benchmarks", dependencies: ["HRNet", "ShardBuild", "PoseData", "AffineCrop", "ExperimentConfig", "COpenCVBridge", "CBLAS"]),
 
         // MARK: Executables (thin ArgumentParser commands)
         .executableTarget(name: "hrprep", dependencies: [
@@ -90,7 +99,7 @@ let package = Package(
         .target(name: "GoldenFiles", dependencies: ["SafeTensors"], path: "Tests/GoldenFiles",
                 exclude: ["Golden"]),
         .testTarget(name: "ExperimentConfigTests", dependencies: ["ExperimentConfig"]),
-        .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "Benchmarks", "GoldenFiles"]),
+        .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "AffineCrop", "Benchmarks", "GoldenFiles"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
         .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "SafeTensors", "GoldenFiles"]),

@@ -1,3 +1,4 @@
+import AffineCrop
 import COpenCVBridge
 import PoseData
 

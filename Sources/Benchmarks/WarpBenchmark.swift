@@ -1,3 +1,4 @@
+import AffineCrop
 import PoseData
 
 /// The crop's speed (`hrprep bench-warp`, in `make bench`): our `AffineWarp` against OpenCV's warp

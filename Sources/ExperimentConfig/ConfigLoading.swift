@@ -10,12 +10,12 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
 }
 
 extension ExperimentConfig {
-    /// Keys the reference knows but that have no effect on a CPU tool (GPU, cuDNN, COCO detection
-    /// boxes, debug dumps). They are accepted, like the reference does, and ignored.
+    /// Keys the reference knows but that have no effect here (GPU, cuDNN, debug dumps; NMS_THRE
+    /// and BBOX_THRE, which the reference's COCO code reads but never uses). They are accepted, like
+    /// the reference does, and ignored.
     static let ignoredKeys: Set<String> = [
         "GPUS", "CUDNN", "PIN_MEMORY", "RANK", "DEBUG",
-        "MODEL.STYLE", "TEST.IMAGE_THRE", "TEST.NMS_THRE", "TEST.SOFT_NMS", "TEST.OKS_THRE",
-        "TEST.IN_VIS_THRE", "TEST.COCO_BBOX_FILE", "TEST.BBOX_THRE",
+        "MODEL.STYLE", "TEST.NMS_THRE", "TEST.BBOX_THRE",
     ]
     /// Sections whose keys are open (`new_allowed` in the reference): keys we do not model are kept out.
     static let openSections: Set<String> = ["MODEL.EXTRA"]

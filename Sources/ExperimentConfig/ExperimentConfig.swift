@@ -45,6 +45,10 @@ public struct DatasetConfig: Codable, Equatable, Sendable {
     public var probHalfBody = 0.0
     public var numJointsHalfBody = 8
     public var colorRGB = false
+    /// hrprep's own key: a dataset description YAML (joint names, flip pairs, upper/lower body,
+    /// skeleton, OKS sigmas, joint weights) completing what a COCO-format file says; relative paths
+    /// are under ROOT. Empty: the annotation file's (or MPII's built-in) description alone.
+    public var description = ""
     public init() {}
 
     enum CodingKeys: String, CodingKey {
@@ -52,6 +56,7 @@ public struct DatasetConfig: Codable, Equatable, Sendable {
         case dataFormat = "DATA_FORMAT", hybridJointsType = "HYBRID_JOINTS_TYPE", selectData = "SELECT_DATA"
         case flip = "FLIP", scaleFactor = "SCALE_FACTOR", rotFactor = "ROT_FACTOR"
         case probHalfBody = "PROB_HALF_BODY", numJointsHalfBody = "NUM_JOINTS_HALF_BODY", colorRGB = "COLOR_RGB"
+        case description = "DESCRIPTION"
     }
 }
 
@@ -172,10 +177,21 @@ public struct TestConfig: Codable, Equatable, Sendable {
     public var shiftHeatmap = false
     public var useGTBBox = false
     public var modelFile = ""
+    /// COCO: the person detector's boxes used when USE_GT_BBOX is false, and the score below which
+    /// a detection is skipped.
+    public var cocoBBoxFile = ""
+    public var imageThre = 0.1
+    /// COCO evaluation: maxvals above IN_VIS_THRE count towards a person's keypoint score; OKS
+    /// NMS drops people whose OKS with a better one is above OKS_THRE (SOFT_NMS: decays instead).
+    public var inVisThre = 0.0
+    public var oksThre = 0.5
+    public var softNMS = false
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case batchSizePerGPU = "BATCH_SIZE_PER_GPU", flipTest = "FLIP_TEST", postProcess = "POST_PROCESS"
         case shiftHeatmap = "SHIFT_HEATMAP", useGTBBox = "USE_GT_BBOX", modelFile = "MODEL_FILE"
+        case cocoBBoxFile = "COCO_BBOX_FILE", imageThre = "IMAGE_THRE", inVisThre = "IN_VIS_THRE", oksThre = "OKS_THRE"
+        case softNMS = "SOFT_NMS"
     }
 }

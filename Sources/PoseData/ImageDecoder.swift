@@ -1,3 +1,4 @@
+import AffineCrop
 import COpenCVBridge
 
 /// A rectangle of image pixels: columns `x`, rows `y`.
@@ -75,6 +76,19 @@ public final class RGBImage {
     }
 }
 
+extension RGBImage {
+    /// The part of the image held: all of it, or the window a window decode kept
+    /// (`ImageDecoder.decode(_:name:into:window:)`).
+    public var view: ImageView {
+        let held = !window.x.isEmpty && !window.y.isEmpty
+        return ImageView(base: UnsafePointer(held ? pixel(x: window.x.lowerBound, y: window.y.lowerBound) : noPixels),
+                         rowBytes: rowBytes, window: window, imageWidth: width, imageHeight: height)
+    }
+}
+
+/// The base of an image that holds no pixels (0×0): never read, since its window is empty.
+nonisolated(unsafe) private let noPixels = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+
 /// Decodes JPEG/PNG bytes the reference's way (`IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION`, then
 /// BGR→RGB) through the bridge: JPEGs by libjpeg straight into `image` as RGB (the same pixels,
 /// without OpenCV's two channel swaps), other formats by OpenCV. One decoder per thread.
@@ -89,11 +103,12 @@ public final class ImageDecoder {
 
     deinit { hr_decoder_destroy(handle) }
 
-    /// The largest image side and RGB byte count decoded: the affine crop addresses source pixels
-    /// with 32-bit offsets (`y·rowBytes + 3x` below 2³¹) and 16-bit coordinates. Larger images are
-    /// refused from their header, before any pixel is allocated.
-    public static let maxSide = 32767
-    public static let maxBytes = 1 << 31
+    /// The largest image side and RGB byte count decoded: the affine crop (OpenCV's fixed-point
+    /// warp) takes tap coordinates below Int16.max = 32767 and addresses source pixels with 32-bit
+    /// offsets (`y·rowBytes + 3x`, all of them below Int32.max = 2³¹ − 1). Larger images are refused
+    /// from their header, before any pixel is allocated.
+    public static let maxSide = Int(Int16.max) - 1
+    public static let maxBytes = Int(Int32.max) - 1
 
     /// Decodes `bytes` into `image` (resized as needed). `name` only names the image in errors.
     ///
@@ -111,7 +126,7 @@ public final class ImageDecoder {
         let width = Int(w), height = Int(h)
         guard width <= Self.maxSide && height <= Self.maxSide && width * height * 3 <= Self.maxBytes else {
             throw PoseDataError(file: name, problem: "is \(width)x\(height) pixels: too large to crop (at most \(Self.maxSide) pixels "
-                                + "a side and 2^31 bytes of RGB, the affine crop's 32-bit offsets)")
+                                + "a side and \(Self.maxBytes) bytes of RGB: the affine crop's 16-bit coordinates and 32-bit offsets)")
         }
         let all: PixelRegion = (0..<width, 0..<height)
         var stored = all, valid = all

@@ -1,3 +1,5 @@
+import AffineCrop
+
 /// A record's pose on its way to the crop: the box (center, scale, rotation) and the joints, as the
 /// augmentation steps leave them. The transforms below each change it in one way, with explicit
 /// parameters, and compose in the reference's order: half body → scale → rotation → flip.

@@ -1,3 +1,5 @@
+import AffineCrop
+
 // PoseData's entry point for shard building. Per thread:
 //
 //     let loader = ImageLoader()                        // file or `archive.zip@/member`, one per thread

@@ -1,3 +1,5 @@
+import AffineCrop
+
 extension SampleFactory {
     /// The pixels of a `imageWidth × imageHeight` source that `makeSample(record:image:params:)`
     /// reads: the crop matrix's `AffineWarp.sampledRegion` (for a flip, in the original image's

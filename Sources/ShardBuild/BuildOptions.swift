@@ -15,10 +15,21 @@ public enum BadImagePolicy: String, Sendable, CaseIterable {
 /// Everything a build-shards run needs: the experiment configuration plus the command's flags.
 public struct BuildOptions: Sendable {
     public var config: ExperimentConfig
-    /// Dataset root: holds `annot/<set>.json` and `images/` or `images.zip`.
+    /// Dataset root: MPII's `annot/<set>.json` and `images/` or `images.zip`; COCO's
+    /// `annotations/person_keypoints_<set>.json` and `images/<set>/` or `images/<set>.zip`.
     public var root: String
-    /// `train` (augmented), `valid` or `test` (never augmented).
+    /// `train` and `valid` mean the experiment's TRAIN_SET and TEST_SET; any other name is an image
+    /// set itself (`val2017`, MPII's `test`). Only TRAIN_SET is augmented.
     public var set: String
+    /// COCO: overrides TEST.USE_GT_BBOX (false: people from the detector's boxes) and
+    /// TEST.COCO_BBOX_FILE when set.
+    public var useGTBBox: Bool?
+    public var bboxFile: String?
+    /// The dataset's description (joints, flip pairs, body halves, sigmas, joint weights): MPII's
+    /// unless the builder read another from the annotations and DATASET.DESCRIPTION.
+    public var description: DatasetDescription = .mpii
+    /// COCO: the keypoint category's id (set by the builder).
+    public var categoryID: Int?
     public var out: String
     public var augEpochs = 1
     public var seed: UInt64 = 1
@@ -51,14 +62,41 @@ public struct BuildOptions: Sendable {
     public static let std = [0.229, 0.224, 0.225]
     public static let toolVersion = "hrprep 0.1.0"
 
-    public var isTraining: Bool { self.set == "train" }
-    public var annotationPath: String { root + "/annot/" + self.set + ".json" }
+    /// A COCO-format dataset (`DATASET.DATASET: coco`).
+    public var isCOCO: Bool { config.dataset.dataset == "coco" }
+    /// The image set `--set` names.
+    public var imageSet: String {
+        self.set == "train" ? config.dataset.trainSet : self.set == "valid" ? config.dataset.testSet : self.set
+    }
+    public var isTraining: Bool { imageSet == config.dataset.trainSet }
+    /// COCO validation or test people from a detector's boxes (TEST.USE_GT_BBOX false).
+    public var usesDetections: Bool { isCOCO && !isTraining && !(useGTBBox ?? config.test.useGTBBox) }
+    public var detectionPath: String { bboxFile ?? config.test.cocoBBoxFile }
+    public var annotationPath: String {
+        guard isCOCO else { return root + "/annot/" + imageSet + ".json" }
+        return root + "/annotations/" + (imageSet.contains("test") ? "image_info_" : "person_keypoints_") + imageSet + ".json"
+    }
+    /// The folder (COCO: `images/<set>/` or `images/<set>.zip`) of the set's images; nil for MPII.
+    public var imageFolder: String? { isCOCO ? (imageSet.contains("test") ? "test2017" : imageSet) : nil }
+    /// DATASET.DESCRIPTION's file (relative paths are under the root), if given.
+    public var descriptionPath: String? {
+        let d = config.dataset.description
+        return d.isEmpty ? nil : d.hasPrefix("/") ? d : root + "/" + d
+    }
     public var imageFormat: ImageFormat { dataFormat ?? ImageFormat(rawValue: config.dataset.dataFormat) ?? .jpg }
 
     /// Checks the options and the configuration fields the pipeline reads; errors name the flag or key.
     public func validate() throws {
         func fail(_ s: String) -> BuildError { BuildError(s) }
-        guard ["train", "valid", "test"].contains(set) else { throw fail("--set must be train, valid or test, got '\(set)'") }
+        guard ["mpii", "coco"].contains(config.dataset.dataset) else {
+            throw fail("DATASET.DATASET '\(config.dataset.dataset)': hrprep reads mpii and coco (any COCO-format keypoint data)")
+        }
+        guard isCOCO || ["train", "valid", "test"].contains(imageSet) else {
+            throw fail("--set must be train, valid or test, got '\(set)'")
+        }
+        if usesDetections && detectionPath.isEmpty {
+            throw fail("--set \(set): TEST.USE_GT_BBOX is false but no detection file is named (TEST.COCO_BBOX_FILE or --bbox-file)")
+        }
         guard augEpochs >= 1 else { throw fail("--aug-epochs must be at least 1, got \(augEpochs)") }
         if !isTraining && augEpochs != 1 {
             throw fail("--aug-epochs \(augEpochs): the \(set) set is never augmented, so only 1 epoch makes sense")
@@ -71,9 +109,6 @@ public struct BuildOptions: Sendable {
         }
         let m = config.model
         guard m.targetType == "gaussian" else { throw fail("MODEL.TARGET_TYPE '\(m.targetType)': only gaussian targets are made") }
-        guard m.numJoints == Skeleton.mpii.numJoints else {
-            throw fail("MODEL.NUM_JOINTS is \(m.numJoints); the MPII layout has \(Skeleton.mpii.numJoints) joints")
-        }
         guard m.imageSize.count == 2, m.imageSize.allSatisfy({ $0 > 0 }) else { throw fail("MODEL.IMAGE_SIZE must be [width, height]") }
         guard m.heatmapSize.count == 2, m.heatmapSize.allSatisfy({ $0 > 0 }) else { throw fail("MODEL.HEATMAP_SIZE must be [width, height]") }
         guard m.sigma > 0 else { throw fail("MODEL.SIGMA must be positive, got \(m.sigma)") }
@@ -88,15 +123,15 @@ public struct BuildOptions: Sendable {
         let augment = AugmentConfig(scaleFactor: d.scaleFactor, rotationFactor: d.rotFactor, flip: d.flip,
                                     probHalfBody: d.probHalfBody, numJointsHalfBody: d.numJointsHalfBody,
                                     halfBodyChoice: halfBodyChoice)
-        // USE_DIFFERENT_JOINTS_WEIGHT: the MPII dataset's joints_weight are all 1.
-        let weights = config.loss.useDifferentJointsWeight ? [Float](repeating: 1, count: m.numJoints) : nil
+        // USE_DIFFERENT_JOINTS_WEIGHT: the description's joints_weight (MPII's are all 1).
+        let weights = config.loss.useDifferentJointsWeight ? description.jointWeights.map(Float.init) : nil
         return SampleConfig(imageSize: (m.imageSize[0], m.imageSize[1]), heatmapSize: (m.heatmapSize[0], m.heatmapSize[1]),
-                            sigma: m.sigma, skeleton: .mpii, jointWeights: weights, augment: augment)
+                            sigma: m.sigma, skeleton: description.skeleton, jointWeights: weights, augment: augment)
     }
 
     public var layout: ShardLayout {
         ShardFormat.layout(imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize,
-                           joints: config.model.numJoints, targetDType: targetDType)
+                           joints: config.model.numJoints, targetDType: targetDType, ids: isCOCO)
     }
 
     public var resolvedSamplesPerShard: Int {
@@ -113,7 +148,7 @@ public struct BuildOptions: Sendable {
     /// SHA-256 over everything that decides the shard bytes (not the root or thread count, which
     /// do not): equal keys mean a rerun may keep the shards already written.
     public func buildKey(annotationSHA256: String) -> String {
-        let parts = [String(decoding: configJSON, as: UTF8.self), set, String(seed), String(augEpochs),
+        let parts = [String(decoding: configJSON, as: UTF8.self), imageSet, String(seed), String(augEpochs),
                      imageFormat.rawValue, String(resolvedSamplesPerShard), targetDType.rawValue,
                      halfBodyChoice.rawValue, onBadImage.rawValue, annotationSHA256, Self.toolVersion, ShardFormat.name]
         return SHA256.hex(Array(parts.joined(separator: "\n").utf8))

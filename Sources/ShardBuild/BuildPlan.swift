@@ -24,7 +24,7 @@ public struct BuildPlan: Sendable {
     public var plannedSamples: Int { units.last.map { $0.firstPlanned + $0.records.count * augEpochs } ?? 0 }
 
     /// `keep[i]` false leaves record i out (SELECT_DATA); record indices stay annotation positions.
-    public init(records: [PoseRecord], keep: [Bool]? = nil, augEpochs: Int, format: ImageFormat) {
+    public init(records: [PoseRecord], keep: [Bool]? = nil, augEpochs: Int, format: ImageFormat, folder: String? = nil) {
         self.records = records
         self.augEpochs = augEpochs
         var order: [String] = []
@@ -37,7 +37,7 @@ public struct BuildPlan: Sendable {
         units = order.map { image in
             let rs = members[image]!
             defer { next += rs.count * augEpochs }
-            return Unit(image: format.path(root: "", image: image).dropFirstSlash, records: rs, firstPlanned: next)
+            return Unit(image: format.path(root: "", folder: folder, image: image).dropFirstSlash, records: rs, firstPlanned: next)
         }
     }
 

@@ -83,10 +83,12 @@ struct OutputFolder {
     }
 
     static let groundTruthFile = "gt_valid.json"
+    /// A COCO valid build's copy of its annotation file (`person_keypoints_<set>.json`).
+    static let cocoGroundTruthPrefix = "person_keypoints_"
 
     static func isOurs(_ name: String) -> Bool {
         (name.hasPrefix("shard-") && name.contains(".safetensors")) || name.hasPrefix(ShardFormat.manifestFile)
-            || name.hasPrefix(BuildJournal.file) || name.hasPrefix(groundTruthFile)
+            || name.hasPrefix(BuildJournal.file) || name.hasPrefix(groundTruthFile) || name.hasPrefix(cocoGroundTruthPrefix)
     }
 }
 

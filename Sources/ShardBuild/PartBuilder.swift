@@ -81,11 +81,11 @@ struct PartJournal: Codable {
 /// shards that still match their size and SHA-256 and makes the rest; other parts' files in a
 /// shared folder are never touched.
 enum PartBuilder {
-    static func run(_ options: BuildOptions, part: BuildPart, progressStyle: ProgressDisplay.Style?) throws -> BuildSummary {
+    static func run(_ options: BuildOptions, plan: BuildPlan, annotationSHA: String, part: BuildPart,
+                    progressStyle: ProgressDisplay.Style?) throws -> BuildSummary {
         guard options.onBadImage == .fail else {
             throw BuildError("--part \(part) needs --on-bad-image fail: a skipped image would move the boundaries of every later shard, which the other parts cannot know")
         }
-        let (plan, annotationSHA) = try ShardBuilder.loadPlan(options)
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let perShard = options.resolvedSamplesPerShard
         let shardCount = (plan.plannedSamples + perShard - 1) / perShard

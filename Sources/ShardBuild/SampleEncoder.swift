@@ -17,7 +17,10 @@ struct SampleEncoder {
     /// Where float32 targets go (nil for f16 targets, narrowed from the sample's own after).
     private let targetSlot: (offset: Int, count: Int)?
 
-    private enum Field { case input, target, targetWeight, joints, jointsVis, center, scale, rotation, flipped, halfBody, score, record, augEpoch }
+    private enum Field {
+        case input, target, targetWeight, joints, jointsVis, center, scale, rotation, flipped, halfBody, score, record, augEpoch
+        case imageID, annotationID
+    }
 
     init(layout: ShardLayout) {
         self.layout = layout
@@ -27,7 +30,8 @@ struct SampleEncoder {
         typealias T = ShardFormat.Tensor
         let byName: [String: Field] = [T.input: .input, T.target: .target, T.targetWeight: .targetWeight, T.joints: .joints,
                                        T.jointsVis: .jointsVis, T.center: .center, T.scale: .scale, T.rotation: .rotation,
-                                       T.flipped: .flipped, T.halfBody: .halfBody, T.score: .score, T.record: .record, T.augEpoch: .augEpoch]
+                                       T.flipped: .flipped, T.halfBody: .halfBody, T.score: .score, T.record: .record, T.augEpoch: .augEpoch,
+                                       T.imageID: .imageID, T.annotationID: .annotationID]
         fields = layout.tensors.map { byName[$0.name]! }
         let input = fields.firstIndex { $0 == .input }!, target = fields.firstIndex { $0 == .target }!
         inputSlot = (o[input], layout.tensors[input].sampleBytes)
@@ -45,12 +49,12 @@ struct SampleEncoder {
         } else {
             s = try factory.makeSample(record: record, image: image, params: params)
         }
-        encode(s, record: index, epoch: epoch, into: out)
+        encode(s, record: index, source: record, epoch: epoch, into: out)
     }
 
     /// Writes the rest of `sample` at `out`: with float32 targets everything but the crop and the
     /// targets, which `make` had written in place; with f16 targets, all of it.
-    private func encode(_ s: Sample, record: Int, epoch: Int, into out: UnsafeMutableRawPointer) {
+    private func encode(_ s: Sample, record: Int, source: PoseRecord, epoch: Int, into out: UnsafeMutableRawPointer) {
         for (t, field) in fields.enumerated() {
             let p = out + offsets[t]
             switch field {
@@ -67,10 +71,12 @@ struct SampleEncoder {
             case .rotation: p.storeBytes(of: s.rotation, as: Double.self)
             case .flipped: p.storeBytes(of: UInt8(s.flipped ? 1 : 0), as: UInt8.self)
             case .halfBody: p.storeBytes(of: UInt8(s.halfBody != nil ? 1 : 0), as: UInt8.self)
-            // The reference's MPII samples carry score 1 (ground-truth boxes).
-            case .score: p.storeBytes(of: Float(1), as: Float.self)
+            // The box score: 1 for ground-truth boxes, a detector's score otherwise.
+            case .score: p.storeBytes(of: Float(source.score), as: Float.self)
             case .record: p.storeBytes(of: Int64(record), as: Int64.self)
             case .augEpoch: p.storeBytes(of: Int32(epoch), as: Int32.self)
+            case .imageID: p.storeBytes(of: Int64(source.imageID), as: Int64.self)
+            case .annotationID: p.storeBytes(of: Int64(source.annotationID), as: Int64.self)
             }
         }
     }

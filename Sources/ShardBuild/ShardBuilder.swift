@@ -40,8 +40,9 @@ public struct BuildSummary: Sendable {
 public enum ShardBuilder {
     public static func run(_ options: BuildOptions, progressStyle: ProgressDisplay.Style? = nil) throws -> BuildSummary {
         try options.validate()
-        if let part = options.part { return try PartBuilder.run(options, part: part, progressStyle: progressStyle) }
-        let (plan, annotationSHA) = try loadPlan(options)
+        var options = options
+        let (plan, annotationSHA) = try loadPlan(&options)
+        if let part = options.part { return try PartBuilder.run(options, plan: plan, annotationSHA: annotationSHA, part: part, progressStyle: progressStyle) }
         let key = options.buildKey(annotationSHA256: annotationSHA)
         let folder = OutputFolder(path: options.out)
 
@@ -126,22 +127,50 @@ public enum ShardBuilder {
         return summary
     }
 
-    /// The annotation's records (SELECT_DATA applied for train) as a plan, and the file's SHA-256.
-    static func loadPlan(_ options: BuildOptions) throws -> (BuildPlan, String) {
+    /// The annotation's records (SELECT_DATA applied for train) as a plan and the SHA-256 of the
+    /// files they came from; sets `options`' dataset description (the annotations', completed by
+    /// DATASET.DESCRIPTION) and COCO category.
+    static func loadPlan(_ options: inout BuildOptions) throws -> (BuildPlan, String) {
         guard let annotation = FileManager.default.contents(atPath: options.annotationPath) else {
-            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.set)' under --root \(options.root))")
+            throw BuildError("\(options.annotationPath): cannot be read (no annotation file for set '\(options.imageSet)' under --root \(options.root))")
         }
-        let records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.set != "test",
-                                                 numJoints: options.config.model.numJoints)
+        var sha = annotation.withUnsafeBytes { SHA256.hex($0) }
+        var records: [PoseRecord]
+        var description = DatasetDescription.mpii
+        if options.isCOCO {
+            let file = try COCOKeypointFile.parse(annotation, file: options.annotationPath)
+            description = file.description
+            options.categoryID = file.categoryID
+            let m = options.config.model, aspect = Double(m.imageSize[0]) / Double(m.imageSize[1])
+            if options.usesDetections {
+                guard let detections = FileManager.default.contents(atPath: options.detectionPath) else {
+                    throw BuildError("\(options.detectionPath): cannot be read (the detection file of TEST.COCO_BBOX_FILE or --bbox-file)")
+                }
+                records = try file.detectionRecords(detections, file: options.detectionPath,
+                                                    imageThreshold: options.config.test.imageThre, aspectRatio: aspect)
+                sha = SHA256.hex(Array((sha + detections.withUnsafeBytes { SHA256.hex($0) }).utf8))
+            } else {
+                records = file.groundTruthRecords(aspectRatio: aspect)
+            }
+        } else {
+            records = try MPIIAnnotations.parse(annotation, file: options.annotationPath, hasJoints: options.imageSet != "test",
+                                                numJoints: options.config.model.numJoints)
+        }
+        if let path = options.descriptionPath { description = try description.applying(DescriptionOverrides.load(path: path)) }
+        guard options.config.model.numJoints == description.numJoints else {
+            throw BuildError("MODEL.NUM_JOINTS is \(options.config.model.numJoints); the dataset has \(description.numJoints) joints "
+                             + "(\(description.skeleton.jointNames.joined(separator: ", ")))")
+        }
+        options.description = description
         // An empty list is valid JSON but no dataset: refusing it here beats a manifest of 0
         // samples that a trainer would only trip over later.
         guard !records.isEmpty else {
-            throw BuildError("\(options.annotationPath): holds no records (an empty list): nothing to build")
+            throw BuildError("\(options.annotationPath): holds no records (\(options.isCOCO ? "no usable person" : "an empty list")): nothing to build")
         }
         let keep: [Bool]? = options.isTraining && options.config.dataset.selectData
             ? records.map { !MPIIAnnotations.selectData([$0]).isEmpty } : nil
-        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat)
-        return (plan, annotation.withUnsafeBytes { SHA256.hex($0) })
+        let plan = BuildPlan(records: records, keep: keep, augEpochs: options.augEpochs, format: options.imageFormat, folder: options.imageFolder)
+        return (plan, sha)
     }
 
     /// The error that stops a build at an image it cannot read (`--on-bad-image fail`).
@@ -211,12 +240,24 @@ public enum ShardBuilder {
         m.halfBodyChoice = options.halfBodyChoice.rawValue
         m.samplesPerShard = options.resolvedSamplesPerShard
         m.buildKey = key
+        let d = options.description
+        m.dataset = ShardDatasetInfo(kind: options.isCOCO ? "coco" : "mpii", imageSet: options.imageSet,
+                                     categoryID: options.categoryID, groundTruthBoxes: options.isCOCO ? !options.usesDetections : nil,
+                                     limbs: d.skeleton.limbs.map { [$0.0, $0.1] }, upperBody: d.skeleton.upperBodyJoints,
+                                     sigmas: d.sigmas, jointWeights: d.jointWeights)
         return m
     }
 
-    /// Copies the PCKh ground truth of a valid build into the output folder when the dataset has
-    /// it; returns its name for the manifest.
+    /// Copies the ground truth of a valid build into the output folder when the dataset has it
+    /// (MPII's PCKh file; a COCO set's annotation file, which COCO evaluation scores against);
+    /// returns its name for the manifest.
     static func copyGroundTruth(_ options: BuildOptions) throws -> String? {
+        if options.isCOCO {
+            guard !options.isTraining else { return nil }
+            let name = URL(fileURLWithPath: options.annotationPath).lastPathComponent
+            try AtomicFile.write(try Data(contentsOf: URL(fileURLWithPath: options.annotationPath)), to: options.out + "/" + name)
+            return name
+        }
         let groundTruth = options.root + "/annot/" + OutputFolder.groundTruthFile
         guard options.set == "valid", let gt = FileManager.default.contents(atPath: groundTruth) else { return nil }
         try AtomicFile.write(gt, to: options.out + "/" + OutputFolder.groundTruthFile)

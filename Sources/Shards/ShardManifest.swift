@@ -49,8 +49,12 @@ public struct ShardManifest: Codable, Equatable, Sendable {
     public var buildKey = ""
     /// ISO-8601 time the manifest was written (the shards themselves hold no timestamp).
     public var created = ""
-    /// Optional: the PCKh ground truth of a valid build, copied as given (`annot/gt_valid.json`).
+    /// Optional: the ground truth of a valid build, copied as given: MPII's PCKh file
+    /// (`annot/gt_valid.json`), or a COCO set's annotation file, which COCO evaluation reads.
     public var groundTruthFile: String?
+    /// The dataset the samples come from and its description (format 2; nil in format 1 sets,
+    /// which are MPII's).
+    public var dataset: ShardDatasetInfo?
 
     public init() {}
 
@@ -60,7 +64,7 @@ public struct ShardManifest: Codable, Equatable, Sendable {
         case imageSize = "image_size", heatmapSize = "heatmap_size", sigma, joints, jointNames = "joint_names"
         case flipPairs = "flip_pairs", mean, std, targetDType = "target_dtype", dataFormat = "data_format"
         case halfBodyChoice = "half_body_choice", samplesPerShard = "samples_per_shard", buildKey = "build_key"
-        case created, groundTruthFile = "ground_truth_file"
+        case created, groundTruthFile = "ground_truth_file", dataset
     }
 
     /// Reads `path`; errors name the file and the field.
@@ -95,5 +99,34 @@ public struct ShardManifest: Codable, Equatable, Sendable {
     /// Writes the manifest atomically to `path`.
     public func write(to path: String) throws {
         try AtomicFile.write(encoded(), to: path)
+    }
+}
+
+/// What a trainer needs to know about the dataset beyond the joint names and flip pairs: its kind,
+/// image set and boxes, and its description (limbs, upper body, OKS sigmas, joint weights).
+public struct ShardDatasetInfo: Codable, Equatable, Sendable {
+    /// `mpii` or `coco` (any COCO-format data).
+    public var kind: String
+    /// The image set the samples come from (`train2017`, `val2017`, MPII's `valid`).
+    public var imageSet: String
+    /// COCO: the keypoint category id, and whether the people come from ground-truth boxes (false:
+    /// a detector's boxes).
+    public var categoryID: Int?
+    public var groundTruthBoxes: Bool?
+    public var limbs: [[Int]]
+    public var upperBody: [Int]
+    /// OKS sigmas per joint; nil: the dataset has none (evaluated by PCK).
+    public var sigmas: [Double]?
+    public var jointWeights: [Double]
+
+    public init(kind: String, imageSet: String, categoryID: Int?, groundTruthBoxes: Bool?, limbs: [[Int]], upperBody: [Int],
+                sigmas: [Double]?, jointWeights: [Double]) {
+        self.kind = kind; self.imageSet = imageSet; self.categoryID = categoryID; self.groundTruthBoxes = groundTruthBoxes
+        self.limbs = limbs; self.upperBody = upperBody; self.sigmas = sigmas; self.jointWeights = jointWeights
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, imageSet = "image_set", categoryID = "category_id", groundTruthBoxes = "ground_truth_boxes"
+        case limbs, upperBody = "upper_body", sigmas, jointWeights = "joint_weights"
     }
 }

@@ -77,7 +77,7 @@ public final class ShardSet: @unchecked Sendable {
         var first = 0
         for entry in manifest.shards {
             let path = directory + "/" + entry.file
-            let found = check(shard: entry, path: path, layout: manifest.tensors, expectedFirst: first)
+            let found = check(shard: entry, path: path, layout: manifest.tensors, format: manifest.format, expectedFirst: first)
             problems += found.problems
             if let file = found.file { files.append(file); infos.append(found.infos); paths.append(found.imagePaths) }
             first += entry.samples
@@ -94,7 +94,7 @@ public final class ShardSet: @unchecked Sendable {
     static func check(manifest: ShardManifest, path: String) -> [SafeTensorsError] {
         var problems: [SafeTensorsError] = []
         func problem(_ p: String) { problems.append(SafeTensorsError(file: path, problem: p)) }
-        if manifest.format != ShardFormat.name { problem("format is '\(manifest.format)', expected '\(ShardFormat.name)'") }
+        if !ShardFormat.readable.contains(manifest.format) { problem("format is '\(manifest.format)', expected '\(ShardFormat.name)'") }
         let listed = manifest.shards.reduce(0) { $0 + $1.samples }
         if listed != manifest.totalSamples { problem("total_samples is \(manifest.totalSamples) but the shards list \(listed) samples") }
         if manifest.tensors.tensors.isEmpty { problem("lists no tensors") }
@@ -130,7 +130,7 @@ public final class ShardSet: @unchecked Sendable {
     }
 
     /// The structural checks of one shard against its manifest entry.
-    static func check(shard entry: ShardEntry, path: String, layout: ShardLayout, expectedFirst: Int)
+    static func check(shard entry: ShardEntry, path: String, layout: ShardLayout, format: String, expectedFirst: Int)
         -> (file: SafeTensorsFile?, infos: [TensorInfo], imagePaths: [String], problems: [SafeTensorsError]) {
         func problem(_ p: String) -> SafeTensorsError { SafeTensorsError(file: path, problem: p) }
         var attributes = stat()
@@ -155,8 +155,8 @@ public final class ShardSet: @unchecked Sendable {
             }
             infos.append(info)
         }
-        if file.metadata[ShardFormat.Metadata.format] != ShardFormat.name {
-            problems.append(problem("metadata format is '\(file.metadata[ShardFormat.Metadata.format] ?? "missing")', expected '\(ShardFormat.name)'"))
+        if file.metadata[ShardFormat.Metadata.format] != format {
+            problems.append(problem("metadata format is '\(file.metadata[ShardFormat.Metadata.format] ?? "missing")', expected '\(format)' as the manifest says"))
         }
         if entry.firstSample != expectedFirst {
             problems.append(problem("manifest gives first_sample \(entry.firstSample), the shards before it hold \(expectedFirst) samples"))
@@ -222,14 +222,14 @@ public final class ShardSet: @unchecked Sendable {
 /// Layout positions of the pose tensors, looked up once per set.
 struct SampleSlots {
     let input, target, targetWeight, joints, jointsVis, center, scale, rotation: Int
-    let flipped, halfBody, score, record, augEpoch: Int
+    let flipped, halfBody, score, record, augEpoch, imageID, annotationID: Int
     init(layout: ShardLayout) {
         func slot(_ name: String) -> Int { layout.index(of: name) ?? -1 }
         typealias T = ShardFormat.Tensor
         input = slot(T.input); target = slot(T.target); targetWeight = slot(T.targetWeight)
         joints = slot(T.joints); jointsVis = slot(T.jointsVis); center = slot(T.center); scale = slot(T.scale)
         rotation = slot(T.rotation); flipped = slot(T.flipped); halfBody = slot(T.halfBody); score = slot(T.score)
-        record = slot(T.record); augEpoch = slot(T.augEpoch)
+        record = slot(T.record); augEpoch = slot(T.augEpoch); imageID = slot(T.imageID); annotationID = slot(T.annotationID)
     }
 }
 
@@ -250,6 +250,9 @@ public struct ShardSample {
     public let score: Float
     public let record: Int
     public let augEpoch: Int
+    /// COCO image and annotation ids (−1: a detector's box, or a set without them).
+    public let imageID: Int
+    public let annotationID: Int
     public let imagePath: String
 
     init(index i: Int, set: ShardSet, slots: SampleSlots) {
@@ -274,6 +277,8 @@ public struct ShardSample {
         score = scalar(slots.score, Float.self, 1)
         record = Int(scalar(slots.record, Int64.self, -1))
         augEpoch = Int(scalar(slots.augEpoch, Int32.self, 0))
+        imageID = Int(scalar(slots.imageID, Int64.self, -1))
+        annotationID = Int(scalar(slots.annotationID, Int64.self, -1))
         imagePath = set.imagePath(shard: shard, index: position)
     }
 

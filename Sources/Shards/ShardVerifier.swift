@@ -19,7 +19,7 @@ public enum ShardVerifier {
         var first = 0
         let checked = zip(manifest.shards, paths).map { entry, path in
             defer { first += entry.samples }
-            return ShardSet.check(shard: entry, path: path, layout: manifest.tensors, expectedFirst: first)
+            return ShardSet.check(shard: entry, path: path, layout: manifest.tensors, format: manifest.format, expectedFirst: first)
         }
         // The checksum is worth knowing whenever the bytes are there at the listed size.
         let mapped: [MappedBytes?] = zip(checked, zip(manifest.shards, paths)).map { c, shard in

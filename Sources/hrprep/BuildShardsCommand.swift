@@ -6,11 +6,11 @@ import SafeTensors
 import ShardBuild
 import Shards
 
-/// `hrprep build-shards`: the reference MPII pipeline, run once, written as safetensors shards.
+/// `hrprep build-shards`: the reference MPII or COCO pipeline, run once, written as safetensors shards.
 struct BuildShardsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build-shards",
-        abstract: "Make training or validation samples from MPII annotations and images, as safetensors shards.",
+        abstract: "Make training or validation samples from MPII or COCO-format annotations and images, as safetensors shards.",
         discussion: """
         Every sample is what the reference loader (JointsDataset.__getitem__) produces for the same \
         augmentation: half body, scale, rotation and flip drawn from the sample's own generator, keyed \
@@ -18,8 +18,16 @@ struct BuildShardsCommand: ParsableCommand {
         Each image is decoded once for all its records and epochs, and only the \
         window its crops read (bit-identical to a full decode there; --no-window-decode decodes whole).
 
-        The train set is augmented; valid and test are not. Reads <root>/annot/<set>.json and the \
-        images from <root>/images/ (jpg) or <root>/images.zip (zip).
+        The train set is augmented; valid and test are not. MPII (DATASET.DATASET: mpii): reads \
+        <root>/annot/<set>.json and the images from <root>/images/ (jpg) or <root>/images.zip (zip). \
+        COCO and any COCO-format keypoint data (DATASET.DATASET: coco): reads \
+        <root>/annotations/person_keypoints_<set>.json and the images, by file_name, from \
+        <root>/images/<set>/ or <root>/images/<set>.zip; --set train and valid mean the YAML's \
+        TRAIN_SET and TEST_SET, and any other name (val2017) is a set of its own. Validation people \
+        come from the ground-truth boxes, or with --use-gt-bbox false from a detector's boxes \
+        (--bbox-file, default TEST.COCO_BBOX_FILE, scores below TEST.IMAGE_THRE skipped). The joints, \
+        flip pairs and skeleton come from the file's keypoint category, completed by the YAML named \
+        in DATASET.DESCRIPTION.
 
         Output: <out>/shard-00000.safetensors, … and <out>/manifest.json, written last. An \
         interrupted build resumes when rerun with the same flags (complete shards that still verify \
@@ -34,6 +42,8 @@ struct BuildShardsCommand: ParsableCommand {
         Example:
           hrprep build-shards --config experiments/mpii/w32_256x256_adam_lr1e-3.yaml \\
               --root data/mpii --set train --out shards/train --aug-epochs 5 --seed 1 --threads 2
+          hrprep build-shards --config experiments/coco/w32_256x192_adam_lr1e-3.yaml \\
+              --root data/coco --set valid --use-gt-bbox false --out shards/coco-val
           python3 -c "from safetensors.numpy import load_file; print(load_file('shards/train/shard-00000.safetensors').keys())"
         """)
 
@@ -43,8 +53,14 @@ struct BuildShardsCommand: ParsableCommand {
     @Option(help: "Dataset root (default: DATASET.ROOT of the config).")
     var root: String?
 
-    @Option(help: "Image set: train (augmented), valid or test (never augmented); reads <root>/annot/<set>.json.")
-    var set: ImageSet = .train
+    @Option(help: "Image set: train (the YAML's TRAIN_SET, augmented), valid (its TEST_SET) or a set name (COCO: val2017; MPII: test).")
+    var set: String = "train"
+
+    @Option(help: "COCO validation boxes, overriding TEST.USE_GT_BBOX: true (ground truth) or false (a detector's, from --bbox-file).")
+    var useGtBbox: Bool?
+
+    @Option(help: "COCO person detections (a JSON list of {image_id, category_id, bbox, score}), overriding TEST.COCO_BBOX_FILE.")
+    var bboxFile: String?
 
     @Option(help: "Output folder for the shards and manifest.json.")
     var out: String
@@ -84,7 +100,9 @@ struct BuildShardsCommand: ParsableCommand {
 
     func run() throws {
         let experiment = try ExperimentConfig.load(path: config)
-        var options = BuildOptions(config: experiment, root: root ?? experiment.dataset.root, set: set.rawValue, out: out)
+        var options = BuildOptions(config: experiment, root: root ?? experiment.dataset.root, set: set, out: out)
+        options.useGTBBox = useGtBbox
+        options.bboxFile = bboxFile
         options.augEpochs = augEpochs
         options.seed = seed
         options.threads = threads
@@ -103,11 +121,6 @@ struct BuildShardsCommand: ParsableCommand {
             print("\(out): \(summary.description)")
         }
     }
-}
-
-/// `--set`: the annotation files an MPII root holds.
-enum ImageSet: String, CaseIterable, ExpressibleByArgument {
-    case train, valid, test
 }
 
 /// `--target-dtype`: the heatmap dtypes a shard may hold.

@@ -47,7 +47,25 @@ final class ExperimentConfigTests: XCTestCase {
     }
 
     func testIgnoredReferenceKeysAreAccepted() throws {
-        let c = try ExperimentConfig(yaml: "GPUS: (0,1)\nCUDNN:\n  BENCHMARK: true\nDEBUG:\n  DEBUG: true\nTEST:\n  OKS_THRE: 0.9\n")
+        let c = try ExperimentConfig(yaml: "GPUS: (0,1)\nCUDNN:\n  BENCHMARK: true\nDEBUG:\n  DEBUG: true\nTEST:\n  NMS_THRE: 0.9\n")
         XCTAssertEqual(c, ExperimentConfig())
+    }
+
+    /// The reference's COCO experiments load unchanged, with the COCO test options.
+    func testCOCOExperimentsLoad() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../experiments/coco").path
+        let w32 = try ExperimentConfig.load(path: dir + "/w32_256x192_adam_lr1e-3.yaml")
+        XCTAssertEqual(w32.dataset.dataset, "coco")
+        XCTAssertEqual([w32.dataset.trainSet, w32.dataset.testSet], ["train2017", "val2017"])
+        XCTAssertEqual(w32.model.imageSize, [192, 256])
+        XCTAssertEqual(w32.test.oksThre, 0.9)
+        XCTAssertEqual(w32.test.inVisThre, 0.2)
+        XCTAssertEqual(w32.test.imageThre, 0.0)
+        XCTAssertTrue(w32.test.useGTBBox)
+        XCTAssertFalse(w32.test.softNMS)
+        XCTAssertTrue(w32.test.cocoBBoxFile.hasSuffix("COCO_val2017_detections_AP_H_56_person.json"))
+        let w48 = try ExperimentConfig.load(path: dir + "/w48_384x288_adam_lr1e-3.yaml")
+        XCTAssertEqual(w48.model.imageSize, [288, 384])
+        XCTAssertEqual(w48.model.extra.stage4.numChannels, [48, 96, 192, 384])
     }
 }

@@ -1,3 +1,4 @@
+import AffineCrop
 import Benchmarks
 import GoldenFiles
 import PoseData

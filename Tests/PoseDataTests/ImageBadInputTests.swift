@@ -89,8 +89,9 @@ final class ImageBadInputTests: XCTestCase {
         XCTAssertGreaterThan(failures, 0, "some header damage must be refused")
     }
 
-    /// Images too large for the crop's 32-bit offsets are refused from their header, naming the
-    /// file: over 32767 pixels a side, or over 2^31 bytes of RGB with both sides allowed. The
+    /// Images too large for the crop's 16-bit coordinates and 32-bit offsets are refused from their
+    /// header, naming the file: 32767 pixels a side or more, or 2^31 − 1 bytes of RGB or more with
+    /// both sides allowed. The
     /// fixture JPEG's frame header (SOF0: FF C0, length, precision, height, width) is given larger
     /// sizes; the decoder refuses without allocating them and then decodes an intact image.
     func testImagesTooLargeForTheCropAreRefusedByName() throws {
@@ -104,18 +105,18 @@ final class ImageBadInputTests: XCTestCase {
             return b
         }
         let decoder = ImageDecoder(), image = RGBImage()
-        let cases = [(32768, 100), (100, 40000), (30000, 30000)]
+        let cases = [(32767, 100), (100, 40000), (30000, 30000), (26755, 26755)]
         for (w, h) in cases {
             XCTAssertThrowsError(try resized(w, h).withUnsafeBytes { try decoder.decode($0, name: "huge.jpg", into: image) }) {
-                XCTAssertEqual("\($0)", "huge.jpg: is \(w)x\(h) pixels: too large to crop (at most 32767 pixels a side and 2^31 "
-                               + "bytes of RGB, the affine crop's 32-bit offsets)")
+                XCTAssertEqual("\($0)", "huge.jpg: is \(w)x\(h) pixels: too large to crop (at most 32766 pixels a side and "
+                               + "2147483646 bytes of RGB: the affine crop's 16-bit coordinates and 32-bit offsets)")
             }
         }
         // At the limits the size is accepted (libjpeg decodes the small image's entropy data into
-        // the larger frame, filling the rest grey): 32767 wide in full (6 MB), and a window of a
-        // 26754×26754 frame, whose 2,147,329,548 bytes are just under 2^31.
-        try resized(32767, 64).withUnsafeBytes { try decoder.decode($0, name: "wide.jpg", into: image) }
-        XCTAssertEqual([image.width, image.height], [32767, 64])
+        // the larger frame, filling the rest grey): 32766 wide in full (6 MB), and a window of a
+        // 26754×26754 frame, whose 2,147,329,548 bytes are just under 2^31 − 1.
+        try resized(32766, 64).withUnsafeBytes { try decoder.decode($0, name: "wide.jpg", into: image) }
+        XCTAssertEqual([image.width, image.height], [32766, 64])
         try resized(26754, 26754).withUnsafeBytes {
             try decoder.decode($0, name: "big.jpg", into: image, window: { _, _ in (0..<16, 0..<16) })
         }

@@ -55,7 +55,7 @@ final class ShardBuilderTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: options.out) }
         _ = try ShardBuilder.run(options, progressStyle: .silent)
         let m = try ShardManifest.load(path: options.out + "/manifest.json")
-        XCTAssertEqual(m.format, "hrprep-shards/1")
+        XCTAssertEqual(m.format, "hrprep-shards/2")
         XCTAssertEqual(m.totalSamples, 32)
         XCTAssertEqual(m.shards.map(\.samples), [10, 10, 10, 2])
         XCTAssertEqual(m.annotationSHA256, SHA256.hex(Array(try Data(contentsOf: URL(fileURLWithPath: FixtureBuild.root + "/annot/train.json")))))

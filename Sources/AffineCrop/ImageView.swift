@@ -30,16 +30,3 @@ public struct ImageView {
     /// Bytes from `base` to the end of the window's last pixel: nothing at or past it may be read.
     var byteCount: Int { window.x.isEmpty || window.y.isEmpty ? 0 : (window.y.count - 1) * rowBytes + 3 * window.x.count }
 }
-
-extension RGBImage {
-    /// The part of the image held: all of it, or the window a window decode kept
-    /// (`ImageDecoder.decode(_:name:into:window:)`).
-    public var view: ImageView {
-        let held = !window.x.isEmpty && !window.y.isEmpty
-        return ImageView(base: UnsafePointer(held ? pixel(x: window.x.lowerBound, y: window.y.lowerBound) : noPixels),
-                         rowBytes: rowBytes, window: window, imageWidth: width, imageHeight: height)
-    }
-}
-
-/// The base of an image that holds no pixels (0×0): never read, since its window is empty.
-nonisolated(unsafe) private let noPixels = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
