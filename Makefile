@@ -11,7 +11,7 @@ APT_PACKAGES := libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   python3-numpy openmpi-bin libopenmpi-dev
 DEMO := demo-out
 
-.PHONY: deps build test test-checked demo bench fuzz clean
+.PHONY: deps build test test-checked demo bench fuzz lint format clean
 
 ## deps: install the Debian packages that are missing (needs root or sudo)
 deps:
@@ -45,41 +45,39 @@ test-checked: deps
 	ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no $(SWIFT) test -c debug --sanitize address --scratch-path .build-asan \
 	  --skip-build --disable-swift-testing --filter '$(subst $(space),|,$(strip $(CHECKED_TESTS)))'
 
-## demo: shards from fixtures/, heatmap pictures, a few training steps
-# Steps whose command is not built yet (verify, inspect, the trainer) are skipped with a note.
-# The train pictures take every 9th sample: the 4 augmentation epochs of a record are consecutive.
-DEMO_CONFIG := experiments/mpii/w16_256x256_compact.yaml
+## demo: shards from fixtures/, heatmap pictures, a minute of training that visibly learns
+# The demo trains the tiny network (128x128 crops, branch channels 8/16/32/64) on the fixture's 17
+# people, K = 16 augmented copies each, then evaluates it on the 6 validation people it never saw.
+# Sample ids of the train pictures step by K + 1: record i in its augmentation epoch i.
+DEMO_CONFIG := experiments/mpii/w8_128x128_tiny.yaml
 DEMO_DATA := fixtures/mpii
 demo: build
 	@echo "== demo output goes to $(DEMO)/"
 	@mkdir -p $(DEMO)
-	@set -e; bin="$(BIN)"; has() { "$$bin/$$1" $$2 --help >/dev/null 2>&1; }; \
+	@set -eo pipefail; bin="$(BIN)"; \
 	echo "== shards from $(DEMO_DATA) ($(DEMO_CONFIG))"; \
 	"$$bin/hrprep" build-shards --config $(DEMO_CONFIG) --root $(DEMO_DATA) --set train \
-	  --out $(DEMO)/shards/train --aug-epochs 4 --seed 1 --threads 2; \
+	  --out $(DEMO)/shards/train --aug-epochs 16 --seed 1 --threads 2 --overwrite; \
 	"$$bin/hrprep" build-shards --config $(DEMO_CONFIG) --root $(DEMO_DATA) --set valid \
-	  --out $(DEMO)/shards/valid --threads 2; \
-	for set in train valid; do \
-	  if has hrprep verify; then "$$bin/hrprep" verify $(DEMO)/shards/$$set; else echo "(hrprep verify not built yet: skipped)"; fi; \
-	  if has hrprep inspect; then "$$bin/hrprep" inspect $(DEMO)/shards/$$set; else echo "(hrprep inspect not built yet: skipped)"; fi; \
-	done; \
-	echo "== pictures"; \
-	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/train --samples 0,9,18,27,36,45,54,63 \
+	  --out $(DEMO)/shards/valid --threads 2 --overwrite; \
+	for set in train valid; do "$$bin/hrprep" verify $(DEMO)/shards/$$set; "$$bin/hrprep" inspect $(DEMO)/shards/$$set; done; \
+	echo "== pictures of the training targets"; \
+	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/train --samples 0,17,34,51,68,85,102,119 \
 	  --out $(DEMO)/train-heatmaps.png; \
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --first 6 --out $(DEMO)/valid-heatmaps.png; \
-	if "$$bin/hrnet-train" train --help 2>&1 | grep -q -- --valid-shards; then \
-	  echo "== 10 short epochs of training (hrnet-train, compact W16; about a minute on 2 cores)"; \
-	  rm -rf $(DEMO)/run; \
-	  "$$bin/hrnet-train" train --config $(DEMO_CONFIG) --shards $(DEMO)/shards/train --valid-shards $(DEMO)/shards/valid \
-	    --out $(DEMO)/run --epochs 10 --batch 8 --test-batch 8 --no-progress --print-freq 3; \
-	  if [ -f $(DEMO)/run/valid_heatmaps.safetensors ]; then \
-	    "$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --heatmaps $(DEMO)/run/valid_heatmaps.safetensors \
-	      --first 4 --out $(DEMO)/valid-predictions.png; \
-	  fi; \
-	else echo "(hrnet-train training not built yet: skipped)"; fi; \
-	echo; echo "== pictures to look at:"; ls -1 $(DEMO)/*.png $(DEMO)/run/*.png 2>/dev/null | sed 's/^/   /'
+	echo "== training the tiny network (48 epochs of 17 samples, batch 4: about a minute of CPU time on 2 cores)"; \
+	rm -rf $(DEMO)/run $(DEMO)/eval; \
+	"$$bin/hrnet-train" train --config $(DEMO_CONFIG) --shards $(DEMO)/shards/train --valid-shards $(DEMO)/shards/valid \
+	  --out $(DEMO)/run --no-progress | grep -v '^| \|^|---\|^(Mean@0.11'; \
+	echo "== PCKh of the trained network on the 6 validation people (it never trained on them; untrained: 0-2%)"; \
+	"$$bin/hrnet-train" evaluate --config $(DEMO_CONFIG) --weights $(DEMO)/run/final_state.safetensors \
+	  --valid-shards $(DEMO)/shards/valid --out $(DEMO)/eval | grep -v '^{'; \
+	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --heatmaps $(DEMO)/eval/predictions.safetensors \
+	  --first 6 --out $(DEMO)/valid-predictions.png; \
+	echo; echo "== pictures to look at:"; ls -1 $(DEMO)/*.png $(DEMO)/run/*.png | sed 's/^/   /'
 
 ## bench: speed figures (medians of several runs), printed and written as JSON lines
+BENCH_TRAIN_CONFIG := experiments/mpii/w16_256x256_compact.yaml
 bench: build
 	@mkdir -p $(DEMO)
 	@# Twice: shards to memory (/dev/shm, where there is one: the tool's own speed) and to the disk
@@ -102,9 +100,9 @@ bench: build
 	done
 	@echo "== training epochs over golden-fixture shards (compact W16, batch 8): data wait share, samples/s (compare the bare compact step above)"
 	@rm -rf $(DEMO)/bench-train
-	$(BIN)/hrprep build-shards --config $(DEMO_CONFIG) --root Tests/GoldenFiles/Golden/fixture --set train \
+	$(BIN)/hrprep build-shards --config $(BENCH_TRAIN_CONFIG) --root Tests/GoldenFiles/Golden/fixture --set train \
 	    --out $(DEMO)/bench-train/shards --aug-epochs 3 --threads 2 >/dev/null
-	$(BIN)/hrnet-train train --config $(DEMO_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
+	$(BIN)/hrnet-train train --config $(BENCH_TRAIN_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
 	    --epochs 3 --batch 8 --print-freq 1000 --no-progress | tee $(DEMO)/bench-train.txt
 	@tail -n 1 $(DEMO)/bench-train.txt >> $(DEMO)/bench.jsonl
 	@echo "== data-parallel on one machine: 2 ranks x 1 thread (mpirun) vs 1 process x 2 threads, compact W16, global batch 8, 2 epochs, 5 rounds alternating (medians)"
@@ -128,6 +126,18 @@ FUZZ_SEED ?= 1
 fuzz: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product hrprep-fuzz
 	$(BIN)/hrprep-fuzz --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) --crash-dir $(DEMO)/fuzz-crashes
+
+## lint: no line over 120 characters in Sources (the limit of .swift-format, the formatter's configuration)
+SWIFT_FORMAT ?= $(shell command -v swift-format || echo /opt/swift/usr/bin/swift-format)
+lint:
+	@long=$$(LC_ALL=C.UTF-8 grep -rnP '^.{121,}$$' Sources --include='*.swift' --include='*.h' --include='*.c' --include='*.cpp' || true); \
+	if [ -n "$$long" ]; then echo "$$long" | cut -c1-160; echo "lint: $$(echo "$$long" | wc -l) line(s) over 120 characters in Sources (wrap them; see .swift-format)"; exit 1; fi; \
+	echo "lint: no line over 120 characters in Sources"
+
+## format: FILES=... reformats the given Swift files with .swift-format (in place; review the diff)
+format:
+	@test -n "$(FILES)" || { echo "usage: make format FILES='Sources/X/Y.swift ...'"; exit 1; }
+	$(SWIFT_FORMAT) format --configuration .swift-format --in-place $(FILES)
 
 clean:
 	rm -rf .build .build-asan $(DEMO)

@@ -13,6 +13,10 @@ public final class Batch: @unchecked Sendable {
     /// Annotation index (`record`) and global sample index of each item.
     public internal(set) var records: [Int]
     public internal(set) var samples: [Int]
+    /// Box score, COCO image id and annotation id of each item (−1 ids when the shards have none).
+    public internal(set) var scores: [Float]
+    public internal(set) var imageIDs: [Int]
+    public internal(set) var annotationIDs: [Int]
     /// Epoch and batch index inside the epoch.
     public internal(set) var epoch = 0
     public internal(set) var index = 0
@@ -27,6 +31,9 @@ public final class Batch: @unchecked Sendable {
         scales = Array(repeating: .zero, count: capacity)
         records = Array(repeating: -1, count: capacity)
         samples = Array(repeating: -1, count: capacity)
+        scores = Array(repeating: 1, count: capacity)
+        imageIDs = Array(repeating: -1, count: capacity)
+        annotationIDs = Array(repeating: -1, count: capacity)
     }
 
     /// Values of the first `count` items of each buffer.

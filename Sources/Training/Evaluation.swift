@@ -34,8 +34,12 @@ public struct Evaluation {
         let batch = max(1, config.test.batchSizePerGPU)
         let network = try makeNetwork(config, batch, 0, false)
         try network.loadWeightFile(SafeTensorsFile(path: weights))
+        let coco = try GroundTruthLocator.coco(shards: stream, config: config, outDirectory: outDirectory)
+        do { try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true) } catch {
+            throw TrainingError("\(outDirectory): cannot create the output folder (\(error.localizedDescription))")
+        }
         let result = try Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth,
-                                   useTargetWeight: config.loss.useTargetWeight).run(network)
+                                   useTargetWeight: config.loss.useTargetWeight, coco: coco).run(network)
         do { try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true) } catch {
             throw TrainingError("\(outDirectory): cannot create the output folder (\(error.localizedDescription))")
         }

@@ -6,7 +6,8 @@ import SafeTensors
 /// every row. Empty cells where a figure does not apply.
 public final class MetricsLog {
     public static let columns = ["kind", "epoch", "step", "iter", "lr", "loss", "accuracy", "batch_time", "data_time",
-                                 "samples_per_s", "valid_loss", "valid_accuracy", "pckh_mean", "pckh_mean_0.1", "pckh_mean_0.11", "items", "joints_counted"]
+                                 "samples_per_s", "valid_loss", "valid_accuracy", "pckh_mean", "pckh_mean_0.1", "pckh_mean_0.11", "items", "joints_counted",
+                                 "coco_ap", "coco_ap_50", "coco_ar"]
     public let path: String
     private let handle: FileHandle
     /// The step rows kept from before a resume.
@@ -62,7 +63,7 @@ public final class MetricsLog {
 
     public func write(_ r: StepRow) {
         append(["step", "\(r.epoch)", "\(r.step)", "\(r.iter)", "\(r.lr)", "\(r.loss)", "\(r.accuracy)",
-                "\(r.batchTime)", "\(r.dataTime)", "\(r.samplesPerSecond)", "", "", "", "", "", "\(r.items)", "\(r.jointsCounted)"])
+                "\(r.batchTime)", "\(r.dataTime)", "\(r.samplesPerSecond)", "", "", "", "", "", "\(r.items)", "\(r.jointsCounted)", "", "", ""])
     }
 
     /// The epoch summary: training means, and validation figures when there was a validation pass.
@@ -71,7 +72,8 @@ public final class MetricsLog {
         let t = v?.pckh?.table
         func cell(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
         append(["epoch", "\(epoch)", "\(step)", "", "\(lr)", "\(loss)", "\(accuracy)", "", "", "",
-                cell(v?.loss), cell(v?.accuracy), cell(t?.mean), cell(t?.meanAt0_1), cell(t?.meanAt0_11), "", ""])
+                cell(v?.loss), cell(v?.accuracy), cell(t?.mean), cell(t?.meanAt0_1), cell(t?.meanAt0_11), "", "",
+                cell(v?.coco?.eval?.stats[0] ?? v?.coco?.pck.map { $0.mean / 100 }), cell(v?.coco?.eval?.stats[1]), cell(v?.coco?.eval?.stats[5])])
     }
 
     private func append(_ cells: [String]) {

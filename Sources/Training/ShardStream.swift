@@ -79,6 +79,9 @@ public final class ShardStream: @unchecked Sendable {
                         batch.centers[slot] = s.center
                         batch.scales[slot] = s.scale
                         batch.records[slot] = s.record
+                        batch.scores[slot] = s.score
+                        batch.imageIDs[slot] = s.imageID
+                        batch.annotationIDs[slot] = s.annotationID
                         batch.samples[slot] = i
                     }
                 }

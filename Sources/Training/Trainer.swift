@@ -196,6 +196,7 @@ public final class Trainer {
         guard options.cluster.isRoot else { return r }
         run.log.line("Test: Loss \(fixed(r.loss, 5))\tAccuracy \(fixed(r.accuracy, 3))")
         if let p = r.pckh { run.log.line(p.table.markdown(arch: options.config.model.name)) }
+        if let c = r.coco { run.log.line(c.table) }
         try ValidationHeatmaps.write(r, geometry: options.geometry, to: options.outDirectory + "/valid_heatmaps.safetensors")
         if run.best.map({ r.performance > $0.performance }) ?? true {
             run.best = (r.performance, run.epoch)
@@ -258,7 +259,8 @@ public final class Trainer {
         // batch of 32 would otherwise plan a W32 training arena of ~6 GB.
         let batch = min(max(1, o.config.test.batchSizePerGPU), networkBatch)
         var validator = Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth,
-                                  useTargetWeight: o.config.loss.useTargetWeight)
+                                  useTargetWeight: o.config.loss.useTargetWeight,
+                                  coco: try GroundTruthLocator.coco(shards: stream, config: o.config, outDirectory: o.outDirectory))
         validator.cluster = o.cluster
         return (validator, batch)
     }

@@ -23,7 +23,8 @@ public enum TrainingCurves {
         ]
         let pckh = series("valid PCKh Mean / 100", kind: "epoch", x: "step", y: "pckh_mean")
         accuracy.append(Series(name: pckh.name, points: pckh.points.map { ($0.x, $0.y / 100) }))
-        let acc = LineChart(title: "accuracy", xLabel: "step", yLabel: "PCK (heatmap) / PCKh", series: accuracy.filter { !$0.points.isEmpty })
+        accuracy.append(series("valid COCO AP", kind: "epoch", x: "step", y: "coco_ap"))
+        let acc = LineChart(title: "accuracy", xLabel: "step", yLabel: "PCK (heatmap) / PCKh / AP", series: accuracy.filter { !$0.points.isEmpty })
         return Canvas.row([try loss.draw(), try acc.draw()], gap: 8)
     }
 

@@ -36,10 +36,12 @@ public struct ValidationResult: Sendable {
     public var firstSamples: [Int]
     /// The MPII PCKh of the predictions, when ground truth was given.
     public var pckh: PCKhEvaluation?
+    /// The COCO evaluation (AP table, or PCK without sigmas) on COCO-format shards.
+    public var coco: COCOValidation.Result?
 
-    /// The run's validation score: PCKh Mean with ground truth (the reference's perf_indicator),
-    /// else the heatmap accuracy.
-    public var performance: Double { pckh?.table.mean ?? accuracy }
+    /// The run's validation score: COCO AP, PCKh Mean with ground truth (the reference's
+    /// perf_indicator), else the heatmap accuracy.
+    public var performance: Double { coco?.performance ?? pckh?.table.mean ?? accuracy }
 }
 
 /// The reference's `validate()`: eval-mode forward, optional flip test, loss and accuracy against
@@ -50,7 +52,7 @@ public struct ValidationResult: Sendable {
 /// figures are those one process computes; every rank puts them in the batch's own slots of a
 /// zeroed array and the arrays are summed, which is exact (one value plus zeros), and the loss
 /// and accuracy means are then taken over the batches in order: the result, PCKh included, is
-/// that of one process.
+/// that of one process. COCO evaluation (which writes its results file) runs on rank 0.
 public struct Validator {
     public let stream: ShardStream
     public let options: InferenceOptions
@@ -58,11 +60,14 @@ public struct Validator {
     public let groundTruth: MPIIGroundTruth?
     /// `LOSS.USE_TARGET_WEIGHT`: weight the validation loss by the target weights.
     public let useTargetWeight: Bool
+    /// COCO evaluation of COCO-format shards (nil: none).
+    public let coco: COCOValidation?
     public var cluster: Cluster = .alone
 
-    public init(stream: ShardStream, options: InferenceOptions, batchSize: Int, groundTruth: MPIIGroundTruth?, useTargetWeight: Bool = true) {
+    public init(stream: ShardStream, options: InferenceOptions, batchSize: Int, groundTruth: MPIIGroundTruth?, useTargetWeight: Bool = true,
+                coco: COCOValidation? = nil) {
         self.stream = stream; self.options = options; self.batchSize = batchSize; self.groundTruth = groundTruth
-        self.useTargetWeight = useTargetWeight
+        self.useTargetWeight = useTargetWeight; self.coco = coco
     }
 
     public func run(_ network: PoseNetwork) throws -> ValidationResult {
@@ -75,8 +80,10 @@ public struct Validator {
         let mine = stride(from: cluster.rank, to: batches, by: cluster.size).flatMap { order[$0 * batchSize..<min(($0 + 1) * batchSize, order.count)] }
         let prefetcher = BatchPrefetcher(stream: stream, order: mine, batchSize: batchSize, epoch: 0)
         defer { prefetcher.cancel() }
-        // Per global batch: loss·n, n, accuracy·counted, counted; per sample: its record.
-        var stats = [Double](repeating: 0, count: 4 * batches + order.count)
+        // Per global batch: loss·n, n, accuracy·counted, counted. Per sample (from `perSample`):
+        // record, image id, annotation id, center x, y, scale x, y, score.
+        let perSample = 4 * batches, fields = 8
+        var stats = [Double](repeating: 0, count: perSample + fields * order.count)
         var result = ValidationResult(loss: 0, accuracy: 0, records: [], predictions: [Float](repeating: 0, count: order.count * g.joints * 2),
                                       maxvals: [Float](repeating: 0, count: order.count * g.joints),
                                       firstHeatmaps: [], firstRecords: [], firstSamples: [], pckh: nil)
@@ -109,11 +116,16 @@ public struct Validator {
             stats.replaceSubrange(4 * b..<4 * b + 4, with: [loss * Double(n), Double(n), acc.avgAcc * Double(acc.count), Double(acc.count)])
             let final = output.withUnsafeBufferPointer {
                 FinalPredictions(heatmaps: $0, layout: bl, centers: Array(batch.centers[0..<n]), scales: Array(batch.scales[0..<n]),
-                                 postProcess: options.postProcess)
+                                 postProcess: options.postProcess, scaleIsFloat32: coco != nil)
             }
             result.predictions.replaceSubrange(first * g.joints * 2..<(first + n) * g.joints * 2, with: final.coords)
             result.maxvals.replaceSubrange(first * g.joints..<(first + n) * g.joints, with: final.maxvals)
-            for i in 0..<n { stats[4 * batches + first + i] = Double(batch.records[i]) }
+            for i in 0..<n {
+                let c = batch.centers[i], s = batch.scales[i]
+                stats.replaceSubrange(perSample + (first + i) * fields..<perSample + (first + i + 1) * fields,
+                                      with: [Double(batch.records[i]), Double(batch.imageIDs[i]), Double(batch.annotationIDs[i]),
+                                             c.x, c.y, s.x, s.y, Double(batch.scores[i])])
+            }
             if b == 0 {
                 result.firstHeatmaps = output
                 result.firstRecords = Array(batch.records[0..<n])
@@ -129,11 +141,19 @@ public struct Validator {
         for b in 0..<batches {
             lossSum += stats[4 * b]; lossCount += stats[4 * b + 1]; accSum += stats[4 * b + 2]; accCount += stats[4 * b + 3]
         }
-        result.records = stats[(4 * batches)...].map { Int($0) }
+        let sample = { (k: Int) in (0..<order.count).map { stats[perSample + $0 * fields + k] } }
+        result.records = sample(0).map { Int($0) }
+        let imageIDs = sample(1).map { Int($0) }, annotationIDs = sample(2).map { Int($0) }
+        let centers = zip(sample(3), sample(4)).map { SIMD2($0, $1) }, scales = zip(sample(5), sample(6)).map { SIMD2($0, $1) }
+        let scores = sample(7).map { Float($0) }
         result.loss = lossCount > 0 ? lossSum / lossCount : 0
         result.accuracy = accCount > 0 ? accSum / accCount : 0
         if let gt = groundTruth {
             result.pckh = try PCKhEvaluation(predictions: result.predictions, truth: gt.subset(records: result.records))
+        }
+        if let coco, cluster.isRoot {
+            result.coco = try coco.evaluate(coords: result.predictions, maxvals: result.maxvals, imageIDs: imageIDs,
+                                            annotationIDs: annotationIDs, centers: centers, scales: scales, scores: scores)
         }
         return result
     }

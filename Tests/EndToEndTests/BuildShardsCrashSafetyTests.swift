@@ -77,10 +77,11 @@ extension BuildShardsEndToEndTests {
         XCTAssertEqual(resumed, whole, "manifests apart from `created`", file: file, line: line)
     }
 
-    /// Each seed draws 3 kill points, one in each third of the build (after 0–5, 6–11 and 12–17 of
-    /// the 20 shards are journalled, plus 0–10 ms, so kills land in start-up, mid-shard, in a
-    /// rename or a journal write); the build is killed at each in turn (each run resuming the
-    /// last), checked, then rerun to the end. The kill points are printed.
+    /// Each seed draws 3 kill points, one in each of the first three quarters of the build (after
+    /// 0–4, 5–9 and 10–14 of the 20 shards are journalled, plus 0–5 ms, so kills land in start-up,
+    /// mid-shard, in a rename or a journal write, and at least 5 shards before the end); the build
+    /// is killed at each in turn (each run resuming the last), checked, then rerun to the end. All
+    /// 6 kills must land (a build that finished first fails the test). The kill points are printed.
     func testBuildsKilledAtRandomMomentsResumeToTheSameBytes() throws {
         let reference = folder()
         let manifest = try referenceBuild(reference)
@@ -89,14 +90,17 @@ extension BuildShardsEndToEndTests {
             var random = SeededRandom(seed: seed)
             out = folder()
             var kills: [String] = []
-            for third in 0..<3 {
-                let shards = 6 * third + Int(random.next() % 6), delay = UInt32(random.next() % 10_000)
-                guard try killBuild(out, afterJournalled: shards, delay: delay) else { break }   // it finished first
+            for quarter in 0..<3 {
+                let shards = 5 * quarter + Int(random.next() % 5), delay = UInt32(random.next() % 5_000)
+                guard try killBuild(out, afterJournalled: shards, delay: delay) else {
+                    XCTFail("seed \(seed): the build finished before its kill at \(shards) shards + \(delay) µs")
+                    break
+                }
                 kills.append("\(shards) shards + \(delay) µs: \(journalled(out).count) journalled")
                 try assertNothingFinalIsPartial(out, manifest)
                 XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/" + ShardFormat.manifestFile), "no manifest before the end")
             }
-            XCTAssertFalse(kills.isEmpty, "seed \(seed): every build finished before its kill")
+            XCTAssertEqual(kills.count, 3, "seed \(seed)")
             print("seed \(seed): killed after " + kills.joined(separator: "; "))
             let kept = journalled(out).count
             let resumed = try build(out, Self.crashFlags)
