@@ -37,8 +37,8 @@ public struct ShardPictures {
 
     public init(directory: String) throws {
         let set = try ShardSet(directory: directory)
-        guard let input = set.layout.spec(ShardFormat.Tensor.input), input.sampleShape.count == 3, input.sampleShape[2] == 3,
-              let target = set.layout.spec(ShardFormat.Tensor.target), target.sampleShape.count == 3 else {
+        guard let input = set.layout.spec(ShardTensor.input.name), input.sampleShape.count == 3, input.sampleShape[2] == 3,
+              let target = set.layout.spec(ShardTensor.target.name), target.sampleShape.count == 3 else {
             throw RenderError("\(directory)/\(ShardFormat.manifestFile): the shards have no 'input' [H, W, 3] and 'target' [J, h, w] tensors to draw")
         }
         let joints = target.sampleShape[0]

@@ -129,9 +129,41 @@ public struct BuildOptions: Sendable {
                             sigma: m.sigma, skeleton: description.skeleton, jointWeights: weights, augment: augment)
     }
 
-    public var layout: ShardLayout {
-        ShardFormat.layout(imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize,
-                           joints: config.model.numJoints, targetDType: targetDType, ids: isCOCO)
+    /// The shapes of the samples (crop and heatmap sizes, joints, target dtype) and whether they
+    /// carry COCO ids.
+    public var geometry: ShardGeometry {
+        ShardGeometry(imageSize: config.model.imageSize, heatmapSize: config.model.heatmapSize,
+                      joints: config.model.numJoints, targetDType: targetDType, ids: isCOCO)
+    }
+
+    public var layout: ShardLayout { ShardFormat.layout(geometry) }
+
+    /// What the shards' metadata and the manifest say about this build (`annotationSHA256`: of
+    /// the annotation file the records came from).
+    public func shardSet(annotationSHA256: String) -> ShardSetDescription {
+        let skeleton = sampleConfig.skeleton, dataset = description
+        var d = ShardSetDescription()
+        d.configJSON = String(decoding: configJSON, as: UTF8.self)
+        d.set = self.set
+        d.seed = seed
+        d.augEpochs = augEpochs
+        d.geometry = geometry
+        d.sigma = config.model.sigma
+        d.jointNames = skeleton.jointNames
+        d.flipPairs = skeleton.flipPairs.map { [$0.0, $0.1] }
+        d.mean = Self.mean
+        d.std = Self.std
+        d.dataFormat = imageFormat.rawValue
+        d.halfBodyChoice = halfBodyChoice.rawValue
+        d.samplesPerShard = resolvedSamplesPerShard
+        d.annotationSHA256 = annotationSHA256
+        d.buildKey = buildKey(annotationSHA256: annotationSHA256)
+        d.toolVersion = Self.toolVersion
+        d.dataset = ShardDatasetInfo(kind: isCOCO ? "coco" : "mpii", imageSet: imageSet, categoryID: categoryID,
+                                     groundTruthBoxes: isCOCO ? !usesDetections : nil,
+                                     limbs: dataset.skeleton.limbs.map { [$0.0, $0.1] }, upperBody: dataset.skeleton.upperBodyJoints,
+                                     sigmas: dataset.sigmas, jointWeights: dataset.jointWeights)
+        return d
     }
 
     public var resolvedSamplesPerShard: Int {

@@ -86,7 +86,8 @@ enum PartBuilder {
         guard options.onBadImage == .fail else {
             throw BuildError("--part \(part) needs --on-bad-image fail: a skipped image would move the boundaries of every later shard, which the other parts cannot know")
         }
-        let key = options.buildKey(annotationSHA256: annotationSHA)
+        let shardSet = options.shardSet(annotationSHA256: annotationSHA)
+        let key = shardSet.buildKey
         let perShard = options.resolvedSamplesPerShard
         let shardCount = (plan.plannedSamples + perShard - 1) / perShard
         let owned = (0..<shardCount).filter(part.owns)
@@ -95,7 +96,7 @@ enum PartBuilder {
             throw BuildError("\(options.out) already holds a finished build (\(ShardFormat.manifestFile)); parts go into a folder without one")
         }
 
-        let template = ShardBuilder.manifest(options, shards: [], skipped: [], annotationSHA: annotationSHA, key: key)
+        let template = shardSet.manifest(shards: [], skipped: [], created: "", groundTruthFile: nil)
         var journal = PartJournal(part: part.index, parts: part.count, shardCount: shardCount, finished: false, manifest: template)
         let journalPath = options.out + "/" + PartJournal.file(part)
         if FileManager.default.fileExists(atPath: journalPath), !options.overwrite {
@@ -118,7 +119,7 @@ enum PartBuilder {
         let progress = ProgressDisplay(total: planned, style: progressStyle)
         var made = 0
         for shard in todo {
-            let entry = try build(shard: shard, plan: plan, options: options) { made += 1; progress.update(done: made) }
+            let entry = try build(shard: shard, plan: plan, options: options, metadata: shardSet.shardMetadata) { made += 1; progress.update(done: made) }
             journal.manifest.shards.append(entry)
             journal.manifest.shards.sort { $0.firstSample < $1.firstSample }
             journal.manifest.totalSamples = journal.manifest.shards.reduce(0) { $0 + $1.samples }
@@ -135,13 +136,15 @@ enum PartBuilder {
     }
 
     /// Makes shard `shard` (plan positions [shard·S, shard·S + S)) under its final name.
-    static func build(shard: Int, plan: BuildPlan, options: BuildOptions, made: () -> Void) throws -> ShardEntry {
+    /// `metadata`: what every shard of the build carries (`ShardSetDescription.shardMetadata`).
+    static func build(shard: Int, plan: BuildPlan, options: BuildOptions, metadata: [String: String],
+                      made: () -> Void) throws -> ShardEntry {
         let perShard = options.resolvedSamplesPerShard
         let start = shard * perShard, end = min(start + perShard, plan.plannedSamples)
         let encoder = SampleEncoder(layout: options.layout)
         let pool = UnitResultPool()
         let writer = ShardSequenceWriter(directory: options.out, layout: options.layout, samplesPerShard: perShard,
-                                         metadata: ShardBuilder.metadata(options), firstShard: shard, firstSample: start)
+                                         metadata: metadata, firstShard: shard, firstSample: start)
         let pipeline = OrderedPipeline<UnitResult>(first: plan.unit(containing: start), count: plan.unit(containing: end - 1) + 1,
                                                    threads: options.threads, window: 4 * options.threads + 4) {
             UnitProducer(plan: plan, options: options, encoder: encoder, pool: pool, skipBefore: start).produce

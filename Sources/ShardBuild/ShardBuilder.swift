@@ -43,7 +43,8 @@ public enum ShardBuilder {
         var options = options
         let (plan, annotationSHA) = try loadPlan(&options)
         if let part = options.part { return try PartBuilder.run(options, plan: plan, annotationSHA: annotationSHA, part: part, progressStyle: progressStyle) }
-        let key = options.buildKey(annotationSHA256: annotationSHA)
+        let shardSet = options.shardSet(annotationSHA256: annotationSHA)
+        let key = shardSet.buildKey
         let folder = OutputFolder(path: options.out)
 
         var journal = BuildJournal(buildKey: key)
@@ -68,7 +69,7 @@ public enum ShardBuilder {
         // comes later, from the background finisher).
         var shardEnds: [Int: (nextPlanned: Int, skippedCount: Int)] = [:]
         let writer = ShardSequenceWriter(directory: options.out, layout: layout, samplesPerShard: options.resolvedSamplesPerShard,
-                                         metadata: metadata(options), firstShard: journal.done.count, firstSample: keptSamples,
+                                         metadata: shardSet.shardMetadata, firstShard: journal.done.count, firstSample: keptSamples,
                                          concurrentFinishes: options.threads) { entry in
             let end = shardEnds.removeValue(forKey: entry.firstSample)!
             journal.done.append(.init(shard: entry, nextPlanned: end.nextPlanned, skippedCount: end.skippedCount))
@@ -121,8 +122,7 @@ public enum ShardBuilder {
         }
         pipeline.join()
         progress.finish()
-        var summary = try finishManifest(options, journal: journal, annotationSHA: annotationSHA, key: key,
-                                         seconds: progress.elapsed, made: made, kept: keptShards)
+        var summary = try finishManifest(options, shardSet, journal: journal, seconds: progress.elapsed, made: made, kept: keptShards)
         summary.decodedArea = decodedImages > 0 ? decodedShares / Double(decodedImages) : nil
         return summary
     }
@@ -179,73 +179,17 @@ public enum ShardBuilder {
         return BuildError("\(bad.file): record\(unit.records.count > 1 ? "s" : "") \(which), field 'image': \(bad.problem) (--on-bad-image skip leaves such records out)")
     }
 
-    /// Shard metadata common to every shard of the build (deterministic: no time, no paths
-    /// outside the dataset), so reruns and any thread count give the same bytes.
-    static func metadata(_ options: BuildOptions) -> [String: String] {
-        typealias M = ShardFormat.Metadata
-        let skeleton = options.sampleConfig.skeleton
-        func json<T: Encodable>(_ v: T) -> String {
-            let e = JSONEncoder(); e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: (try? e.encode(v)) ?? Data(), as: UTF8.self)
-        }
-        return [
-            M.config: String(decoding: options.configJSON, as: UTF8.self),
-            M.jointNames: json(skeleton.jointNames),
-            M.flipPairs: json(skeleton.flipPairs.map { [$0.0, $0.1] }),
-            M.mean: json(BuildOptions.mean), M.std: json(BuildOptions.std),
-            M.seed: String(options.seed),
-            "set": options.set, "aug_epochs": String(options.augEpochs),
-            "target_dtype": options.targetDType == .f16 ? "f16" : "f32",
-        ]
-    }
-
     /// Writes the manifest (last, atomically), copies the PCKh ground truth of a valid build when
     /// the dataset has it, removes the journal, and sums up.
-    static func finishManifest(_ options: BuildOptions, journal: BuildJournal, annotationSHA: String, key: String,
+    static func finishManifest(_ options: BuildOptions, _ shardSet: ShardSetDescription, journal: BuildJournal,
                                seconds: Double, made: Int, kept: Int) throws -> BuildSummary {
-        var m = manifest(options, shards: journal.done.map(\.shard), skipped: journal.skipped, annotationSHA: annotationSHA, key: key)
-        m.groundTruthFile = try copyGroundTruth(options)
-        m.created = ISO8601DateFormatter().string(from: Date())
+        let m = shardSet.manifest(shards: journal.done.map(\.shard), skipped: journal.skipped,
+                                     created: ISO8601DateFormatter().string(from: Date()), groundTruthFile: try copyGroundTruth(options))
         try m.write(to: options.out + "/" + ShardFormat.manifestFile)
         try? FileManager.default.removeItem(atPath: options.out + "/" + BuildJournal.file)
         return BuildSummary(samples: m.totalSamples, shards: m.shards.count, bytes: m.shards.reduce(0) { $0 + $1.bytes },
                             seconds: seconds, skipped: m.skipped, keptShards: kept,
                             madeSamples: made)
-    }
-
-    /// The manifest of a build of `shards` (no creation time, no ground-truth file yet).
-    static func manifest(_ options: BuildOptions, shards: [ShardEntry], skipped: [SkippedRecord], annotationSHA: String, key: String) -> ShardManifest {
-        let c = options.config, skeleton = options.sampleConfig.skeleton
-        var m = ShardManifest()
-        m.shards = shards
-        m.totalSamples = m.shards.reduce(0) { $0 + $1.samples }
-        m.config = (try? JSONDecoder().decode(JSONValue.self, from: options.configJSON)) ?? .null
-        m.annotationSHA256 = annotationSHA
-        m.toolVersion = BuildOptions.toolVersion
-        m.skipped = skipped
-        m.tensors = options.layout
-        m.set = options.set
-        m.seed = options.seed
-        m.augEpochs = options.augEpochs
-        m.imageSize = c.model.imageSize
-        m.heatmapSize = c.model.heatmapSize
-        m.sigma = c.model.sigma
-        m.joints = c.model.numJoints
-        m.jointNames = skeleton.jointNames
-        m.flipPairs = skeleton.flipPairs.map { [$0.0, $0.1] }
-        m.mean = BuildOptions.mean
-        m.std = BuildOptions.std
-        m.targetDType = options.targetDType == .f16 ? "f16" : "f32"
-        m.dataFormat = options.imageFormat.rawValue
-        m.halfBodyChoice = options.halfBodyChoice.rawValue
-        m.samplesPerShard = options.resolvedSamplesPerShard
-        m.buildKey = key
-        let d = options.description
-        m.dataset = ShardDatasetInfo(kind: options.isCOCO ? "coco" : "mpii", imageSet: options.imageSet,
-                                     categoryID: options.categoryID, groundTruthBoxes: options.isCOCO ? !options.usesDetections : nil,
-                                     limbs: d.skeleton.limbs.map { [$0.0, $0.1] }, upperBody: d.skeleton.upperBodyJoints,
-                                     sigmas: d.sigmas, jointWeights: d.jointWeights)
-        return m
     }
 
     /// Copies the ground truth of a valid build into the output folder when the dataset has it

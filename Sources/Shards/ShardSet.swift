@@ -26,7 +26,8 @@ public final class ShardSet: @unchecked Sendable {
     /// Per shard, per layout tensor: where its data lies.
     private let infos: [[TensorInfo]]
     private let imagePaths: [[String]]
-    private let slots: SampleSlots
+    /// The layout tensors the format knows, with their positions: what a `ShardSample` reads.
+    private let readers: [(tensor: Int, reader: ShardTensor)]
 
     /// Opens `directory`; throws `ShardSetError` listing every problem found.
     public convenience init(directory: String) throws { try self.init(directory: directory, checksums: false) }
@@ -61,7 +62,7 @@ public final class ShardSet: @unchecked Sendable {
         var next = 0
         for f in manifest.shards { s.append(next); next += f.samples }
         starts = s
-        slots = SampleSlots(layout: manifest.tensors)
+        readers = manifest.tensors.tensors.enumerated().compactMap { t, spec in ShardTensor.named(spec.name).map { (t, $0) } }
     }
 
     private static func examine(directory: String, checksums: Bool = false) -> (parts: Parts?, problems: [SafeTensorsError]) {
@@ -207,7 +208,10 @@ public final class ShardSet: @unchecked Sendable {
 
     /// Sample `i` with typed views of all its tensors (no copy).
     public func sample(_ i: Int) -> ShardSample {
-        ShardSample(index: i, set: self, slots: slots)
+        let (shard, position) = location(of: i)
+        var s = ShardSample(index: i, imagePath: imagePath(shard: shard, index: position))
+        for (t, reader) in readers { reader.unpack(bytes(tensor: t, shard: shard, index: position), layout.tensors[t].dtype, &s) }
+        return s
     }
 
     /// The image sample `i` was cropped from (relative to the dataset root).
@@ -217,86 +221,4 @@ public final class ShardSet: @unchecked Sendable {
     }
 
     func imagePath(shard: Int, index: Int) -> String { imagePaths[shard][index] }
-}
-
-/// Layout positions of the pose tensors, looked up once per set.
-struct SampleSlots {
-    let input, target, targetWeight, joints, jointsVis, center, scale, rotation: Int
-    let flipped, halfBody, score, record, augEpoch, imageID, annotationID: Int
-    init(layout: ShardLayout) {
-        func slot(_ name: String) -> Int { layout.index(of: name) ?? -1 }
-        typealias T = ShardFormat.Tensor
-        input = slot(T.input); target = slot(T.target); targetWeight = slot(T.targetWeight)
-        joints = slot(T.joints); jointsVis = slot(T.jointsVis); center = slot(T.center); scale = slot(T.scale)
-        rotation = slot(T.rotation); flipped = slot(T.flipped); halfBody = slot(T.halfBody); score = slot(T.score)
-        record = slot(T.record); augEpoch = slot(T.augEpoch); imageID = slot(T.imageID); annotationID = slot(T.annotationID)
-    }
-}
-
-/// One sample of a pose shard set: typed views into the mapped shard (valid while the set lives).
-public struct ShardSample {
-    public let index: Int
-    /// [H, W, 3] RGB, before normalisation.
-    public let input: UnsafeBufferPointer<UInt8>
-    /// [J, h, w] heatmaps, stored as `targetDType` (f32 or f16): read through `copyTarget`.
-    public let targetBytes: UnsafeRawBufferPointer
-    public let targetDType: DType
-    /// [J, 1], [J, 3], [J, 3].
-    public let targetWeight, joints, jointsVis: UnsafeBufferPointer<Float>
-    /// (x, y) and (sx, sy) as the crop was made.
-    public let center, scale: SIMD2<Double>
-    public let rotation: Double
-    public let flipped, halfBody: Bool
-    public let score: Float
-    public let record: Int
-    public let augEpoch: Int
-    /// COCO image and annotation ids (−1: a detector's box, or a set without them).
-    public let imageID: Int
-    public let annotationID: Int
-    public let imagePath: String
-
-    init(index i: Int, set: ShardSet, slots: SampleSlots) {
-        let (shard, position) = set.location(of: i)
-        func raw(_ t: Int) -> UnsafeRawBufferPointer {
-            t >= 0 ? set.bytes(tensor: t, shard: shard, index: position) : UnsafeRawBufferPointer(start: nil, count: 0)
-        }
-        func floats(_ t: Int) -> UnsafeBufferPointer<Float> { raw(t).bindMemory(to: Float.self) }
-        func pair(_ t: Int) -> SIMD2<Double> {
-            let r = raw(t); return r.count == 16 ? SIMD2(r.load(as: Double.self), r.load(fromByteOffset: 8, as: Double.self)) : .zero
-        }
-        func scalar<T>(_ t: Int, _ type: T.Type, _ fallback: T) -> T { raw(t).count == MemoryLayout<T>.size ? raw(t).load(as: T.self) : fallback }
-        index = i
-        input = raw(slots.input).bindMemory(to: UInt8.self)
-        targetBytes = raw(slots.target)
-        targetDType = slots.target >= 0 ? set.layout.tensors[slots.target].dtype : .f32
-        targetWeight = floats(slots.targetWeight); joints = floats(slots.joints); jointsVis = floats(slots.jointsVis)
-        center = pair(slots.center); scale = pair(slots.scale)
-        rotation = scalar(slots.rotation, Double.self, 0)
-        flipped = scalar(slots.flipped, UInt8.self, 0) != 0
-        halfBody = scalar(slots.halfBody, UInt8.self, 0) != 0
-        score = scalar(slots.score, Float.self, 1)
-        record = Int(scalar(slots.record, Int64.self, -1))
-        augEpoch = Int(scalar(slots.augEpoch, Int32.self, 0))
-        imageID = Int(scalar(slots.imageID, Int64.self, -1))
-        annotationID = Int(scalar(slots.annotationID, Int64.self, -1))
-        imagePath = set.imagePath(shard: shard, index: position)
-    }
-
-    /// Number of target values (J·h·w).
-    public var targetCount: Int { targetBytes.count / targetDType.size }
-
-    /// Writes the target heatmaps as float32 into `out` (`targetCount` values), widening f16.
-    public func copyTarget(into out: UnsafeMutablePointer<Float>) {
-        switch targetDType {
-        case .f16:
-            Float16Conversion.widen(targetBytes, into: out)
-        default:
-            if targetBytes.count > 0 { UnsafeMutableRawPointer(out).copyMemory(from: targetBytes.baseAddress!, byteCount: targetBytes.count) }
-        }
-    }
-
-    /// The target heatmaps as a float32 array (a copy; for tests and pictures).
-    public func target() -> [Float] {
-        [Float](unsafeUninitializedCapacity: targetCount) { b, n in copyTarget(into: b.baseAddress!); n = targetCount }
-    }
 }

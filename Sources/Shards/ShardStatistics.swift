@@ -46,7 +46,7 @@ public struct ShardStatistics: Codable, Equatable, Sendable {
         samples = set.count; shards = m.shards.count; bytes = m.shards.reduce(0) { $0 + $1.bytes }
         self.set = m.set; seed = m.seed; augEpochs = m.augEpochs; imageSize = m.imageSize; heatmapSize = m.heatmapSize
         sigma = m.sigma; targetDType = m.targetDType; skipped = m.skipped.count
-        let j = m.joints > 0 ? m.joints : (m.tensors.spec(ShardFormat.Tensor.targetWeight)?.sampleShape.first ?? 0)
+        let j = m.joints > 0 ? m.joints : (m.tensors.spec(ShardTensor.targetWeight.name)?.sampleShape.first ?? 0)
         var flipped = 0, rotated = 0, half = 0
         var visible = [Int](repeating: 0, count: j), zero = [Int](repeating: 0, count: j)
         var scale = (Double.infinity, -Double.infinity), rotation = (Double.infinity, -Double.infinity)

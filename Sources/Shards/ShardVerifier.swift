@@ -4,8 +4,8 @@ import SafeTensors
 /// The full check of a shard folder (`hrprep verify`): everything `ShardSet` checks when it opens
 /// (manifest consistency; each shard present, of the listed size, with a valid header and every
 /// tensor's dtype and shape), plus each file's SHA-256 against the manifest and the values: every
-/// float finite, targets in [0, 1], weights non-negative, flags 0 or 1, record indices non-negative,
-/// augmentation epochs below `aug_epochs`. Problems are collected, not thrown, so one run names
+/// float finite, and each tensor within its `ShardTensor.range` (targets in [0, 1], weights
+/// non-negative, flags 0 or 1, record indices non-negative, augmentation epochs below `aug_epochs`). Problems are collected, not thrown, so one run names
 /// every bad file, in shard order. The shards are checked on all cores, hashed two at a time.
 public enum ShardVerifier {
     public static func verify(directory: String) -> [SafeTensorsError] {
@@ -45,21 +45,13 @@ public enum ShardVerifier {
     /// Value checks of one structurally sound shard.
     static func values(of file: SafeTensorsFile, augEpochs: Int) -> [SafeTensorsError] {
         var problems: [SafeTensorsError] = []
-        typealias T = ShardFormat.Tensor
         for info in file.tensors {
             let perSample = max(1, info.shape.dropFirst().reduce(1, *))
             let raw = file.bytes(info)
             func report(_ element: Int, _ what: String) {
                 problems.append(SafeTensorsError(file: file.path, problem: "tensor '\(info.name)': sample \(element / perSample) \(what)"))
             }
-            let range: ClosedRange<Double>? = switch info.name {
-            case T.target: 0...1
-            case T.targetWeight: 0...Double.greatestFiniteMagnitude
-            case T.flipped, T.halfBody: 0...1
-            case T.record: 0...Double.greatestFiniteMagnitude
-            case T.augEpoch: 0...Double(max(0, augEpochs - 1))
-            default: nil
-            }
+            let range = ShardTensor.named(info.name)?.range(augEpochs)
             if let bad = firstBad(raw, info.dtype, range) {
                 let value = bad.value
                 report(bad.index, value.isFinite ? "holds \(value), outside \(range.map { "[\($0.lowerBound), \($0.upperBound == .greatestFiniteMagnitude ? "inf" : "\($0.upperBound)")]" } ?? "")" : "holds a non-finite value (\(value))")

@@ -25,24 +25,24 @@ struct PictureShards {
             try writer.append(imagePath: "images/\(i).jpg") { t, out in
                 let spec = layout.tensors[t]
                 switch spec.name {
-                case ShardFormat.Tensor.input:
+                case ShardTensor.input.name:
                     for k in 0..<spec.sampleCount { out[k] = UInt8((k * 7 + i * 40) % 200) }
-                case ShardFormat.Tensor.target:
+                case ShardTensor.target.name:
                     let f = out.bindMemory(to: Float.self)
                     for k in 0..<f.count { f[k] = 0 }
                     for j in 0..<Self.joints {
                         let p = Self.peak(sample: i, joint: j)
                         f[j * Self.map * Self.map + p.y * Self.map + p.x] = 1
                     }
-                case ShardFormat.Tensor.targetWeight:
+                case ShardTensor.targetWeight.name:
                     let f = out.bindMemory(to: Float.self)
                     for j in 0..<Self.joints { f[j] = (i == 1 && j == 3) ? 0 : 1 }
-                case ShardFormat.Tensor.joints, ShardFormat.Tensor.jointsVis:
+                case ShardTensor.joints.name, ShardTensor.jointsVis.name:
                     let f = out.bindMemory(to: Float.self)
-                    for k in 0..<f.count { f[k] = spec.name == ShardFormat.Tensor.joints ? Float(k % 30) : 1 }
-                case ShardFormat.Tensor.flipped:
+                    for k in 0..<f.count { f[k] = spec.name == ShardTensor.joints.name ? Float(k % 30) : 1 }
+                case ShardTensor.flipped.name:
                     out[0] = i == 1 ? 1 : 0
-                case ShardFormat.Tensor.record:
+                case ShardTensor.record.name:
                     out.storeBytes(of: Int64(10 + i), as: Int64.self)
                 default:
                     for k in 0..<out.count { out[k] = 0 }

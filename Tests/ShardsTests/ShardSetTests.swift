@@ -77,7 +77,7 @@ final class ShardSetTests: XCTestCase {
     /// reads as zeros): the bytes equal a spilled shard's, and the file takes fewer disk blocks.
     func testZeroPagesOfTargetsAreHolesThatReadAsZeros() throws {
         let layout = ShardFormat.layout(imageSize: [8, 8], heatmapSize: [64, 64], joints: 4, targetDType: .f32)
-        let target = layout.tensors.firstIndex { $0.name == ShardFormat.Tensor.target }!
+        let target = layout.tensors.firstIndex { $0.name == ShardTensor.target.name }!
         let dirs = (0..<2).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("holes-\(UUID().uuidString)").path }
         defer { for d in dirs { try? FileManager.default.removeItem(atPath: d) } }
         let packed = UnsafeMutableRawBufferPointer.allocate(byteCount: layout.sampleBytes, alignment: 64)
@@ -116,7 +116,7 @@ final class ShardSetTests: XCTestCase {
         let tiny = try TinyShardSet(count: 3, perShard: 8, targetDType: .f16)
         defer { tiny.remove() }
         let set = try ShardSet(directory: tiny.directory)
-        XCTAssertEqual(set.layout.spec(ShardFormat.Tensor.target)?.dtype, .f16)
+        XCTAssertEqual(set.layout.spec(ShardTensor.target.name)?.dtype, .f16)
         // Multiples of 1/8 are exact in half precision.
         XCTAssertEqual(set.sample(2).target(), (0..<12).map { Float(Double((2 + $0) % 9) / 8) })
         XCTAssertEqual(ShardVerifier.verify(directory: tiny.directory).map(\.description), [])

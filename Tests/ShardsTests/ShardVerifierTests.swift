@@ -27,7 +27,7 @@ final class ShardVerifierTests: XCTestCase {
         let problems = try damaged { tiny in
             let path = tiny.shardPath(0)
             let file = try SafeTensorsFile(path: path)
-            let target = try file.info(ShardFormat.Tensor.target)
+            let target = try file.info(ShardTensor.target.name)
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             let at = file.headerSize + target.dataOffsets.lowerBound + 13 * 4   // sample 1, element 1
             var big: Float = 2.5

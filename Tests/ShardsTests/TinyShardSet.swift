@@ -14,13 +14,13 @@ struct TinyShardSet {
 
     static func value(_ tensor: String, sample i: Int, element k: Int) -> Double {
         switch tensor {
-        case ShardFormat.Tensor.input: return Double((i * 7 + k * 3) % 256)
-        case ShardFormat.Tensor.target: return Double((i + k) % 9) / 8
-        case ShardFormat.Tensor.flipped: return Double(i % 2)
-        case ShardFormat.Tensor.halfBody: return Double((i / 3) % 2)
-        case ShardFormat.Tensor.record: return Double(i / 2)
-        case ShardFormat.Tensor.augEpoch: return Double(i % 2)
-        case ShardFormat.Tensor.rotation: return Double(i) * 1.5 - 10
+        case ShardTensor.input.name: return Double((i * 7 + k * 3) % 256)
+        case ShardTensor.target.name: return Double((i + k) % 9) / 8
+        case ShardTensor.flipped.name: return Double(i % 2)
+        case ShardTensor.halfBody.name: return Double((i / 3) % 2)
+        case ShardTensor.record.name: return Double(i / 2)
+        case ShardTensor.augEpoch.name: return Double(i % 2)
+        case ShardTensor.rotation.name: return Double(i) * 1.5 - 10
         default: return Double(i) * 0.25 + Double(k) + 0.125
         }
     }

@@ -55,18 +55,18 @@ struct SyntheticShards {
                 let spec = layout.tensors[t]
                 func put<T>(_ values: [T]) { values.withUnsafeBytes { out.copyMemory(from: $0) } }
                 switch spec.name {
-                case ShardFormat.Tensor.input:
+                case ShardTensor.input.name:
                     put((0..<(w * h * 3)).map { k in Self.pixel(sample: i, x: (k / 3) % w, y: k / (3 * w), channel: k % 3) })
-                case ShardFormat.Tensor.target:
+                case ShardTensor.target.name:
                     put((0..<(Self.joints * hw[0] * hw[1])).map { k in
                         Self.target(sample: i, joint: k / (hw[0] * hw[1]), x: k % hw[0], y: (k / hw[0]) % hw[1])
                     })
-                case ShardFormat.Tensor.targetWeight: put((0..<Self.joints).map { Self.weight(sample: i, joint: $0) })
-                case ShardFormat.Tensor.center: put([100.0 + Double(i), 80.0])
-                case ShardFormat.Tensor.scale: put([0.32, 0.32])
-                case ShardFormat.Tensor.record: put([Int64(i / augEpochs)])
-                case ShardFormat.Tensor.augEpoch: put([Int32(i % augEpochs)])
-                case ShardFormat.Tensor.score: put([Float(1)])
+                case ShardTensor.targetWeight.name: put((0..<Self.joints).map { Self.weight(sample: i, joint: $0) })
+                case ShardTensor.center.name: put([100.0 + Double(i), 80.0])
+                case ShardTensor.scale.name: put([0.32, 0.32])
+                case ShardTensor.record.name: put([Int64(i / augEpochs)])
+                case ShardTensor.augEpoch.name: put([Int32(i % augEpochs)])
+                case ShardTensor.score.name: put([Float(1)])
                 default: out.initializeMemory(as: UInt8.self, repeating: 0)
                 }
             }
