@@ -38,7 +38,8 @@ test: deps
 ## (its own build folder). Leak reports are off (the Swift runtime and XCTest keep memory to the
 ## end); so is the Swift backtracer, which waits on the sanitizer after a crash.
 CHECKED_TESTS := ExperimentConfigTests FuzzingTests SafeTensorsFileTests SafeTensorsOverflowTests SafeTensorsWriterTests ShardsTests \
-  AnnotationTests AnnotationBadInputTests ImageBadInputTests ImageSourceTests SampleFactoryTests GroundTruthFileTests GroundTruthSubsetTests
+  AnnotationTests AnnotationBadInputTests COCORecordsTests COCOBadInputTests ImageBadInputTests ImageSourceTests SampleFactoryTests \
+  GroundTruthFileTests GroundTruthSubsetTests
 space := $() $()
 test-checked: deps
 	$(SWIFT) build -c debug --sanitize address --scratch-path .build-asan --build-tests
