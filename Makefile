@@ -39,7 +39,7 @@ test: deps
 ## end); so is the Swift backtracer, which waits on the sanitizer after a crash.
 CHECKED_TESTS := ExperimentConfigTests FuzzingTests SafeTensorsFileTests SafeTensorsOverflowTests SafeTensorsWriterTests ShardsTests \
   AnnotationTests AnnotationBadInputTests COCORecordsTests COCOBadInputTests ImageBadInputTests ImageSourceTests SampleFactoryTests \
-  GroundTruthFileTests GroundTruthSubsetTests
+  ImageSamplerTests GroundTruthFileTests GroundTruthSubsetTests
 space := $() $()
 test-checked: deps
 	$(SWIFT) build -c debug --sanitize address --scratch-path .build-asan --build-tests

@@ -1,6 +1,8 @@
 import AffineCrop
 
-// PoseData's entry point for shard building. Per thread:
+// PoseData's entry point for shard building is `ImageSampler` (per image: draw every sample's
+// augmentation, decode the window their crops read, make each sample into the caller's slots).
+// Underneath, one sample at a time, per thread:
 //
 //     let loader = ImageLoader()                        // file or `archive.zip@/member`, one per thread
 //     let image = RGBImage()                            // reused decode buffer
@@ -120,12 +122,8 @@ public final class SampleFactory {
     /// reads the mirrored image's taps straight from it (`AffineWarp.warp(mirrored:)`).
     @discardableResult
     public func makeSample(record: PoseRecord, image: RGBImage, params: AugmentParams) throws -> Sample {
-        let s = sample
-        return try s.crop.withUnsafeMutableBufferPointer { crop in
-            try s.target.withUnsafeMutableBufferPointer { target in
-                try makeSample(record: record, image: image, params: params, crop: crop, target: target)
-            }
-        }
+        augment(&pose, record: record, imageWidth: image.width, params: params)
+        return makeSample(pose: pose, matrix: pose.matrix(outputSize: config.imageSize), flip: params.flip, image: image)
     }
 
     /// As `makeSample(record:image:params:)`, but the crop (`H·W·3` bytes) and the targets (`J·h·w`
@@ -135,15 +133,33 @@ public final class SampleFactory {
     @discardableResult
     public func makeSample(record: PoseRecord, image: RGBImage, params: AugmentParams,
                            crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>) throws -> Sample {
+        augment(&pose, record: record, imageWidth: image.width, params: params)
+        return makeSample(pose: pose, matrix: pose.matrix(outputSize: config.imageSize), flip: params.flip, image: image,
+                          crop: crop, target: target)
+    }
+
+    /// The sample of an augmented `pose` whose crop matrix is `matrix` (`pose.matrix`), `flip`
+    /// telling whether the pose was mirrored, into the factory's own `Sample`.
+    func makeSample(pose: PoseState, matrix: AffineMatrix, flip: Bool, image: RGBImage) -> Sample {
+        let s = sample
+        return s.crop.withUnsafeMutableBufferPointer { crop in
+            s.target.withUnsafeMutableBufferPointer { target in
+                makeSample(pose: pose, matrix: matrix, flip: flip, image: image, crop: crop, target: target)
+            }
+        }
+    }
+
+    /// The sample of an augmented `pose` (see above), its crop and targets written to `crop` and
+    /// `target`: warp → joints through the matrix → targets.
+    func makeSample(pose: PoseState, matrix m: AffineMatrix, flip: Bool, image: RGBImage,
+                    crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>) -> Sample {
         let s = sample
         // Sizes from the config, not `s.crop.count`: the caller may hold `s.crop` and `s.target`
         // open for writing (the overload above), and reading them here would be an overlapping access.
         let size = config.imageSize, maps = config.heatmapSize
         precondition(crop.count == size.width * size.height * 3 && target.count == config.skeleton.numJoints * maps.width * maps.height,
                      "crop or target buffer of the wrong size")
-        augment(&pose, record: record, imageWidth: image.width, params: params)
-        let m = pose.matrix(outputSize: size)
-        AffineWarp.warp(image.view, matrix: m, mirrored: params.flip, into: crop, width: size.width, height: size.height)
+        AffineWarp.warp(image.view, matrix: m, mirrored: flip, into: crop, width: size.width, height: size.height)
         for j in s.joints.indices {
             s.jointsVis[j] = pose.jointsVis[j]
             s.joints[j] = pose.joints[j]
@@ -159,7 +175,7 @@ public final class SampleFactory {
         s.center = pose.center
         s.scale = pose.scale
         s.rotation = pose.rotation
-        s.flipped = params.flip
+        s.flipped = flip
         s.matrix = m
         s.halfBody = pose.halfBody
         return s

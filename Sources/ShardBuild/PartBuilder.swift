@@ -152,7 +152,6 @@ enum PartBuilder {
         do {
             while let result = pipeline.next() {
                 defer { pool.give(result) }
-                if let error = result.error { throw error }
                 let unit = plan.units[result.unit]
                 if let bad = result.imageError { throw ShardBuilder.badImage(bad, unit: unit) }
                 for (k, p) in result.planned.enumerated() where p < end {

@@ -6,7 +6,7 @@ import Shards
 /// order (`offsets[t]` is where tensor t starts), each written by its `ShardTensor` in the stored
 /// dtype (float64 joints → float32, targets to f16 when asked).
 ///
-/// `make` has the factory write the crop, and float32 targets, straight into their slots, so the
+/// `make` has the sampler write the crop, and float32 targets, straight into their slots, so the
 /// two big tensors are never copied; the rest is packed after.
 struct SampleEncoder {
     let layout: ShardLayout
@@ -29,16 +29,16 @@ struct SampleEncoder {
         targetSlot = layout.tensors[target].dtype == .f32 ? (o[target], layout.tensors[target].sampleCount) : nil
     }
 
-    /// Makes the sample of `record` (augmentation epoch `epoch`) with `factory` and packs it at `out`.
-    func make(_ factory: SampleFactory, record: PoseRecord, index: Int, epoch: Int, image: RGBImage, params: AugmentParams,
-              into out: UnsafeMutableRawPointer) throws {
+    /// Makes sample `i` of `sampler`'s loaded image — annotation `record`, index `index`,
+    /// augmentation epoch `epoch` — and packs it at `out`.
+    func make(_ sampler: ImageSampler, _ i: Int, record: PoseRecord, index: Int, epoch: Int, into out: UnsafeMutableRawPointer) {
         let s: Sample
         if let targetSlot {
             let crop = UnsafeMutableBufferPointer(start: (out + inputSlot.offset).assumingMemoryBound(to: UInt8.self), count: inputSlot.bytes)
             let target = UnsafeMutableBufferPointer(start: (out + targetSlot.offset).assumingMemoryBound(to: Float.self), count: targetSlot.count)
-            s = try factory.makeSample(record: record, image: image, params: params, crop: crop, target: target)
+            s = sampler.makeSample(i, crop: crop, target: target)
         } else {
-            s = try factory.makeSample(record: record, image: image, params: params)
+            s = sampler.makeSample(i)
         }
         // With float32 targets the crop and the targets are in their slots already; with f16, the
         // sample's own are packed.

@@ -89,7 +89,6 @@ public enum ShardBuilder {
         do {
             while let result = pipeline.next() {
                 defer { pool.give(result) }
-                if let error = result.error { throw error }
                 let unit = plan.units[result.unit]
                 if let bad = result.imageError {
                     guard options.onBadImage == .skip else { throw badImage(bad, unit: unit) }

@@ -13,8 +13,6 @@ final class UnitResult {
     var records: [Int] = []
     /// Set when the image could not be read or decoded (the unit then holds no samples).
     var imageError: PoseDataError?
-    /// Set on any other failure (always fatal).
-    var error: Error?
     /// The share of the image's area that was decoded (window decode), once it was.
     var decodedShare: Double?
 
@@ -32,7 +30,7 @@ final class UnitResult {
             buffer = .allocate(byteCount: needed, alignment: 64)
         }
         planned.removeAll(keepingCapacity: true); records.removeAll(keepingCapacity: true)
-        imageError = nil; error = nil; decodedShare = nil
+        imageError = nil; decodedShare = nil
     }
 }
 
@@ -54,41 +52,42 @@ final class UnitResultPool: @unchecked Sendable {
     func give(_ r: UnitResult) { lock.lock(); free.append(r); lock.unlock() }
 }
 
-/// Makes the samples of plan units on one thread: draws the unit's augmentations first (each from
-/// the sample's own generator: seed, epoch, record — or none for valid/test), reads the image and
-/// decodes only the window their crops read (`UnitWindow`), then makes and packs each sample.
+/// Makes the samples of plan units on one thread: the unit's samples still to make (resume skips
+/// those already in kept shards), in plan order, from its image through an `ImageSampler` (draw,
+/// window, decode once, make), each packed into the unit's buffer.
 final class UnitProducer {
     private let plan: BuildPlan
     private let root: String
-    private let training: Bool
-    private let seed: UInt64
     private let skipBefore: Int
     private let encoder: SampleEncoder
     private let pool: UnitResultPool
-    private let loader = ImageLoader()
-    private let image = RGBImage()
-    private let factory: SampleFactory
-    private let window: UnitWindow
-    private let windowDecode: Bool
+    private let sampler: ImageSampler
+    private var requests: [ImageSampler.Request] = []
+    private var positions: [Int] = []
 
     /// `skipBefore`: plan positions below it are already in kept shards (resume) and not made.
     init(plan: BuildPlan, options: BuildOptions, encoder: SampleEncoder, pool: UnitResultPool, skipBefore: Int) {
-        self.plan = plan; root = options.root; training = options.isTraining; seed = options.seed
-        windowDecode = options.windowDecode
+        self.plan = plan; root = options.root
         self.skipBefore = skipBefore; self.encoder = encoder; self.pool = pool
-        factory = SampleFactory(config: options.sampleConfig)
-        window = UnitWindow(numJoints: factory.config.skeleton.numJoints)
+        sampler = ImageSampler(config: options.sampleConfig, training: options.isTraining, seed: options.seed,
+                               windowDecode: options.windowDecode)
     }
 
     func produce(_ u: Int) -> UnitResult {
         let unit = plan.units[u]
         let result = pool.take(capacity: unit.records.count * plan.augEpochs * encoder.sampleBytes)
         result.unit = u
-        window.plan(unit, of: plan, training: training, seed: seed, skipBefore: skipBefore, augment: factory.config.augment)
+        requests.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
+        var p = unit.firstPlanned
+        for r in unit.records {
+            for epoch in 0..<plan.augEpochs {
+                if p >= skipBefore { requests.append(.init(record: r, epoch: epoch)); positions.append(p) }
+                p += 1
+            }
+        }
         do {
-            try loader.load(root + "/" + unit.image, into: image, window: !windowDecode ? nil : { [plan, factory, window] w, h in
-                window.region(records: plan.records, factory: factory, width: w, height: h)
-            })
+            try sampler.load(root + "/" + unit.image, records: plan.records, requests: requests)
         } catch let e as PoseDataError {
             result.imageError = e
             return result
@@ -96,16 +95,13 @@ final class UnitProducer {
             result.imageError = PoseDataError(file: root + "/" + unit.image, problem: "\(error)")
             return result
         }
+        let image = sampler.image
         result.decodedShare = Double(image.decoded.x.count * image.decoded.y.count) / Double(max(1, image.width * image.height))
-        do {
-            for s in window.samples {
-                try encoder.make(factory, record: plan.records[s.record], index: s.record, epoch: s.epoch, image: image, params: s.params,
-                                 into: result.buffer + result.planned.count * encoder.sampleBytes)
-                result.planned.append(s.position)
-                result.records.append(s.record)
-            }
-        } catch {
-            result.error = error
+        for (i, request) in requests.enumerated() {
+            encoder.make(sampler, i, record: plan.records[request.record], index: request.record, epoch: request.epoch,
+                         into: result.buffer + result.planned.count * encoder.sampleBytes)
+            result.planned.append(positions[i])
+            result.records.append(request.record)
         }
         return result
     }
