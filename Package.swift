@@ -6,33 +6,39 @@ import Foundation
 import PackageDescription
 
 /// Optimised builds of the numeric modules: bounds checks off in kernels that index through unsafe
-/// buffers anyway, and code generated for the build machine's CPU (AVX-512 on Zen 5). The binary is
-/// built where it runs (`make`, CI), so host tuning is safe; see HRNet's CPU dispatch for the fallback.
-/// `HRNET_TARGET_CPU` overrides the CPU (e.g. `haswell`, to build and test the non-AVX-512 path);
-/// `HRNET_AVX512` tells HRNet's GEMM which micro-kernel suits the instructions generated.
-let targetCPU = ProcessInfo.processInfo.environment["HRNET_TARGET_CPU"] ?? "native"
-/// Whether the target CPU has the instruction-set flag `flag` (/proc/cpuinfo), or for a named CPU
-/// whether it is one of `cpus`.
-func targetHas(_ flag: String, cpus: [String]) -> Bool {
-    if targetCPU != "native" { return cpus.contains(targetCPU) }
-    let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-    return cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }?
-        .split(separator: " ").contains(Substring(flag)) ?? false
-}
-let buildsAVX512 = targetHas("avx512f", cpus: ["znver4", "znver5", "skylake-avx512", "icelake-server", "sapphirerapids"])
-/// SHA-256 instructions: SafeTensors hashes shards with them (5× the portable Swift code).
-let buildsSHA = targetHas("sha_ni", cpus: ["znver1", "znver2", "znver3", "znver4", "znver5", "icelake-server", "sapphirerapids", "goldmont"])
+/// buffers anyway. Everything is compiled for the x86-64 baseline, so one binary runs on every
+/// x86-64 CPU; the kernels that gain from wider instructions are compiled again, from the same
+/// sources, for x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512) in modules of their own
+/// (`isaSettings`), and `InstructionSets` picks one at run time from cpuid.
 let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-    .unsafeFlags(["-target-cpu", targetCPU]),
-] + (buildsAVX512 ? [.define("HRNET_AVX512")] : [])
+]
 /// Modules that read untrusted input (the safetensors header, the manifest, annotation JSON, ground
 /// truth, images' headers) keep Swift's bounds and overflow checks: the same code generation, `-O`.
-/// Only the modules that are numeric kernels alone, HRNet and AffineCrop, are built `-Ounchecked`.
+/// Only the modules that are numeric kernels alone (HRNet, AffineCrop and the per-ISA kernel
+/// modules) are built `-Ounchecked`.
 let checkedSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-wmo"], .when(configuration: .release)),
-    .unsafeFlags(["-target-cpu", targetCPU]),
 ]
+/// A per-ISA kernel module's settings: code generation for the x86-64 micro-architecture `level`
+/// (`-march=x86-64-v3`: the Swift and C code of the module may use AVX2, FMA, BMI; `-v4` adds
+/// AVX-512), and `defines` for the kernel shapes that suit it. Only on x86-64 hosts; elsewhere
+/// only the portable variant runs and these modules are unused.
+func isaSettings(_ level: String, _ defines: [String] = []) -> [SwiftSetting] {
+    #if arch(x86_64)
+    let cpu: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=" + level])]
+    #else
+    let cpu: [SwiftSetting] = []
+    #endif
+    return kernelSwiftSettings + cpu + defines.map { .define($0) }
+}
+
+/// SHA-256 instructions for the intrinsics in SafeTensors' hasher, used only where cpuid reports them.
+#if arch(x86_64)
+let shaSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msha"])]
+#else
+let shaSettings: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "hrprep",
@@ -57,48 +63,60 @@ let package = Package(
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),  // Benchmarks' GEMM comparison only
 
+        .target(name: "CCPUID"),  // cpuid and xgetbv: which instruction sets this CPU and OS support
+
+        // MARK: Instruction-set variants (one source, compiled per x86-64 level; see isaSettings)
+        .target(name: "InstructionSets", dependencies: ["CCPUID"]),
+        .target(name: "GEMMKernels", swiftSettings: kernelSwiftSettings),
+        .target(name: "GEMMKernelsAVX2", swiftSettings: isaSettings("x86-64-v3", ["GEMM_FMA"])),
+        .target(name: "GEMMKernelsAVX512", swiftSettings: isaSettings("x86-64-v4", ["GEMM_FMA", "GEMM_TILE_8X32"])),
+        .target(name: "CropBlend", swiftSettings: kernelSwiftSettings),
+        .target(name: "CropBlendAVX2", swiftSettings: isaSettings("x86-64-v3")),
+
         // MARK: Libraries
         .target(name: "ExperimentConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "AffineCrop", swiftSettings: kernelSwiftSettings),
+        .target(name: "AffineCrop", dependencies: ["InstructionSets", "CropBlend", "CropBlendAVX2"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseData", dependencies: ["COpenCVBridge", "CZip", "AffineCrop", .product(name: "Yams", package: "Yams")],
                 swiftSettings: checkedSwiftSettings),
-        .target(name: "SafeTensors", swiftSettings: checkedSwiftSettings + (buildsSHA ? [.define("SHA_NI")] : [])),
+        .target(name: "SafeTensors", dependencies: ["InstructionSets"], swiftSettings: checkedSwiftSettings + shaSettings),
         .target(name: "Shards", dependencies: ["SafeTensors"], swiftSettings: checkedSwiftSettings),
-        .target(name: "HRNet", dependencies: ["ExperimentConfig", "SafeTensors"], swiftSettings: kernelSwiftSettings),
+        .target(name: "HRNet", dependencies: ["ExperimentConfig", "SafeTensors", "InstructionSets",
+                                             "GEMMKernels", "GEMMKernelsAVX2", "GEMMKernelsAVX512"], swiftSettings: kernelSwiftSettings),
         .target(name: "PoseEval", dependencies: ["PoseData"], swiftSettings: checkedSwiftSettings),
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),
         .target(name: "Fixtures", dependencies: ["Render", "PoseData", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
         .target(name: "Training", dependencies: ["HRNet", "SafeTensors", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render"]),
         .target(name: "Fuzzing", dependencies: ["Shards", "PoseData", "ExperimentConfig"]),
-        .target(name: "Benchmarks", dependencies: ["HRNet", "ShardBuild", "PoseData", "AffineCrop", "ExperimentConfig", "COpenCVBridge", "CBLAS"]),
+        .target(name: "Benchmarks", dependencies: ["HRNet", "InstructionSets", "ShardBuild", "PoseData", "AffineCrop", "ExperimentConfig", "COpenCVBridge", "CBLAS"]),
 
         // MARK: Executables (thin ArgumentParser commands)
         .executableTarget(name: "hrprep", dependencies: [
-            "ShardBuild", "Shards", "Render", "ExperimentConfig", "Fixtures", "Benchmarks",
+            "ShardBuild", "InstructionSets", "Shards", "Render", "ExperimentConfig", "Fixtures", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrprep-fuzz", dependencies: [
             "Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrnet-train", dependencies: [
-            "Training", "HRNet", "ExperimentConfig", "Benchmarks",
+            "Training", "HRNet", "ExperimentConfig", "Benchmarks", "InstructionSets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests (one target per module; GoldenFiles locates the reference outputs)
         .target(name: "GoldenFiles", dependencies: ["SafeTensors"], path: "Tests/GoldenFiles",
                 exclude: ["Golden"]),
+        .testTarget(name: "InstructionSetsTests", dependencies: ["InstructionSets"]),
         .testTarget(name: "ExperimentConfigTests", dependencies: ["ExperimentConfig"]),
         .testTarget(name: "PoseDataTests", dependencies: ["PoseData", "AffineCrop", "Benchmarks", "GoldenFiles"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
-        .testTarget(name: "HRNetTests", dependencies: ["HRNet", "ExperimentConfig", "SafeTensors", "GoldenFiles"]),
+        .testTarget(name: "HRNetTests", dependencies: ["HRNet", "InstructionSets", "ExperimentConfig", "SafeTensors", "GoldenFiles"]),
         .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval", "GoldenFiles"], exclude: ["COCOEvalCases"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Shards", "PoseData"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "PoseData", "CZip", "GoldenFiles"]),
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "HRNet", "Shards", "PoseData", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "InstructionSets", "HRNet", "Shards", "PoseData", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "HRNet", "GoldenFiles"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"], exclude: ["FuzzRegressions"]),
     ],

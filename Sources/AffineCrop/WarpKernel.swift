@@ -1,3 +1,9 @@
+import CropBlend
+#if arch(x86_64)
+import CropBlendAVX2
+#endif
+import InstructionSets
+
 /// One affine crop's inner loops (`AffineWarp.warp`), by vertical strips of up to `strip` output
 /// columns (all rows of one strip, then the next; one strip for crops up to 256 wide). Per strip,
 /// the column deltas (adelta, bdelta); per row of it, first the grid positions, `lanes` at a time
@@ -40,6 +46,8 @@ struct WarpKernel {
     let width: Int, height: Int
     /// The `Scratch`: the strip arrays, each `strip` long, adelta first.
     let arrays: UnsafeMutablePointer<Int32>
+    /// The baseline blend (CropBlend) rather than the AVX2 one (CropBlendAVX2): asked for, or the
+    /// variant is `portable` (forced, or a CPU without AVX2).
     let portable: Bool
 
     init(source: ImageView, mirrored: Bool, dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int,
@@ -57,7 +65,7 @@ struct WarpKernel {
         self.dst = dst
         self.width = width; self.height = height
         arrays = scratch
-        self.portable = portable
+        self.portable = portable || ISA.active == .portable
     }
 
     /// The whole crop.
@@ -69,41 +77,49 @@ struct WarpKernel {
             for y in 0..<height {
                 positions(n, origin: grid.rowOrigin(y))
                 if x + n == width && (x > 0 || y == height - 1) { code[n - 1] = -1 }
-                let d = dst + 3 * (width * y + x)
-                #if arch(x86_64)
-                if !portable { pixels(n, into: d, X86Blend.self); continue }
-                #endif
-                pixels(n, into: d, PortableBlend.self)
+                pixels(n, into: dst + 3 * (width * y + x))
             }
         }
     }
 
-    /// The row's `n` pixels of the strip, `d` its first.
+    /// The row's `n` pixels of the strip, `d` its first: each run of inside pixels in one call
+    /// of the blend module of the chosen instruction set, the others here.
     @inline(__always)
-    func pixels<B: InsideBlend>(_ n: Int, into d: UnsafeMutablePointer<UInt8>, _: B.Type) {
+    func pixels(_ n: Int, into d: UnsafeMutablePointer<UInt8>) {
         let c = arrays + 2 * Self.strip, k = Self.strip
-        let rb = Int(rowBytes)
-        var d = d, i = 0
+        let codes = c + 2 * k
+        var i = 0
         while i < n {
-            let code = c[2 * k + i]
-            if code >= 0 && i + 1 < n && c[2 * k + i + 1] >= 0 {
-                let w = UnsafeRawPointer(c)
-                B.blend2(base + Int(code), base + Int(c[2 * k + i + 1]), rowBytes: rb,
-                         wxPairs: w.loadUnaligned(fromByteOffset: 4 * (3 * k + i), as: UInt64.self),
-                         wyPairs: w.loadUnaligned(fromByteOffset: 4 * (4 * k + i), as: UInt64.self), into: d)
-                i += 2; d += 6
+            let code = codes[i]
+            if code >= 0 {
+                var end = i + 1
+                while end < n && codes[end] >= 0 { end += 1 }
+                blendInside(end - i, codes: codes + i, wxPairs: c + 3 * k + i, wyPairs: c + 4 * k + i, into: d + 3 * i)
+                i = end
                 continue
             }
-            if code >= 0 {
-                B.blend(base + Int(code), rowBytes: rb, wxPair: c[3 * k + i], wyPair: c[4 * k + i], into: d)
-            } else if code == -2 {
-                d[0] = 0; d[1] = 0; d[2] = 0
+            if code == -2 {
+                d[3 * i] = 0; d[3 * i + 1] = 0; d[3 * i + 2] = 0
             } else {
                 let gx = c[i], gy = c[k + i]
-                blendBorder(sx: WarpGrid.saturatedTap(gx >> 5), sy: WarpGrid.saturatedTap(gy >> 5), fx: gx & 31, fy: gy & 31, into: d)
+                blendBorder(sx: WarpGrid.saturatedTap(gx >> 5), sy: WarpGrid.saturatedTap(gy >> 5), fx: gx & 31, fy: gy & 31,
+                            into: d + 3 * i)
             }
-            i += 1; d += 3
+            i += 1
         }
+    }
+
+    @inline(__always)
+    private func blendInside(_ count: Int, codes: UnsafePointer<Int32>, wxPairs: UnsafePointer<Int32>,
+                             wyPairs: UnsafePointer<Int32>, into d: UnsafeMutablePointer<UInt8>) {
+        #if arch(x86_64)
+        if !portable {
+            return CropBlendAVX2.InsideBlendRun.blend(count: count, base: base, rowBytes: Int(rowBytes), codes: codes,
+                                                      wxPairs: wxPairs, wyPairs: wyPairs, into: d)
+        }
+        #endif
+        CropBlend.InsideBlendRun.blend(count: count, base: base, rowBytes: Int(rowBytes), codes: codes,
+                                       wxPairs: wxPairs, wyPairs: wyPairs, into: d)
     }
 
     /// The row arrays of the strip's `n` pixels. Only lane-wise arithmetic (Swift's SIMD

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CBLAS
 import HRNet
+import InstructionSets
 
 /// One GEMM problem to time: C[m×n] = op(A)[m×k] · op(B)[k×n].
 public struct GEMMShape: Sendable {
@@ -74,9 +75,9 @@ public enum GEMMBenchmark {
     /// then OpenBLAS's (a pause between them lets OpenBLAS's spinning threads park); medians per
     /// shape, so a burst of load from other processes spoils one round, not the figure.
     public static func run(shapes: [GEMMShape], runs: Int, compareOpenBLAS: Bool,
-                           kernel: GEMMKernel = .native, clock: Clock = .wall,
+                           isa: ISA = ISA.active, clock: Clock = .wall,
                            cold: Bool = false) -> [GEMMBenchmarkResult] {
-        let operands = shapes.map { Operands($0, kernel: kernel, clock: clock, cold: cold) }
+        let operands = shapes.map { Operands($0, isa: isa, clock: clock, cold: cold) }
         var ours = [[Double]](repeating: [], count: shapes.count)
         var theirs = [[Double]](repeating: [], count: shapes.count)
         for _ in 0..<max(runs, 1) {
@@ -103,11 +104,11 @@ public enum GEMMBenchmark {
     /// copies to cycle through 96 MB (3 × L3), so every call reads A and B from memory, as a layer
     /// of the network does (its input was written long before, or is bigger than the caches).
     private final class Operands {
-        let shape: GEMMShape, kernel: GEMMKernel, clock: Clock
+        let shape: GEMMShape, isa: ISA, clock: Clock
         let copies: Int
         let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
-        init(_ shape: GEMMShape, kernel: GEMMKernel, clock: Clock, cold: Bool) {
-            self.shape = shape; self.kernel = kernel; self.clock = clock
+        init(_ shape: GEMMShape, isa: ISA, clock: Clock, cold: Bool) {
+            self.shape = shape; self.isa = isa; self.clock = clock
             let bytes = 4 * (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n)
             copies = cold ? max(1, (96 << 20) / bytes) : 1
             func random(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -132,7 +133,7 @@ public enum GEMMBenchmark {
                                 s.transB ? CblasTrans : CblasNoTrans, Int32(s.m), Int32(s.n), Int32(s.k),
                                 1, ap, Int32(lda), bp, Int32(ldb), 0, cp, Int32(s.n))
                 } else {
-                    sgemm(kernel: kernel, pool: .shared, transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
+                    sgemm(isa: isa, pool: .shared, transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
                           alpha: 1, a: ap, lda: lda, b: bp, ldb: ldb, beta: 0, c: cp, ldc: s.n)
                 }
             }

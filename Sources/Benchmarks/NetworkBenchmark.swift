@@ -1,6 +1,7 @@
 import ExperimentConfig
 import Foundation
 import HRNet
+import InstructionSets
 
 /// Speed of the network on random data: forward-only (eval mode, forward-only buffers) or full training steps
 /// (forward, loss, backward, optimiser), timed after warm-up steps. GFLOP/s counts
@@ -20,13 +21,15 @@ public enum NetworkBenchmark {
 
         /// One JSON object (the benchmark's last output line).
         public var json: String {
-            String(format: "{\"mode\": \"%@\", \"network\": \"%@\", \"batch\": %d, \"threads\": %d, \"steps\": %d, \"seconds_per_step\": %.4f, \"images_per_s\": %.3f, \"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"arena_mb\": %.1f}",
-                   mode, network, batch, threads, steps, secondsPerStep, imagesPerSecond, gflopsPerSecond, peakRSSMegabytes, arenaMegabytes)
+            String(format: "{\"mode\": \"%@\", \"network\": \"%@\", \"batch\": %d, \"threads\": %d, \"steps\": %d, \"seconds_per_step\": %.4f, \"images_per_s\": %.3f, \"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"arena_mb\": %.1f, \"isa\": \"%@\"}",
+                   mode, network, batch, threads, steps, secondsPerStep, imagesPerSecond, gflopsPerSecond, peakRSSMegabytes, arenaMegabytes,
+                   ISA.active.rawValue)
         }
     }
 
+    /// `profile`: after the warm-up, the timed steps also fill it layer class by layer class.
     public static func run(config: ExperimentConfig, batch: Int, steps: Int, warmup: Int = 2, forwardOnly: Bool,
-                           progress: ((Int, Double) -> Void)? = nil) throws -> Result {
+                           profile: LayerProfile? = nil, progress: ((Int, Double) -> Void)? = nil) throws -> Result {
         let model = try HRNetModel(config: config, batchSize: batch, seed: 1, trainable: !forwardOnly)
         let macs = try ModelSummary(model: config.model).multiplyAdds
         var rng = SeededRandom(seed: 2)
@@ -37,6 +40,8 @@ public enum NetworkBenchmark {
             if forwardOnly { model.forward(input: input, training: false) } else { model.trainStep(input: input, target: target, weight: weight) }
         }
         for _ in 0..<warmup { once() }
+        model.profile = profile
+        profile?.steps = steps
         var times: [Double] = []
         for s in 0..<steps {
             let start = DispatchTime.now().uptimeNanoseconds

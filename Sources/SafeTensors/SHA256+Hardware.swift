@@ -1,4 +1,4 @@
-#if SHA_NI && arch(x86_64)
+#if arch(x86_64)
 import _Builtin_intrinsics.intel
 
 extension SHA256 {

@@ -1,14 +1,18 @@
+import InstructionSets
+
 /// SHA-256 (FIPS 180-4) in plain Swift over unsafe buffers: Foundation on Linux has no CryptoKit,
 /// and shard checksums must be computable where the shards are written and where they are read.
 ///
 /// Streaming: `update` any number of times, then `finalize`. Blocks are compressed straight from
 /// the caller's buffer; only a partial trailing block is copied into the 64-byte carry buffer.
 ///
-/// Where the build's target CPU has the SHA instructions (`SHA_NI`, set by Package.swift), blocks
-/// go through them (`SHA256+Hardware.swift`, about 1.7 GB/s against 0.3 GB/s here, and 3.2 GB/s
+/// Where the CPU has the SHA instructions (`ISA.hasSHAInstructions`, read from cpuid at start) and
+/// the variant is not forced to `portable` (`HRNET_ISA`), blocks go through them (`SHA256+Hardware.swift`, about 1.7 GB/s against 0.3 GB/s here, and 3.2 GB/s
 /// for two messages hashed together with `updatePair`): a shard's checksum then costs a fraction
-/// of making its samples. `portable: true` forces the plain code
-/// (tests check both against the same vectors).
+/// of making its samples. `portable: true` forces the plain code (tests check both against the
+/// same vectors). The module is compiled for the x86-64 baseline plus only the SHA extension
+/// (`-Xcc -msha`), which the compiler never uses on its own: those instructions appear only in
+/// the intrinsics of `SHA256+Hardware.swift`, run behind the cpuid check.
 public struct SHA256: Sendable {
     private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
@@ -17,9 +21,10 @@ public struct SHA256: Sendable {
     private var carryCount = 0
     private var totalBytes: UInt64 = 0
 
-    private let portable: Bool
+    /// Whether blocks go through the SHA instructions (decided at init).
+    private let instructions: Bool
 
-    public init(portable: Bool = false) { self.portable = portable }
+    public init(portable: Bool = false) { instructions = !portable && ISA.usesSHAInstructions }
 
     /// The hex digest of `bytes` in one call.
     public static func hex(_ bytes: UnsafeRawBufferPointer, portable: Bool = false) -> String {
@@ -64,8 +69,8 @@ public struct SHA256: Sendable {
         guard blocks > 0 else { return }
         a.totalBytes &+= UInt64(64 * blocks)
         b.totalBytes &+= UInt64(64 * blocks)
-        #if SHA_NI && arch(x86_64)
-        if !a.portable && !b.portable {
+        #if arch(x86_64)
+        if a.instructions && b.instructions {
             SHA256.k.withUnsafeBufferPointer { k in
                 SHA256.compressPairWithInstructions(&a.h, pa, &b.h, pb, blocks: blocks, k: k.baseAddress!)
             }
@@ -124,8 +129,8 @@ public struct SHA256: Sendable {
     }
 
     private mutating func compress(_ p: UnsafeRawPointer, blocks: Int) {
-        #if SHA_NI && arch(x86_64)
-        if !portable {
+        #if arch(x86_64)
+        if instructions {
             SHA256.k.withUnsafeBufferPointer { k in SHA256.compressWithInstructions(&h, p, blocks: blocks, k: k.baseAddress!) }
             return
         }

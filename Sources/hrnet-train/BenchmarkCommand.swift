@@ -47,12 +47,19 @@ struct NetworkBenchmarkCommand: ParsableCommand {
     @Flag(help: "Time eval-mode forward passes instead of training steps.")
     var forwardOnly = false
 
+    @Flag(help: "Also time every layer and print where the step's time goes by layer class (3x3 and 1x1 convolutions, BN with its fused ReLU, residual and fusion sums with upsampling, loss, optimiser), with the convolutions' GFLOP/s as % of the GEMM peak measured first. The per-layer clock reads make the step a little slower.")
+    var profile = false
+
     func run() throws {
         experiment.applyThreads()
         let cfg = try ExperimentConfig.load(path: experiment.config)
-        let result = try NetworkBenchmark.run(config: cfg, batch: batch, steps: steps, warmup: warmup, forwardOnly: forwardOnly) { step, seconds in
+        let peak = profile ? GEMMBenchmark.peakGFLOPS(runs: 3) : 0
+        let layers = profile ? LayerProfile() : nil
+        let result = try NetworkBenchmark.run(config: cfg, batch: batch, steps: steps, warmup: warmup, forwardOnly: forwardOnly,
+                                              profile: layers) { step, seconds in
             print("step \(step + 1)/\(steps): \(String(format: "%.3f", seconds)) s")
         }
+        if let layers { print(layers.table(peakGflops: peak)) }
         print(result.json)
     }
 }

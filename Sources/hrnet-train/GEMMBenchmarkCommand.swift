@@ -2,6 +2,7 @@ import ArgumentParser
 import Benchmarks
 import Foundation
 import HRNet
+import InstructionSets
 
 /// `hrnet-train benchmark gemm`: the machine's practical GEMM peak and HRNet's GEMM shapes.
 struct GEMMBenchmarkCommand: ParsableCommand {
@@ -27,9 +28,6 @@ struct GEMMBenchmarkCommand: ParsableCommand {
     @Flag(help: "Also time OpenBLAS's cblas_sgemm on the same shapes.")
     var openblas = false
 
-    @Option(help: "Micro-kernel: \(GEMMKernel.allCases.map(\.rawValue).joined(separator: ", ")) (default: this build's native one).")
-    var kernel: String?
-
     @Flag(help: "Divide by the process's CPU time instead of elapsed time (per-core speed on a loaded machine; OpenBLAS's spinning threads count against it).")
     var cpuTime = false
 
@@ -42,12 +40,10 @@ struct GEMMBenchmarkCommand: ParsableCommand {
     func run() throws {
         if let threads { ThreadPool.shared.parallelism = threads }
         let shapes = [GEMMBenchmark.peakShape] + (peakOnly ? [] : GEMMBenchmark.hrnetShapes)
-        guard let chosen = kernel.map({ GEMMKernel(rawValue: $0) }) ?? GEMMKernel.native else {
-            throw ValidationError("unknown --kernel '\(kernel!)'; one of: \(GEMMKernel.allCases.map(\.rawValue))")
-        }
+        let chosen = ISA.active
         let results = GEMMBenchmark.run(shapes: shapes, runs: runs, compareOpenBLAS: openblas,
-                                        kernel: chosen, clock: cpuTime ? .processCPU : .wall, cold: cold)
-        print("kernel \(chosen.rawValue), \(cpuTime ? "CPU" : "wall") time, \(cold ? "cold" : "warm") operands, threads \(ThreadPool.shared.parallelism), median of \(runs)")
+                                        isa: chosen, clock: cpuTime ? .processCPU : .wall, cold: cold)
+        print("kernels \(chosen.rawValue) (HRNET_ISA picks another), \(cpuTime ? "CPU" : "wall") time, \(cold ? "cold" : "warm") operands, threads \(ThreadPool.shared.parallelism), median of \(runs)")
         for r in results {
             let s = r.shape
             var line = "\(s.name.padding(toLength: 32, withPad: " ", startingAt: 0)) m=\(s.m) n=\(s.n) k=\(s.k)"
@@ -60,7 +56,7 @@ struct GEMMBenchmarkCommand: ParsableCommand {
         let peak = results[0]
         var json = "{\"gemm_peak_gflops_per_s\": \(String(format: "%.1f", peak.gflops))"
         if let theirs = peak.openBLASGflops { json += ", \"openblas_peak_gflops_per_s\": \(String(format: "%.1f", theirs))" }
-        json += ", \"kernel\": \"\(chosen.rawValue)\", \"threads\": \(ThreadPool.shared.parallelism)}"
+        json += ", \"isa\": \"\(chosen.rawValue)\", \"threads\": \(ThreadPool.shared.parallelism)}"
         print(json)
     }
 }

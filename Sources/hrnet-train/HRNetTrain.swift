@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InstructionSets
 
 /// `hrnet-train`: trains HRNet from hrprep shards on the CPU, configured by the reference's YAML.
 /// One subcommand per mode; the spellings from before the subcommands are answered with the
@@ -32,6 +33,8 @@ struct HRNetTrain: ParsableCommand {
     /// Ignores SIGXFSZ first: a write past the file-size limit (RLIMIT_FSIZE) would otherwise kill
     /// the run without a word; ignored, the checkpoint write fails with EFBIG, naming the file.
     /// An old spelling is refused before parsing, with the command line that now does the same.
+    /// Then the kernels' instruction-set variant is settled (cpuid; `HRNET_ISA` forces one), so a
+    /// variant this CPU lacks is refused before any work starts.
     static func main() {
         signal(SIGXFSZ, SIG_IGN)
         if let replacement = LegacySpelling.replacement(for: Array(CommandLine.arguments.dropFirst())) {
@@ -41,6 +44,7 @@ struct HRNetTrain: ParsableCommand {
                   \(replacement)
                 """))
         }
+        _ = ISA.selected
         main(nil)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentConfig
 import Foundation
+import InstructionSets
 import Training
 
 /// `hrnet-train train`: trains, validates, checkpoints (Training.Trainer).
@@ -18,7 +19,8 @@ struct TrainCommand: ParsableCommand {
         and valid_heatmaps.safetensors (the last validation's first batch, for \
         `hrprep visualize-heatmaps --heatmaps`). A run stopped at any moment continues with \
         --resume and logs the losses an uninterrupted run would have. The last line printed is one \
-        JSON object (epoch, global_step, best_performance, samples_per_s, data_wait_share).
+        JSON object (epoch, global_step, best_performance, samples_per_s, data_wait_share, isa: the \
+        kernels' instruction-set variant).
 
         Example (the fixture, a minute on 2 cores):
           hrnet-train train --config experiments/mpii/w8_128x128_tiny.yaml \\
@@ -91,7 +93,8 @@ struct TrainCommand: ParsableCommand {
         let summary = try Trainer(options: options, makeNetwork: ExperimentArguments.hrnet).run()
         var fields = ["mode": "\"train\"", "batch": "\(cfg.train.batchSizePerGPU)", "global_step": "\(summary.globalStep)",
                       "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",
-                      "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)"]
+                      "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)",
+                      "isa": "\"\(ISA.active.rawValue)\""]
         if let best = summary.bestPerformance { fields["best_performance"] = "\(best)" }
         print("{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InstructionSets
 
 /// `hrprep`: turns pose annotations and images into training shards, and shows what is in them.
 @main
@@ -25,8 +26,11 @@ struct HRPrep: ParsableCommand {
 
     /// Ignores SIGXFSZ first: a write past the file-size limit (RLIMIT_FSIZE) would otherwise kill
     /// the process without a word; ignored, the write fails with EFBIG and the error names the file.
+    /// Then settles the kernels' instruction-set variant (cpuid; `HRNET_ISA` forces one), so a
+    /// variant this CPU lacks is refused before any work starts.
     static func main() {
         signal(SIGXFSZ, SIG_IGN)
+        _ = ISA.selected
         main(nil)
     }
 }

@@ -2,12 +2,14 @@ import ExperimentConfig
 import Foundation
 import GoldenFiles
 import HRNet
+import InstructionSets
 import SafeTensors
 import XCTest
 
 /// The tiny reference network (Golden/hrnet_tiny: the reference PyTorch code run on one batch)
 /// against our forward, loss, backward, BN statistics and two Adam steps, with the README's
-/// tolerances (float32 vs the float32 reference).
+/// tolerances (float32 vs the float32 reference), for each instruction-set variant of the kernels
+/// this CPU runs (a variant it lacks is skipped, and says so).
 final class GoldenNetworkTests: XCTestCase {
     static let step = try! Golden.open("hrnet_tiny/step.safetensors")
 
@@ -34,8 +36,17 @@ final class GoldenNetworkTests: XCTestCase {
 
     var paramNames: [String] { try! JSONDecoder().decode([String].self, from: Data(Self.step.metadata["param_names"]!.utf8)) }
 
+    func testOneAndTwoAdamStepsMatchReferencePortable() throws { try checkAdamSteps(.portable) }
+    func testOneAndTwoAdamStepsMatchReferenceAVX2() throws { try checkAdamSteps(.avx2) }
+    func testOneAndTwoAdamStepsMatchReferenceAVX512() throws { try checkAdamSteps(.avx512) }
+
+    func checkAdamSteps(_ isa: ISA) throws {
+        guard ISA.isSupported(isa) else { throw XCTSkip("this CPU lacks \(isa.requirement)") }
+        try ISA.withActive(isa) { try checkAdamSteps() }
+    }
+
     /// Forward in both modes, loss, every stored activation, gradient and BN statistic, two Adam steps, loss2.
-    func testOneAndTwoAdamStepsMatchReference() throws {
+    func checkAdamSteps() throws {
         let model = try makeModel()
         let input = try floats("input"), target = try floats("target"), weight = try floats("target_weight")
 
@@ -93,7 +104,7 @@ final class GoldenNetworkTests: XCTestCase {
         XCTAssertEqual(loss2, refLoss2, accuracy: 1e-5 * refLoss2)
         model.applyGradients()
         let adam2 = try checkAdam(model, prefix: "adam2", refGrads: false)
-        print("golden hrnet_tiny: out.eval \(evalErr), out.train \(trainErr), act \(worstAct), grad \(worstGrad) (max err / max |ref|); loss \(loss) vs \(refLoss), loss2 \(loss2) vs \(refLoss2); \(adam1); \(adam2)")
+        print("golden hrnet_tiny (\(ISA.active)): out.eval \(evalErr), out.train \(trainErr), act \(worstAct), grad \(worstGrad) (max err / max |ref|); loss \(loss) vs \(refLoss), loss2 \(loss2) vs \(refLoss2); \(adam1); \(adam2)")
     }
 
     /// README rules. adam1: 1e-6 absolute where |reference grad| ≥ 1e-4 · max |grad| of the

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import Synchronization
 import HRNet
@@ -84,5 +85,28 @@ final class ParallelThreadPoolTests: XCTestCase {
         let reference = reduce(ThreadPool(threads: 1))
         let pool = ThreadPool(threads: 2)
         for _ in 0..<20 { XCTAssertEqual(reduce(pool).bitPattern, reference.bitPattern) }
+    }
+
+    /// Past 2³¹ and 2³² parallel loops (a long training run's count) every loop still shares its
+    /// work: in each, index 0 waits until another thread has taken index 1 (a worker must join,
+    /// or the wait times out and the caller takes it itself).
+    func testWorkersStillJoinAfterTheJobCounterWraps() {
+        for start in [(1 << 31) - 3, (1 << 32) - 3] {
+            let pool = ThreadPool(threads: 2, firstGeneration: start)
+            let runners = UnsafeMutableBufferPointer<pthread_t>.allocate(capacity: 2)
+            defer { runners.deallocate() }
+            for loop in 0..<8 {
+                let secondTaken = Atomic<Bool>(false)
+                pool.parallelFor(2) { i in
+                    runners[i] = pthread_self()
+                    if i == 1 { secondTaken.store(true, ordering: .releasing); return }
+                    let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
+                    while !secondTaken.load(ordering: .acquiring) && DispatchTime.now().uptimeNanoseconds < deadline { sched_yield() }
+                }
+                XCTAssertEqual(pool.generationCount, start + loop + 1)
+                XCTAssertEqual(pthread_equal(runners[0], runners[1]), 0, "loop \(start + loop + 1) ran on one thread")
+                if pthread_equal(runners[0], runners[1]) != 0 { break }
+            }
+        }
     }
 }

@@ -123,7 +123,11 @@ public final class HRNetModel {
         let n = checkedBatch(batch)
         let x = graph.tensors[0], y = graph.tensors[outputTensor]
         Layout.toChannelMajor(input, buffers.input, batch: n, channels: x.channels, plane: x.height * x.width)
-        for layer in graph.layers { layer.forward(buffers, batch: n, training: training) }
+        if let profile {
+            for layer in graph.layers { profile.run(layer, batch: n, backward: false) { layer.forward(buffers, batch: n, training: training) } }
+        } else {
+            for layer in graph.layers { layer.forward(buffers, batch: n, training: training) }
+        }
         Layout.toBatchMajor(buffers.value(outputTensor), outputNCHW, batch: n, channels: y.channels, plane: y.height * y.width)
         lastBatch = n
         return UnsafeBufferPointer(start: outputNCHW, count: n * y.perItem)
@@ -138,19 +142,34 @@ public final class HRNetModel {
         let n = checkedBatch(batch)
         forward(input: input, batch: n, training: true)
         let out = graph.tensors[outputTensor]
-        let loss = JointsMSELoss.evaluate(
-            batch: n, joints: out.channels, pixels: out.height * out.width, prediction: outputNCHW,
-            target: target, weight: useTargetWeight ? weight : nil, gradient: outputGradNCHW)
-        Layout.toChannelMajor(outputGradNCHW, buffers.gradient(outputTensor), batch: n, channels: out.channels,
-                              plane: out.height * out.width)
-        for layer in graph.layers.reversed() { layer.backward(buffers, batch: n) }
+        var loss = 0.0
+        func lossAndGradient() {
+            loss = JointsMSELoss.evaluate(
+                batch: n, joints: out.channels, pixels: out.height * out.width, prediction: outputNCHW,
+                target: target, weight: useTargetWeight ? weight : nil, gradient: outputGradNCHW)
+            Layout.toChannelMajor(outputGradNCHW, buffers.gradient(outputTensor), batch: n, channels: out.channels,
+                                  plane: out.height * out.width)
+        }
+        if let profile {
+            profile.time(.loss, backward: true, lossAndGradient)
+            for layer in graph.layers.reversed() { profile.run(layer, batch: n, backward: true) { layer.backward(buffers, batch: n) } }
+        } else {
+            lossAndGradient()
+            for layer in graph.layers.reversed() { layer.backward(buffers, batch: n) }
+        }
         return loss
     }
 
     /// One optimiser step with the current gradients and `learningRate`.
     public func applyGradients() {
-        optimizer.step(parameters: buffers.parameters, gradients: buffers.gradients, count: graph.parameterCount, lr: learningRate)
+        let step = { self.optimizer.step(parameters: self.buffers.parameters, gradients: self.buffers.gradients,
+                                         count: self.graph.parameterCount, lr: self.learningRate) }
+        if let profile { profile.time(.optimizer, backward: true, step) } else { step() }
     }
+
+    /// When set, every layer's forward and backward, the loss and the optimiser step are timed
+    /// into it by layer class (`hrnet-train benchmark --profile`).
+    public var profile: LayerProfile?
 
     /// One training step: forward (BN batch statistics), loss, backward, optimiser step. Returns the loss.
     @discardableResult

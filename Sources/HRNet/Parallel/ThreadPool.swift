@@ -45,9 +45,13 @@ public final class ThreadPool: @unchecked Sendable {
     // (release) and read by a worker only after it joined that generation (acquire).
     private var body: ((Int) -> Void)?
     private var count = 0
-    private let generation = Atomic<Int>(0)
-    /// `generation << 32 | closed << 31 | joined`: a worker may join only the current, open job.
-    private let joinState = Atomic<Int>(0)
+    private let generation: Atomic<Int>
+    /// `tag << 32 | closed << 31 | joined`, tag = the job's generation modulo 2³²: a worker may join
+    /// only the current, open job. Unsigned with the tag truncated, so it wraps with the count
+    /// (a signed `generation << 32` turned negative after 2³¹ jobs, and then no worker ever joined
+    /// again: every loop of a long run would have run on one thread).
+    /// Closed until the first job, so no worker joins a job that was never published.
+    private let joinState = Atomic<UInt64>(ThreadPool.closedBit)
     private let nextIndex = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
@@ -57,13 +61,16 @@ public final class ThreadPool: @unchecked Sendable {
     private var wake = pthread_cond_t()
     private var sleepers = 0
 
-    private static let closedBit = 1 << 31
+    private static let closedBit: UInt64 = 1 << 31, joinedMask: UInt64 = 0x7fff_ffff
     /// Idle polls before a worker parks (≈ tens of µs): long enough to bridge consecutive loops of a
     /// step, short enough not to steal a shared core for long once a step is over.
     private static let spinPolls = 40_000
 
-    public init(threads: Int) {
+    /// `firstGeneration`: the job count to start from (tests start near the wrap of the join tag,
+    /// where a long run arrives after 2³¹ or 2³² parallel loops).
+    public init(threads: Int, firstGeneration: Int = 0) {
         threadCount = max(1, threads)
+        generation = Atomic(firstGeneration)
         maxJoiners = Atomic(threadCount - 1)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wake, nil)
@@ -94,8 +101,8 @@ public final class ThreadPool: @unchecked Sendable {
             self.count = count
             nextIndex.store(0, ordering: .relaxed)
             finished.store(0, ordering: .relaxed)
-            let gen = generation.load(ordering: .relaxed) + 1
-            joinState.store(gen << 32, ordering: .relaxed)
+            let gen = generation.load(ordering: .relaxed) &+ 1
+            joinState.store(Self.tag(gen) << 32, ordering: .relaxed)
             generation.store(gen, ordering: .releasing)
             pthread_mutex_lock(&mutex)
             if sleepers > 0 { pthread_cond_broadcast(&wake) }
@@ -104,8 +111,8 @@ public final class ThreadPool: @unchecked Sendable {
             runClaims(escapable, count)
 
             // Close the job: workers that have not joined by now never touch it.
-            let joined = joinState.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue & 0x7fff_ffff
-            while finished.load(ordering: .acquiring) < joined {}
+            let joined = joinState.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue & Self.joinedMask
+            while finished.load(ordering: .acquiring) < Int(joined) {}
             self.body = nil
         }
         busy.store(false, ordering: .releasing)
@@ -159,12 +166,19 @@ public final class ThreadPool: @unchecked Sendable {
         runClaims(job, count)
     }
 
+    /// The join tag of job `gen`: its low 32 bits (a worker that read `gen` joins within that job's
+    /// lifetime, never 2³² jobs later).
+    private static func tag(_ gen: Int) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: gen)) }
+
+    /// The number of parallel loops dispatched to workers so far (plus `firstGeneration`).
+    public var generationCount: Int { generation.load(ordering: .relaxed) }
+
     /// Joins job `gen` if it is still current, open and below the parallelism limit.
     private func join(_ gen: Int) -> Bool {
         var state = joinState.load(ordering: .acquiring)
         while true {
-            if state >> 32 != gen || state & Self.closedBit != 0
-                || state & 0x7fff_ffff >= maxJoiners.load(ordering: .relaxed) { return false }
+            if state >> 32 != Self.tag(gen) || state & Self.closedBit != 0
+                || Int(state & Self.joinedMask) >= maxJoiners.load(ordering: .relaxed) { return false }
             let (done, current) = joinState.compareExchange(
                 expected: state, desired: state + 1, ordering: .acquiringAndReleasing)
             if done { return true }

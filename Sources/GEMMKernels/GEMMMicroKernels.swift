@@ -12,6 +12,34 @@ protocol GEMMMicroKernel {
                      c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float)
 }
 
+/// `acc + x·y` rounded once, as a fused multiply-add: one FMA instruction per lane in the modules
+/// built with FMA (x86-64-v3 and v4 define `GEMM_FMA`). The baseline has no FMA instruction (and
+/// `addingProduct` would call `fmaf` per lane), so there the lane is computed in Double: the
+/// product of two Floats is exact in Double's 53 bits, and the sum rounded to Float matches the
+/// fused result but for double-rounding ties (about 2⁻²⁹ of operations). The portable variant
+/// thus rounds like the AVX2 and AVX-512 ones, and the golden network tests hold at the same
+/// tolerances (a plain multiply-then-add flips the sign of Adam steps whose gradient is noise).
+@inline(__always)
+func multiplyAdd<V: SIMD>(_ acc: V, _ x: V, _ y: V) -> V where V.Scalar == Float {
+    #if GEMM_FMA
+    return acc.addingProduct(x, y)
+    #else
+    var out = acc
+    for i in out.indices { out[i] = multiplyAdd(acc[i], x[i], y[i]) }
+    return out
+    #endif
+}
+
+/// The scalar `acc + x·y`, rounded as `multiplyAdd` on vectors (edge tiles).
+@inline(__always)
+func multiplyAdd(_ acc: Float, _ x: Float, _ y: Float) -> Float {
+    #if GEMM_FMA
+    return acc.addingProduct(x, y)
+    #else
+    return Float(Double(acc) + Double(x) * Double(y))
+    #endif
+}
+
 /// Stores one accumulator row segment: `c = alpha·acc + beta·c`, reading `c` only when beta ≠ 0.
 @inline(__always)
 private func storeRow<V: SIMD>(_ acc: V, _ c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float)
@@ -21,11 +49,12 @@ where V.Scalar == Float {
     if beta == 1 {
         out += raw.loadUnaligned(as: V.self)
     } else if beta != 0 {
-        out = out.addingProduct(raw.loadUnaligned(as: V.self), beta)
+        out = multiplyAdd(out, raw.loadUnaligned(as: V.self), V(repeating: beta))
     }
     raw.storeBytes(of: out, as: V.self)
 }
 
+#if GEMM_TILE_8X32
 /// An 8 × 32 tile in 16 `SIMD16<Float>` accumulators (16 zmm on AVX-512; per k, 2 B vector loads
 /// and 8 broadcast loads of A, each feeding 2 FMAs): 16 FMAs per k, and 8 rows divide the channel counts of
 /// HRNet (16, 32, 48, 64, …, and 9× them), so its GEMMs have no partial row tiles.
@@ -44,14 +73,14 @@ enum Kernel8x32: GEMMMicroKernel {
         for _ in 0..<kc {
             let b0 = bp.load(as: V.self)
             let b1 = bp.load(fromByteOffset: 64, as: V.self)
-            var x = V(repeating: ap[0]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-            x = V(repeating: ap[1]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-            x = V(repeating: ap[2]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-            x = V(repeating: ap[3]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            x = V(repeating: ap[4]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-            x = V(repeating: ap[5]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-            x = V(repeating: ap[6]); c60 = c60.addingProduct(x, b0); c61 = c61.addingProduct(x, b1)
-            x = V(repeating: ap[7]); c70 = c70.addingProduct(x, b0); c71 = c71.addingProduct(x, b1)
+            var x = V(repeating: ap[0]); c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
+            x = V(repeating: ap[1]); c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
+            x = V(repeating: ap[2]); c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
+            x = V(repeating: ap[3]); c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
+            x = V(repeating: ap[4]); c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
+            x = V(repeating: ap[5]); c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
+            x = V(repeating: ap[6]); c60 = multiplyAdd(c60, x, b0); c61 = multiplyAdd(c61, x, b1)
+            x = V(repeating: ap[7]); c70 = multiplyAdd(c70, x, b0); c71 = multiplyAdd(c71, x, b1)
             ap += 8
             bp += 128
         }
@@ -66,10 +95,11 @@ enum Kernel8x32: GEMMMicroKernel {
     }
 }
 
+#else
 /// A 6 × 16 tile in 12 `SIMD8<Float>` accumulators: it fits the 16 ymm registers of AVX2 (12
-/// accumulators, 2 B vectors, 1 broadcast), the kernel of builds for CPUs without AVX-512.
-/// (The 8-row body above with `SIMD8` would need 19 of the 16 registers: measured in a
-/// `-target-cpu haswell` build, 8 × 16 spills and runs at 60 GFLOP/s per core against 95 here.)
+/// accumulators, 2 B vectors, 1 broadcast): the kernel of the AVX2 and baseline modules.
+/// (The 8-row body of the AVX-512 kernel with `SIMD8` would need 19 of the 16 registers: measured
+/// in an x86-64-v3 build, 8 × 16 spills and runs at 60 GFLOP/s per core against 95 here.)
 enum Kernel6x16: GEMMMicroKernel {
     static var mr: Int { 6 }
     static var nr: Int { 16 }
@@ -86,12 +116,12 @@ enum Kernel6x16: GEMMMicroKernel {
         for _ in 0..<kc {
             let b0 = bp.load(as: V.self)
             let b1 = bp.load(fromByteOffset: 32, as: V.self)
-            var x = V(repeating: ap[0]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-            x = V(repeating: ap[1]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-            x = V(repeating: ap[2]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-            x = V(repeating: ap[3]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            x = V(repeating: ap[4]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-            x = V(repeating: ap[5]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            var x = V(repeating: ap[0]); c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
+            x = V(repeating: ap[1]); c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
+            x = V(repeating: ap[2]); c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
+            x = V(repeating: ap[3]); c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
+            x = V(repeating: ap[4]); c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
+            x = V(repeating: ap[5]); c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
             ap += 6
             bp += 64
         }
@@ -103,3 +133,4 @@ enum Kernel6x16: GEMMMicroKernel {
         storeRow(c50, c + 5 * ldc, alpha, beta); storeRow(c51, c + 5 * ldc + w, alpha, beta)
     }
 }
+#endif

@@ -1,55 +1,7 @@
-/// The bilinear blend of an inside pixel (`WarpKernel`): from its two 8-byte tap words at `p`
-/// (upper row) and `p + rowBytes` (lower row), each `[L.rgb R.rgb · ·]`, and the packed weights
-/// wxPair = wx0 | wx1 << 8 (left, right), wyPair = wy0 | wy1 << 16 (upper, lower), writes
-///
-///     d[c] = (Σ v·wx·wy + 512) >> 10   for c = r, g, b,   and garbage in d[3].
-/// `blend2` does two pixels, the second at d + 3 (its garbage byte lands at d + 6), with the two
-/// pixels' weight pairs in the low and high halves of `wxPairs`, `wyPairs`.
-protocol InsideBlend {
-    static func blend(_ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>)
-    static func blend2(_ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, rowBytes: Int, wxPairs: UInt64, wyPairs: UInt64,
-                       into d: UnsafeMutablePointer<UInt8>)
-}
-
-/// Plain Swift SIMD: the 16 bytes in 16 lanes (byte k shifted down from dword k/4 of the words),
-/// times the 16 weights wx·wy (wx = xBase + xStep·wx1, wy = yBase + yStep·wy1, unsigned with
-/// wrapping: every product is a non-negative weight; the unused lanes weigh 0), the four taps
-/// summed per channel. Used where `X86Blend` is not (non-x86 builds; `portable: true`).
-enum PortableBlend: InsideBlend {
-    @inline(__always)
-    static func blend(_ p: UnsafePointer<UInt8>, rowBytes: Int, wxPair: Int32, wyPair: Int32, into d: UnsafeMutablePointer<UInt8>) {
-        typealias U = SIMD16<UInt32>
-        let raw = UnsafeRawPointer(p)
-        let words = unsafeBitCast(SIMD2<UInt64>(raw.loadUnaligned(as: UInt64.self),
-                                                raw.loadUnaligned(fromByteOffset: rowBytes, as: UInt64.self)), to: SIMD4<UInt32>.self)
-        let spread = U(words[0], words[0], words[0], words[0], words[1], words[1], words[1], words[1],
-                       words[2], words[2], words[2], words[2], words[3], words[3], words[3], words[3])
-        let taps = (spread &>> U(0, 8, 16, 24, 0, 8, 16, 24, 0, 8, 16, 24, 0, 8, 16, 24)) & 0xFF
-        let xBase = U(32, 32, 32, 0, 0, 0, 0, 0, 32, 32, 32, 0, 0, 0, 0, 0)
-        let xStep = U(.max, .max, .max, 1, 1, 1, 0, 0, .max, .max, .max, 1, 1, 1, 0, 0)
-        let yBase = U(32, 32, 32, 32, 32, 32, 32, 32, 0, 0, 0, 0, 0, 0, 0, 0)
-        let yStep = U(.max, .max, .max, .max, .max, .max, .max, .max, 1, 1, 1, 1, 1, 1, 1, 1)
-        let wx = xBase &+ xStep &* U(repeating: UInt32(bitPattern: wxPair) >> 8)
-        let wy = yBase &+ yStep &* U(repeating: UInt32(bitPattern: wyPair) >> 16)
-        let s = taps &* (wx &* wy)
-        let pair = s.lowHalf &+ s.highHalf                                    // upper + lower row
-        let rgb = pair.lowHalf &+ SIMD4(pair[3], pair[4], pair[5], pair[6])  // left + right tap
-        let v = (rgb &+ 512) &>> 10
-        UnsafeMutableRawPointer(d).storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: v), as: SIMD4<UInt8>.self)
-    }
-
-    @inline(__always)
-    static func blend2(_ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, rowBytes: Int, wxPairs: UInt64, wyPairs: UInt64,
-                       into d: UnsafeMutablePointer<UInt8>) {
-        blend(p, rowBytes: rowBytes, wxPair: Int32(truncatingIfNeeded: wxPairs), wyPair: Int32(truncatingIfNeeded: wyPairs), into: d)
-        blend(q, rowBytes: rowBytes, wxPair: Int32(truncatingIfNeeded: wxPairs >> 32), wyPair: Int32(truncatingIfNeeded: wyPairs >> 32), into: d + 3)
-    }
-}
-
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 
-/// Five SSSE3 instructions on one 16-byte register (x86-64 builds target at least Haswell): the
+/// Five SSSE3 instructions on one 16-byte register (this module is built for x86-64-v3): the
 /// two tap words, upper row in bytes 0…7 and lower in 8…15, are shuffled into (left, right) byte
 /// pairs per channel and row; `pmaddubsw` by (wx0, wx1) gives the horizontal blends
 /// h = L·wx0 + R·wx1 (≤ 255·32: no saturation) as (upper, lower) int16 pairs per channel;
@@ -95,6 +47,15 @@ enum X86Blend: InsideBlend {
         let out = UnsafeMutableRawPointer(d)
         out.storeBytes(of: rgb[0], as: UInt32.self)
         out.storeBytes(of: rgb[4], toByteOffset: 3, as: UInt32.self)
+    }
+}
+
+/// This module's blend of a run of inside pixels (`InsideBlend.run` with `X86Blend`).
+public enum InsideBlendRun {
+    @inline(never)
+    public static func blend(count: Int, base: UnsafePointer<UInt8>, rowBytes: Int, codes: UnsafePointer<Int32>,
+                             wxPairs: UnsafePointer<Int32>, wyPairs: UnsafePointer<Int32>, into d: UnsafeMutablePointer<UInt8>) {
+        X86Blend.run(count: count, base: base, rowBytes: rowBytes, codes: codes, wxPairs: wxPairs, wyPairs: wyPairs, into: d)
     }
 }
 #endif

@@ -1,0 +1,1 @@
+../CropBlend/InsideBlend.swift

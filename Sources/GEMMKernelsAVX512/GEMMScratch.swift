@@ -1,0 +1,1 @@
+../GEMMKernels/GEMMScratch.swift
