@@ -36,7 +36,8 @@ bool window_kind(const jpeg_decompress_struct &c) {
     const jpeg_component_info *k = c.comp_info;
     for (int ci = 1; ci < 3; ci++)
         if (k[ci].h_samp_factor != 1 || k[ci].v_samp_factor != 1) return false;
-    return (k[0].h_samp_factor <= 2 && k[0].v_samp_factor <= 2) || (k[0].h_samp_factor == 4 && k[0].v_samp_factor == 1);
+    const int h = k[0].h_samp_factor, v = k[0].v_samp_factor;
+    return (h <= 2 && v <= 2) || (h == 4 && v == 1);
 }
 
 /// A single-scan JPEG whose entropy-coded data, from `p` on, runs to the EOI marker with no

@@ -74,7 +74,7 @@ public final class ImageSampler {
         /// Each sample's pose and matrix, for an image `width` pixels wide (the flip mirrors about it).
         func place(width: Int) {
             for i in 0..<count {
-                let params = planned[i].params   // read before the pose is borrowed for writing
+                let params = planned[i].params // read before the pose is borrowed for writing
                 factory.augment(
                     &planned[i].pose, record: records[requests[i].record], imageWidth: width, params: params)
                 planned[i].matrix = planned[i].pose.matrix(outputSize: factory.config.imageSize)
@@ -102,8 +102,9 @@ public final class ImageSampler {
         var x0 = Int.max, y0 = Int.max, x1 = Int.min, y1 = Int.min
         let size = factory.config.imageSize
         for p in planned[..<count] {
-            let r = AffineWarp.sampledRegion(matrix: p.matrix, sourceWidth: width, sourceHeight: height,
-                                             width: size.width, height: size.height, mirrored: p.params.flip)
+            let r = AffineWarp.sampledRegion(
+                matrix: p.matrix, sourceWidth: width, sourceHeight: height,
+                width: size.width, height: size.height, mirrored: p.params.flip)
             guard !r.x.isEmpty && !r.y.isEmpty else { continue }
             x0 = min(x0, r.x.lowerBound); x1 = max(x1, r.x.upperBound)
             y0 = min(y0, r.y.lowerBound); y1 = max(y1, r.y.upperBound)
@@ -118,8 +119,9 @@ public final class ImageSampler {
         _ i: Int, crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>
     ) -> Sample {
         precondition(i < count, "sample \(i) of \(count) planned")
-        return factory.makeSample(pose: planned[i].pose, matrix: planned[i].matrix, flip: planned[i].params.flip,
-                                  image: image, crop: crop, target: target)
+        return factory.makeSample(
+            pose: planned[i].pose, matrix: planned[i].matrix, flip: planned[i].params.flip,
+            image: image, crop: crop, target: target)
     }
 
     /// Makes sample `i` of the loaded image into the factory's own `Sample` (overwritten by the next).

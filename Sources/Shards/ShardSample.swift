@@ -48,6 +48,8 @@ public struct ShardSample {
 
     /// The target heatmaps as a float32 array (a copy; for tests and pictures).
     public func target() -> [Float] {
-        [Float](unsafeUninitializedCapacity: targetCount) { b, n in copyTarget(into: b.baseAddress!); n = targetCount }
+        [Float](unsafeUninitializedCapacity: targetCount) { b, n in
+            copyTarget(into: b.baseAddress!); n = targetCount
+        }
     }
 }

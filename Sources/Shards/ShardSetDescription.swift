@@ -50,7 +50,7 @@ public struct ShardSetDescription: Sendable, Equatable {
         return [
             M.config: configJSON, M.jointNames: json(jointNames), M.flipPairs: json(flipPairs),
             M.mean: json(mean), M.std: json(std), M.seed: String(seed),
-            M.set: set, M.augEpochs: String(augEpochs), M.targetDType: targetDTypeName,
+            M.set: set, M.augEpochs: String(augEpochs), M.targetDType: targetDTypeName
         ]
     }
 

@@ -49,8 +49,8 @@ public struct ShardSampleValues {
     ) {
         self.crop = crop; self.target = target; self.targetWeight = targetWeight; self.joints = joints
         self.jointsVis = jointsVis; self.center = center; self.scale = scale; self.rotation = rotation
-        self.flipped = flipped; self.halfBody = halfBody; self.score = score; self.record = record;
-        self.augEpoch = augEpoch
+        self.flipped = flipped; self.halfBody = halfBody; self.score = score
+        self.record = record; self.augEpoch = augEpoch
         self.imageID = imageID; self.annotationID = annotationID
     }
 }
@@ -105,7 +105,7 @@ extension ShardTensor {
     public static let all: [ShardTensor] = [
         input, target, targetWeight, joints, jointsVis, center, scale, rotation, flipped, halfBody, score, record,
         augEpoch,
-        imageID, annotationID,
+        imageID, annotationID
     ]
 
     /// Any value of a non-negative count or index.
@@ -126,7 +126,9 @@ extension ShardTensor {
             guard let t = v.target else { return }
             if dtype == .f16 { Float16Conversion.narrow(t, count: t.count, into: p) } else { storeFloats(t, p) }
         },
-        unpack: { raw, dtype, s in s.targetBytes = raw; s.targetDType = dtype })
+        unpack: { raw, dtype, s in
+            s.targetBytes = raw; s.targetDType = dtype
+        })
 
     /// f32 [J, 1]: each joint's loss weight, non-negative.
     public static let targetWeight = ShardTensor(

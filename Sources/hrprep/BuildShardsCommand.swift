@@ -125,8 +125,8 @@ struct BuildShardsCommand: ParsableCommand {
     var overwrite = false
 
     @Flag(help: """
-        Decode every image whole instead of only the window its crops read (the shards are the same bytes; for \
-        checking that, or for JPEG decoders other than libjpeg-turbo's).
+        Decode every image whole instead of only the window its crops read (the shards are the same \
+        bytes; a way to check that).
         """)
     var noWindowDecode = false
 
