@@ -52,6 +52,8 @@ test-checked: deps
 # Sample ids of the train pictures step by K + 1: record i in its augmentation epoch i.
 DEMO_CONFIG := experiments/mpii/w8_128x128_tiny.yaml
 DEMO_DATA := fixtures/mpii
+COCO_CONFIG := experiments/coco/w16_256x192_compact.yaml
+COCO_DATA := fixtures/coco
 demo: build
 	@echo "== demo output goes to $(DEMO)/"
 	@mkdir -p $(DEMO)
@@ -75,7 +77,22 @@ demo: build
 	  --valid-shards $(DEMO)/shards/valid --out $(DEMO)/eval | grep -v '^{'; \
 	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/shards/valid --heatmaps $(DEMO)/eval/predictions.safetensors \
 	  --first 6 --out $(DEMO)/valid-predictions.png; \
-	echo; echo "== pictures to look at:"; ls -1 $(DEMO)/*.png $(DEMO)/run/*.png | sed 's/^/   /'
+	echo "== COCO: shards from $(COCO_DATA) ($(COCO_CONFIG)), ground-truth and detector boxes"; \
+	"$$bin/hrprep" build-shards --config $(COCO_CONFIG) --root $(COCO_DATA) --set train \
+	  --out $(DEMO)/coco/train --aug-epochs 2 --threads 2 --overwrite; \
+	"$$bin/hrprep" build-shards --config $(COCO_CONFIG) --root $(COCO_DATA) --set valid \
+	  --out $(DEMO)/coco/valid --threads 2 --overwrite; \
+	"$$bin/hrprep" build-shards --config $(COCO_CONFIG) --root $(COCO_DATA) --set valid --use-gt-bbox false \
+	  --out $(DEMO)/coco/valid-det --threads 2 --overwrite; \
+	"$$bin/hrprep" visualize-heatmaps --shards $(DEMO)/coco/train --first 8 --out $(DEMO)/coco-train-heatmaps.png; \
+	echo "== COCO: one short epoch of the compact W16 (a few steps; the AP table follows each validation)"; \
+	rm -rf $(DEMO)/coco/run $(DEMO)/coco/eval; \
+	"$$bin/hrnet-train" train --config $(COCO_CONFIG) --shards $(DEMO)/coco/train --valid-shards $(DEMO)/coco/valid \
+	  --out $(DEMO)/coco/run --epochs 1 --batch 8 --no-progress | grep -v '^Epoch\|^{'; \
+	echo "== COCO: evaluated on the detector's boxes (results: $(DEMO)/coco/eval/keypoints_val2017_results.json)"; \
+	"$$bin/hrnet-train" evaluate --config $(COCO_CONFIG) --weights $(DEMO)/coco/run/final_state.safetensors \
+	  --valid-shards $(DEMO)/coco/valid-det --out $(DEMO)/coco/eval | grep -v '^{'; \
+	echo; echo "== pictures to look at:"; ls -1 $(DEMO)/*.png $(DEMO)/run/*.png $(DEMO)/coco/run/*.png | sed 's/^/   /'
 
 ## bench-pytorch: hrnet-train against PyTorch (CPU) on W32 256x256 and the compact W16, batch 8,
 ## 2 threads, training steps and forward passes side by side: images/s, ratio, peak memory.

@@ -236,9 +236,11 @@ struct JSONFields {
     let file: String
     /// e.g. `annotation id 100019`; nil at the top level.
     let path: String?
+    /// The 0-based record index (MPII's list of records).
+    var record: Int? = nil
 
     func fail(_ field: String?, _ problem: String) -> PoseDataError {
-        PoseDataError(file: file, entry: path, field: field, problem: problem)
+        PoseDataError(file: file, record: record, entry: path, field: field, problem: problem)
     }
 
     func number(_ value: Any?, _ field: String) throws -> Double {

@@ -101,38 +101,19 @@ public enum MPIIAnnotations {
 
 /// Field-level checks for one record, so every error carries file, index and field.
 private struct RecordParser {
-    let file: String
-    let index: Int
+    let f: JSONFields
 
-    func fail(_ field: String?, _ problem: String) -> PoseDataError {
-        PoseDataError(file: file, record: index, field: field, problem: problem)
-    }
-
-    func number(_ value: Any?, _ field: String) throws -> Double {
-        guard let value else { throw fail(field, "missing") }
-        guard let n = value as? NSNumber, !JSONFields.isBoolean(n) else {
-            throw fail(field, "expected a number, got \(JSONFields.typeName(value))")
-        }
-        let d = n.doubleValue
-        guard d.isFinite else { throw fail(field, "must be finite, got \(d)") }
-        return d
-    }
-
-    func list(_ value: Any?, _ field: String) throws -> [Any] {
-        guard let value else { throw fail(field, "missing") }
-        guard let l = value as? [Any] else { throw fail(field, "expected a list, got \(JSONFields.typeName(value))") }
-        return l
-    }
+    init(file: String, index: Int) { f = JSONFields(file: file, path: nil, record: index) }
 
     func record(_ item: Any, hasJoints: Bool, numJoints: Int) throws -> PoseRecord {
-        guard let obj = item as? [String: Any] else { throw fail(nil, "expected a JSON object, got \(JSONFields.typeName(item))") }
-        guard let imageValue = obj["image"] else { throw fail("image", "missing") }
-        guard let image = imageValue as? String, !image.isEmpty else { throw fail("image", "expected a non-empty string") }
-        let centerList = try list(obj["center"], "center")
-        guard centerList.count == 2 else { throw fail("center", "expected [x, y], got \(centerList.count) values") }
-        var c = SIMD2(try number(centerList[0], "center[0]"), try number(centerList[1], "center[1]"))
-        let scale = try number(obj["scale"], "scale")
-        guard scale > 0 else { throw fail("scale", "must be positive, got \(scale)") }
+        guard let obj = item as? [String: Any] else { throw f.fail(nil, "expected a JSON object, got \(JSONFields.typeName(item))") }
+        guard let imageValue = obj["image"] else { throw f.fail("image", "missing") }
+        guard let image = imageValue as? String, !image.isEmpty else { throw f.fail("image", "expected a non-empty string") }
+        let centerList = try f.list(obj["center"], "center")
+        guard centerList.count == 2 else { throw f.fail("center", "expected [x, y], got \(centerList.count) values") }
+        var c = SIMD2(try f.number(centerList[0], "center[0]"), try f.number(centerList[1], "center[1]"))
+        let scale = try f.number(obj["scale"], "scale")
+        guard scale > 0 else { throw f.fail("scale", "must be positive, got \(scale)") }
         var s = SIMD2(scale, scale)
         if c.x != -1 {
             c.y = c.y + 15 * s.y
@@ -142,15 +123,15 @@ private struct RecordParser {
         var joints = [SIMD3<Double>](repeating: .zero, count: numJoints)
         var vis = [SIMD3<Double>](repeating: .zero, count: numJoints)
         if hasJoints {
-            let jl = try list(obj["joints"], "joints")
-            guard jl.count == numJoints else { throw fail("joints", "expected \(numJoints) joints, got \(jl.count)") }
-            let vl = try list(obj["joints_vis"], "joints_vis")
-            guard vl.count == numJoints else { throw fail("joints_vis", "expected \(numJoints) values, got \(vl.count)") }
+            let jl = try f.list(obj["joints"], "joints")
+            guard jl.count == numJoints else { throw f.fail("joints", "expected \(numJoints) joints, got \(jl.count)") }
+            let vl = try f.list(obj["joints_vis"], "joints_vis")
+            guard vl.count == numJoints else { throw f.fail("joints_vis", "expected \(numJoints) values, got \(vl.count)") }
             for j in 0..<numJoints {
-                let p = try list(jl[j], "joints[\(j)]")
-                guard p.count >= 2 else { throw fail("joints[\(j)]", "expected [x, y], got \(p.count) values") }
-                joints[j] = SIMD3(try number(p[0], "joints[\(j)][0]") - 1, try number(p[1], "joints[\(j)][1]") - 1, 0)
-                let v = try number(vl[j], "joints_vis[\(j)]")
+                let p = try f.list(jl[j], "joints[\(j)]")
+                guard p.count >= 2 else { throw f.fail("joints[\(j)]", "expected [x, y], got \(p.count) values") }
+                joints[j] = SIMD3(try f.number(p[0], "joints[\(j)][0]") - 1, try f.number(p[1], "joints[\(j)][1]") - 1, 0)
+                let v = try f.number(vl[j], "joints_vis[\(j)]")
                 vis[j] = SIMD3(v, v, 0)
             }
         }

@@ -52,9 +52,15 @@ public struct ShardPictures {
         } else {
             jointNames = (0..<joints).map { "joint \($0)" }
         }
-        // MPII's limbs when the joints are MPII's; otherwise joints only (each its own root).
-        skeleton = jointNames == Skeleton.mpii.jointNames ? .mpii
-            : Skeleton(jointNames: jointNames, flipPairs: [], upperBodyJoints: [], limbs: [])
+        // The limbs of the set's dataset description (format 2), else MPII's when the joints are
+        // MPII's, else joints only.
+        if let d = set.manifest.dataset, d.limbs.allSatisfy({ $0.count == 2 && $0.allSatisfy((0..<joints).contains) }) {
+            skeleton = Skeleton(jointNames: jointNames, flipPairs: set.manifest.flipPairs.map { ($0[0], $0[1]) },
+                                upperBodyJoints: d.upperBody, limbs: d.limbs.map { ($0[0], $0[1]) })
+        } else {
+            skeleton = jointNames == Skeleton.mpii.jointNames ? .mpii
+                : Skeleton(jointNames: jointNames, flipPairs: [], upperBodyJoints: [], limbs: [])
+        }
     }
 
     public var joints: Int { jointNames.count }

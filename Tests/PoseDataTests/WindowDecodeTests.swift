@@ -95,7 +95,8 @@ final class WindowDecodeTests: XCTestCase {
     /// of 16 (nor of 8 or 32) in either axis, so the last iMCU row and column are partial: the
     /// window path's kinds (baseline and progressive, 4:4:4, 4:2:2, 4:4:0, 4:2:0, 4:1:1, restart
     /// intervals, greyscale) are exact; an incomplete progressive image (libjpeg smooths its blocks
-    /// across crop edges) and CMYK (decoded by OpenCV) are decoded whole, which is exact trivially.
+    /// across crop edges), other samplings (4:1:0, luma 3×1) and CMYK (decoded by OpenCV) are
+    /// decoded whole, which is exact trivially.
     func testEveryJPEGKindIsExactOrDecodedWhole() throws {
         let source = try fixtureJPEGs()[0]
         let decoder = ImageDecoder(), rgb = RGBImage()
@@ -112,6 +113,7 @@ final class WindowDecodeTests: XCTestCase {
         }
         kinds += [kind("grey", 1, 1, 1), kind("grey progressive", 1, 1, 1, progressive: 1), kind("grey restarts", 1, 1, 1, restart: 1),
                   kind("4:2:0 incomplete progressive", 3, 2, 2, progressive: 2, windowed: false),
+                  kind("4:1:0", 3, 4, 2, windowed: false), kind("luma 3×1", 3, 3, 1, windowed: false),
                   kind("CMYK", 4, 1, 1, windowed: false), kind("CMYK progressive", 4, 1, 1, progressive: 1, windowed: false)]
         for (width, height) in [(633, 469), (601, 455)] {
             XCTAssertTrue(width % 8 != 0 && height % 8 != 0 && width <= rgb.width && height <= rgb.height)

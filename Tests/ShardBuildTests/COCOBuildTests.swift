@@ -62,6 +62,26 @@ final class COCOBuildTests: XCTestCase {
         }
     }
 
+    /// A truncated image: refused naming the file and its records, or left out with
+    /// `--on-bad-image skip` as for MPII.
+    func testBadImageFailsOrIsSkipped() throws {
+        let copy = FixtureBuild.temporaryFolder("cocofix")
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: Self.root, toPath: copy)
+        let image = copy + "/images/val2017/000020000917.jpg"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: image))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: image))
+        var o = try Self.options(set: "valid")
+        o.root = copy
+        defer { try? FileManager.default.removeItem(atPath: o.out) }
+        XCTAssertThrowsError(try ShardBuilder.run(o)) {
+            XCTAssertTrue("\($0)".hasPrefix("\(image): records 0, 1, field 'image': JPEG is truncated"), "\($0)")
+        }
+        o.onBadImage = .skip
+        XCTAssertEqual(try ShardBuilder.run(o).samples, 12)
+        XCTAssertEqual(try ShardManifest.load(path: o.out + "/manifest.json").skipped.map(\.record), [0, 1])
+    }
+
     /// The train set is augmented; MODEL.NUM_JOINTS must match the dataset's joints.
     func testTrainBuildAndJointCount() throws {
         var o = try Self.options(set: "train")
