@@ -40,6 +40,13 @@ let shaSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msha"])]
 let shaSettings: [SwiftSetting] = []
 #endif
 
+/// Open MPI's headers, where Debian's libopenmpi-dev puts them (the multiarch `mpi` alternative).
+#if arch(arm64)
+let mpiInclude = "/usr/include/aarch64-linux-gnu/mpi"
+#else
+let mpiInclude = "/usr/include/x86_64-linux-gnu/mpi"
+#endif
+
 let package = Package(
     name: "hrprep",
     platforms: [.macOS(.v13)],
@@ -62,6 +69,7 @@ let package = Package(
             ]),
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),  // Benchmarks' GEMM comparison only
+        .target(name: "CMPI", cSettings: [.unsafeFlags(["-I" + mpiInclude])], linkerSettings: [.linkedLibrary("mpi")]),
 
         .target(name: "CCPUID"),  // cpuid and xgetbv: which instruction sets this CPU and OS support
 
@@ -86,7 +94,8 @@ let package = Package(
         .target(name: "Render", dependencies: ["COpenCVBridge", "PoseData", "Shards"]),
         .target(name: "Fixtures", dependencies: ["Render", "PoseData", "CZip"]),
         .target(name: "ShardBuild", dependencies: ["PoseData", "Shards", "ExperimentConfig"]),
-        .target(name: "Training", dependencies: ["HRNet", "SafeTensors", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render"]),
+        .target(name: "MessagePassing", dependencies: ["CMPI"]),
+        .target(name: "Training", dependencies: ["HRNet", "SafeTensors", "Shards", "PoseData", "PoseEval", "ExperimentConfig", "Render", "MessagePassing"]),
         .target(name: "Fuzzing", dependencies: ["Shards", "PoseData", "ExperimentConfig"]),
         .target(name: "Benchmarks", dependencies: ["HRNet", "InstructionSets", "ShardBuild", "PoseData", "AffineCrop", "ExperimentConfig", "COpenCVBridge", "CBLAS"]),
 
@@ -99,7 +108,7 @@ let package = Package(
             "Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrnet-train", dependencies: [
-            "Training", "HRNet", "ExperimentConfig", "Benchmarks", "InstructionSets",
+            "Training", "HRNet", "ExperimentConfig", "Benchmarks", "InstructionSets", "MessagePassing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -116,6 +125,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Shards", "PoseData"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "Render", "PoseData", "CZip", "GoldenFiles"]),
         .testTarget(name: "ShardBuildTests", dependencies: ["ShardBuild", "GoldenFiles"]),
+        .testTarget(name: "MessagePassingTests", dependencies: ["MessagePassing"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "InstructionSets", "HRNet", "Shards", "PoseData", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "HRNet", "GoldenFiles"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"], exclude: ["FuzzRegressions"]),

@@ -61,16 +61,22 @@ public final class ImageSampler {
             if i < planned.count {
                 planned[i].params = params
             } else {
-                planned.append(Planned(params: params, pose: PoseState(record: PoseRecord(image: "", center: .zero, scale: .zero,
-                                                                                      joints: empty, jointsVis: empty))))
+                planned.append(
+                    Planned(
+                        params: params,
+                        pose: PoseState(
+                            record: PoseRecord(
+                                image: "", center: .zero, scale: .zero,
+                                joints: empty, jointsVis: empty))))
             }
         }
         count = requests.count
         /// Each sample's pose and matrix, for an image `width` pixels wide (the flip mirrors about it).
         func place(width: Int) {
             for i in 0..<count {
-                let params = planned[i].params   // read before the pose is borrowed for writing
-                factory.augment(&planned[i].pose, record: records[requests[i].record], imageWidth: width, params: params)
+                let params = planned[i].params // read before the pose is borrowed for writing
+                factory.augment(
+                    &planned[i].pose, record: records[requests[i].record], imageWidth: width, params: params)
                 planned[i].matrix = planned[i].pose.matrix(outputSize: factory.config.imageSize)
             }
         }
@@ -96,8 +102,9 @@ public final class ImageSampler {
         var x0 = Int.max, y0 = Int.max, x1 = Int.min, y1 = Int.min
         let size = factory.config.imageSize
         for p in planned[..<count] {
-            let r = AffineWarp.sampledRegion(matrix: p.matrix, sourceWidth: width, sourceHeight: height,
-                                             width: size.width, height: size.height, mirrored: p.params.flip)
+            let r = AffineWarp.sampledRegion(
+                matrix: p.matrix, sourceWidth: width, sourceHeight: height,
+                width: size.width, height: size.height, mirrored: p.params.flip)
             guard !r.x.isEmpty && !r.y.isEmpty else { continue }
             x0 = min(x0, r.x.lowerBound); x1 = max(x1, r.x.upperBound)
             y0 = min(y0, r.y.lowerBound); y1 = max(y1, r.y.upperBound)
@@ -108,16 +115,20 @@ public final class ImageSampler {
     /// Makes sample `i` of the loaded image with the crop and targets written to the caller's
     /// slots (see `SampleFactory.makeSample(record:image:params:crop:target:)`).
     @discardableResult
-    public func makeSample(_ i: Int, crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>) -> Sample {
+    public func makeSample(
+        _ i: Int, crop: UnsafeMutableBufferPointer<UInt8>, target: UnsafeMutableBufferPointer<Float>
+    ) -> Sample {
         precondition(i < count, "sample \(i) of \(count) planned")
-        return factory.makeSample(pose: planned[i].pose, matrix: planned[i].matrix, flip: planned[i].params.flip,
-                                  image: image, crop: crop, target: target)
+        return factory.makeSample(
+            pose: planned[i].pose, matrix: planned[i].matrix, flip: planned[i].params.flip,
+            image: image, crop: crop, target: target)
     }
 
     /// Makes sample `i` of the loaded image into the factory's own `Sample` (overwritten by the next).
     @discardableResult
     public func makeSample(_ i: Int) -> Sample {
         precondition(i < count, "sample \(i) of \(count) planned")
-        return factory.makeSample(pose: planned[i].pose, matrix: planned[i].matrix, flip: planned[i].params.flip, image: image)
+        return factory.makeSample(
+            pose: planned[i].pose, matrix: planned[i].matrix, flip: planned[i].params.flip, image: image)
     }
 }

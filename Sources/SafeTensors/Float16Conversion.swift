@@ -1,4 +1,4 @@
-/// IEEE half ↔ single conversions for f16 targets (`--target-dtype f16` halves the largest tensor).
+/// IEEE half ↔ single conversions, for tensors stored as f16 (half the bytes of f32).
 /// Rounding is to nearest even, as numpy's `astype(float16)`.
 public enum Float16Conversion {
     /// `count = bytes.count / 2` halves at `bytes` widened into `out`.

@@ -46,9 +46,14 @@ public enum SafeTensorsWriter {
     /// Writes `tensors` to `path` atomically (temporary file + rename); `halfway` as in `AtomicFile.write`.
     public static func write(_ tensors: [TensorPayload], metadata: [String: String] = [:], to path: String,
                              halfway: ((_ temp: String) -> Void)? = nil) throws {
+        try AtomicFile.write(encode(tensors, metadata: metadata), to: path, halfway: halfway)
+    }
+
+    /// The bytes of a safetensors file of `tensors` (header, then the data in order).
+    public static func encode(_ tensors: [TensorPayload], metadata: [String: String] = [:]) throws -> Data {
         var data = try header(for: tensors.map { ($0.name, $0.dtype, $0.shape, $0.bytes.count) }, metadata: metadata)
         for t in tensors { data.append(t.bytes) }
-        try AtomicFile.write(data, to: path, halfway: halfway)
+        return data
     }
 }
 

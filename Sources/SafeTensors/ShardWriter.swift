@@ -18,7 +18,7 @@ public struct ShardEntry: Codable, Equatable, Sendable {
 
 /// Streams samples into one safetensors shard of any size with bounded memory.
 ///
-/// The format is tensor-major (all N `input` slices, then all N `target` slices, …) and its header
+/// The format is tensor-major (all N slices of the first tensor, then all N of the next, …) and its header
 /// holds N, so a file cannot be written front to back while samples arrive one at a time. Each
 /// tensor fills a small staging buffer; full buffers go to one anonymous spill file (unlinked at
 /// once, so a crash leaves nothing behind) that lives in the page cache. `finish` then writes the
@@ -33,8 +33,8 @@ public struct ShardEntry: Codable, Equatable, Sendable {
 ///
 /// That file is sized to the whole shard when it is created, so its unwritten bytes read as zeros
 /// (a hole), and final-place writes skip every file page that would only hold zeros: about half of
-/// a float32 target tensor (a 13×13 Gaussian window per 64×64 heatmap leaves most of its 4 KiB
-/// pages empty, and an invisible joint's map is all zeros). Those pages then cost no page-cache
+/// a sparse float32 tensor (in pose shards, a 13×13 Gaussian window per 64×64 heatmap leaves most
+/// of its 4 KiB pages empty). Those pages then cost no page-cache
 /// copy, no disk block and no disk write; the bytes read back, and hash, the same.
 ///
 /// Not thread-safe: one thread appends samples, in order.
@@ -129,7 +129,7 @@ public final class ShardWriter {
     }
 
     /// Appends one sample whose tensor t's `sampleBytes` start at `source(t)`. Tensors of at least
-    /// `directWriteBytes` per sample (default 64 KB: the crop, the targets) are written from there with one pwrite,
+    /// `directWriteBytes` per sample (default 64 KB: in pose shards, the crop and the targets) are written from there with one pwrite,
     /// at their final place in direct mode: copying them through the staging buffer first cost the
     /// one writer thread as much again as the small tensors' whole path. The small ones are staged.
     public func append(from source: (_ tensor: Int) -> UnsafeRawPointer) throws {

@@ -1,8 +1,8 @@
 /// All-zero byte ranges, which `ShardWriter` leaves unwritten (holes).
 enum ZeroBytes {
     /// Whether `n` bytes at `p` are all zeros, 256 bytes per step (four AVX-512 registers where
-    /// the build targets it), stopping at the first step that holds a non-zero byte: a crop's page
-    /// is decided by its first bytes, a target page at its first Gaussian row.
+    /// the build targets it), stopping at the first step that holds a non-zero byte: a dense page
+    /// is decided by its first bytes.
     @inline(__always)
     static func all(_ p: UnsafeRawPointer, _ n: Int) -> Bool {
         var acc = SIMD8<UInt64>()

@@ -31,11 +31,15 @@ struct SampleEncoder {
 
     /// Makes sample `i` of `sampler`'s loaded image — annotation `record`, index `index`,
     /// augmentation epoch `epoch` — and packs it at `out`.
-    func make(_ sampler: ImageSampler, _ i: Int, record: PoseRecord, index: Int, epoch: Int, into out: UnsafeMutableRawPointer) {
+    func make(
+        _ sampler: ImageSampler, _ i: Int, record: PoseRecord, index: Int, epoch: Int, into out: UnsafeMutableRawPointer
+    ) {
         let s: Sample
         if let targetSlot {
-            let crop = UnsafeMutableBufferPointer(start: (out + inputSlot.offset).assumingMemoryBound(to: UInt8.self), count: inputSlot.bytes)
-            let target = UnsafeMutableBufferPointer(start: (out + targetSlot.offset).assumingMemoryBound(to: Float.self), count: targetSlot.count)
+            let crop = UnsafeMutableBufferPointer(
+                start: (out + inputSlot.offset).assumingMemoryBound(to: UInt8.self), count: inputSlot.bytes)
+            let target = UnsafeMutableBufferPointer(
+                start: (out + targetSlot.offset).assumingMemoryBound(to: Float.self), count: targetSlot.count)
             s = sampler.makeSample(i, crop: crop, target: target)
         } else {
             s = sampler.makeSample(i)
@@ -44,11 +48,14 @@ struct SampleEncoder {
         // sample's own are packed.
         let inPlace = targetSlot != nil
         // The box score: 1 for ground-truth boxes, a detector's score otherwise.
-        let values = ShardSampleValues(crop: inPlace ? nil : s.crop, target: inPlace ? nil : s.target, targetWeight: s.targetWeight,
-                                       joints: s.joints, jointsVis: s.jointsVis, center: s.center, scale: s.scale,
-                                       rotation: s.rotation, flipped: s.flipped, halfBody: s.halfBody != nil,
-                                       score: Float(record.score), record: index, augEpoch: epoch,
-                                       imageID: record.imageID, annotationID: record.annotationID)
-        for (t, tensor) in tensors.enumerated() { tensor.pack(values, as: layout.tensors[t].dtype, into: out + offsets[t]) }
+        let values = ShardSampleValues(
+            crop: inPlace ? nil : s.crop, target: inPlace ? nil : s.target, targetWeight: s.targetWeight,
+            joints: s.joints, jointsVis: s.jointsVis, center: s.center, scale: s.scale,
+            rotation: s.rotation, flipped: s.flipped, halfBody: s.halfBody != nil,
+            score: Float(record.score), record: index, augEpoch: epoch,
+            imageID: record.imageID, annotationID: record.annotationID)
+        for (t, tensor) in tensors.enumerated() {
+            tensor.pack(values, as: layout.tensors[t].dtype, into: out + offsets[t])
+        }
     }
 }

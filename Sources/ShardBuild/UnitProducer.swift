@@ -69,8 +69,9 @@ final class UnitProducer {
     init(plan: BuildPlan, options: BuildOptions, encoder: SampleEncoder, pool: UnitResultPool, skipBefore: Int) {
         self.plan = plan; root = options.root
         self.skipBefore = skipBefore; self.encoder = encoder; self.pool = pool
-        sampler = ImageSampler(config: options.sampleConfig, training: options.isTraining, seed: options.seed,
-                               windowDecode: options.windowDecode)
+        sampler = ImageSampler(
+            config: options.sampleConfig, training: options.isTraining, seed: options.seed,
+            windowDecode: options.windowDecode)
     }
 
     func produce(_ u: Int) -> UnitResult {
@@ -96,10 +97,12 @@ final class UnitProducer {
             return result
         }
         let image = sampler.image
-        result.decodedShare = Double(image.decoded.x.count * image.decoded.y.count) / Double(max(1, image.width * image.height))
+        result.decodedShare =
+            Double(image.decoded.x.count * image.decoded.y.count) / Double(max(1, image.width * image.height))
         for (i, request) in requests.enumerated() {
-            encoder.make(sampler, i, record: plan.records[request.record], index: request.record, epoch: request.epoch,
-                         into: result.buffer + result.planned.count * encoder.sampleBytes)
+            encoder.make(
+                sampler, i, record: plan.records[request.record], index: request.record, epoch: request.epoch,
+                into: result.buffer + result.planned.count * encoder.sampleBytes)
             result.planned.append(positions[i])
             result.records.append(request.record)
         }

@@ -40,12 +40,16 @@ public struct ShardSample {
         case .f16:
             Float16Conversion.widen(targetBytes, into: out)
         default:
-            if targetBytes.count > 0 { UnsafeMutableRawPointer(out).copyMemory(from: targetBytes.baseAddress!, byteCount: targetBytes.count) }
+            if targetBytes.count > 0 {
+                UnsafeMutableRawPointer(out).copyMemory(from: targetBytes.baseAddress!, byteCount: targetBytes.count)
+            }
         }
     }
 
     /// The target heatmaps as a float32 array (a copy; for tests and pictures).
     public func target() -> [Float] {
-        [Float](unsafeUninitializedCapacity: targetCount) { b, n in copyTarget(into: b.baseAddress!); n = targetCount }
+        [Float](unsafeUninitializedCapacity: targetCount) { b, n in
+            copyTarget(into: b.baseAddress!); n = targetCount
+        }
     }
 }

@@ -50,13 +50,15 @@ public struct ShardSetDescription: Sendable, Equatable {
         return [
             M.config: configJSON, M.jointNames: json(jointNames), M.flipPairs: json(flipPairs),
             M.mean: json(mean), M.std: json(std), M.seed: String(seed),
-            M.set: set, M.augEpochs: String(augEpochs), M.targetDType: targetDTypeName,
+            M.set: set, M.augEpochs: String(augEpochs), M.targetDType: targetDTypeName
         ]
     }
 
     /// The manifest of the finished set: these facts plus its shards, the records left out, the
     /// time it was `created` (ISO 8601) and the ground-truth file copied beside it, if any.
-    public func manifest(shards: [ShardEntry], skipped: [SkippedRecord], created: String, groundTruthFile: String?) -> ShardManifest {
+    public func manifest(
+        shards: [ShardEntry], skipped: [SkippedRecord], created: String, groundTruthFile: String?
+    ) -> ShardManifest {
         var m = ShardManifest()
         m.shards = shards
         m.totalSamples = shards.reduce(0) { $0 + $1.samples }

@@ -42,12 +42,15 @@ public struct ShardSampleValues {
     public var imageID: Int
     public var annotationID: Int
 
-    public init(crop: [UInt8]?, target: [Float]?, targetWeight: [Float], joints: [SIMD3<Double>], jointsVis: [SIMD3<Double>],
-                center: SIMD2<Double>, scale: SIMD2<Double>, rotation: Double, flipped: Bool, halfBody: Bool,
-                score: Float, record: Int, augEpoch: Int, imageID: Int = -1, annotationID: Int = -1) {
+    public init(
+        crop: [UInt8]?, target: [Float]?, targetWeight: [Float], joints: [SIMD3<Double>], jointsVis: [SIMD3<Double>],
+        center: SIMD2<Double>, scale: SIMD2<Double>, rotation: Double, flipped: Bool, halfBody: Bool,
+        score: Float, record: Int, augEpoch: Int, imageID: Int = -1, annotationID: Int = -1
+    ) {
         self.crop = crop; self.target = target; self.targetWeight = targetWeight; self.joints = joints
         self.jointsVis = jointsVis; self.center = center; self.scale = scale; self.rotation = rotation
-        self.flipped = flipped; self.halfBody = halfBody; self.score = score; self.record = record; self.augEpoch = augEpoch
+        self.flipped = flipped; self.halfBody = halfBody; self.score = score
+        self.record = record; self.augEpoch = augEpoch
         self.imageID = imageID; self.annotationID = annotationID
     }
 }
@@ -72,11 +75,14 @@ public struct ShardTensor: Sendable {
     /// Points the sample view at its value in `raw` (one sample's slot, stored as `dtype`).
     let unpack: @Sendable (_ raw: UnsafeRawBufferPointer, _ dtype: DType, _ sample: inout ShardSample) -> Void
 
-    init(_ name: String, _ dtype: @escaping @Sendable (ShardGeometry) -> DType, _ sampleShape: @escaping @Sendable (ShardGeometry) -> [Int],
-         range: @escaping @Sendable (_ augEpochs: Int) -> ClosedRange<Double>? = { _ in nil },
-         present: @escaping @Sendable (ShardGeometry) -> Bool = { _ in true },
-         pack: @escaping @Sendable (ShardSampleValues, DType, UnsafeMutableRawPointer) -> Void,
-         unpack: @escaping @Sendable (UnsafeRawBufferPointer, DType, inout ShardSample) -> Void) {
+    init(
+        _ name: String, _ dtype: @escaping @Sendable (ShardGeometry) -> DType,
+        _ sampleShape: @escaping @Sendable (ShardGeometry) -> [Int],
+        range: @escaping @Sendable (_ augEpochs: Int) -> ClosedRange<Double>? = { _ in nil },
+        present: @escaping @Sendable (ShardGeometry) -> Bool = { _ in true },
+        pack: @escaping @Sendable (ShardSampleValues, DType, UnsafeMutableRawPointer) -> Void,
+        unpack: @escaping @Sendable (UnsafeRawBufferPointer, DType, inout ShardSample) -> Void
+    ) {
         self.name = name; self.dtype = dtype; self.sampleShape = sampleShape; self.range = range; self.present = present
         self.pack = pack; self.unpack = unpack
     }
@@ -85,7 +91,9 @@ public struct ShardTensor: Sendable {
     public func spec(_ g: ShardGeometry) -> TensorSpec { TensorSpec(name, dtype(g), sampleShape(g)) }
 
     /// Writes `values`' value of this tensor at `p`, as `dtype` (the layout's).
-    public func pack(_ values: ShardSampleValues, as dtype: DType, into p: UnsafeMutableRawPointer) { pack(values, dtype, p) }
+    public func pack(_ values: ShardSampleValues, as dtype: DType, into p: UnsafeMutableRawPointer) {
+        pack(values, dtype, p)
+    }
 
     /// The tensor of the format named `name` (nil for a name the format does not have).
     public static func named(_ name: String) -> ShardTensor? { all.first { $0.name == name } }
@@ -95,12 +103,14 @@ extension ShardTensor {
     /// Every tensor of the format, in declaration order (`ShardLayout` then orders the file by
     /// element size).
     public static let all: [ShardTensor] = [
-        input, target, targetWeight, joints, jointsVis, center, scale, rotation, flipped, halfBody, score, record, augEpoch,
-        imageID, annotationID,
+        input, target, targetWeight, joints, jointsVis, center, scale, rotation, flipped, halfBody, score, record,
+        augEpoch,
+        imageID, annotationID
     ]
 
     /// Any value of a non-negative count or index.
-    private static let nonNegative: @Sendable (Int) -> ClosedRange<Double>? = { _ in 0...Double.greatestFiniteMagnitude }
+    private static let nonNegative: @Sendable (Int) -> ClosedRange<Double>? = { _ in 0...Double.greatestFiniteMagnitude
+    }
     private static let flag: @Sendable (Int) -> ClosedRange<Double>? = { _ in 0...1 }
 
     /// uint8 [H, W, 3]: the RGB crop before normalisation.
@@ -116,7 +126,9 @@ extension ShardTensor {
             guard let t = v.target else { return }
             if dtype == .f16 { Float16Conversion.narrow(t, count: t.count, into: p) } else { storeFloats(t, p) }
         },
-        unpack: { raw, dtype, s in s.targetBytes = raw; s.targetDType = dtype })
+        unpack: { raw, dtype, s in
+            s.targetBytes = raw; s.targetDType = dtype
+        })
 
     /// f32 [J, 1]: each joint's loss weight, non-negative.
     public static let targetWeight = ShardTensor(

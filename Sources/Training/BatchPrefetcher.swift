@@ -19,16 +19,19 @@ public final class BatchPrefetcher: @unchecked Sendable {
     public private(set) var waitSeconds = 0.0
 
     /// `order`: the epoch's sample order; batches of `batchSize` start at batch `firstIndex`
-    /// (a resumed epoch skips the batches already trained on).
-    public init(stream: ShardStream, order: [Int], batchSize: Int, epoch: Int, firstIndex: Int = 0, depth: Int = 2) {
-        precondition(batchSize > 0 && depth > 0)
+    /// (a resumed epoch skips the batches already trained on). With `parts` > 1 each batch is
+    /// only slice `part` of that global batch (`BatchSlice`; a rank's share, possibly empty).
+    public init(stream: ShardStream, order: [Int], batchSize: Int, epoch: Int, firstIndex: Int = 0, depth: Int = 2,
+                part: Int = 0, parts: Int = 1) {
+        precondition(batchSize > 0 && depth > 0 && (0..<parts).contains(part))
         self.stream = stream
         self.epoch = epoch
         self.firstIndex = firstIndex
         plan = stride(from: firstIndex * batchSize, to: order.count, by: batchSize).map {
-            order[$0..<min($0 + batchSize, order.count)]
+            let slice = BatchSlice.range(count: min(batchSize, order.count - $0), part: part, parts: parts)
+            return order[$0 + slice.lowerBound..<$0 + slice.upperBound]
         }
-        free = (0...depth).map { _ in Batch(geometry: stream.geometry, capacity: batchSize) }
+        free = (0...depth).map { _ in Batch(geometry: stream.geometry, capacity: (batchSize + parts - 1) / parts) }
         // The thread holds the prefetcher until it has produced the plan or is cancelled.
         let thread = Thread { self.produce() }
         thread.name = "hrnet-train data"

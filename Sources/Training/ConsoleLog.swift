@@ -7,8 +7,12 @@ public final class ConsoleLog {
     private let bar: Bool
     private var barShown = false
 
-    /// `logPath` nil: standard output only. `progressBar`: draw the bar (only when stderr is a terminal).
-    public init(logPath: String?, progressBar: Bool = true) {
+    private let quiet: Bool
+
+    /// `logPath` nil: standard output only. `progressBar`: draw the bar (only when stderr is a
+    /// terminal). `quiet`: say nothing (the ranks other than 0 of a data-parallel run).
+    public init(logPath: String?, progressBar: Bool = true, quiet: Bool = false) {
+        self.quiet = quiet
         if let logPath {
             if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
             file = FileHandle(forWritingAtPath: logPath)
@@ -20,6 +24,7 @@ public final class ConsoleLog {
     }
 
     public func line(_ text: String) {
+        guard !quiet else { return }
         clearBar()
         print(text)
         fflush(stdout)

@@ -3,7 +3,7 @@ import HRNet
 import SafeTensors
 
 /// HRNet as the trainer's network: the model's own step, forward and state by PyTorch names.
-public final class HRNetNetwork: PoseNetwork {
+public final class HRNetNetwork: SplittableNetwork {
     public let model: HRNetModel
 
     public init(config: ExperimentConfig, batchSize: Int, seed: UInt64, trainable: Bool = true) throws {
@@ -20,6 +20,17 @@ public final class HRNetNetwork: PoseNetwork {
         let loss = model.trainStep(input: input, target: target, weight: weight, batch: batch)
         return (loss, model.heatmaps)
     }
+
+    public var gradients: UnsafeMutableBufferPointer<Float> { model.gradients }
+    public var runningStatistics: UnsafeMutableBufferPointer<Float> { model.runningStatistics }
+
+    public func computeGradients(input: UnsafePointer<Float>, target: UnsafePointer<Float>, weight: UnsafePointer<Float>, batch: Int,
+                                 gradientsFinal: ((Int) -> Void)?) -> (loss: Double, output: UnsafeBufferPointer<Float>) {
+        let loss = model.computeGradients(input: input, target: target, weight: weight, batch: batch, gradientsFinal: gradientsFinal)
+        return (loss, model.heatmaps)
+    }
+
+    public func applyGradients() { model.applyGradients() }
 
     public func predict(input: UnsafePointer<Float>, batch: Int) -> UnsafeBufferPointer<Float> {
         model.forward(input: input, batch: batch, training: false)

@@ -1,4 +1,5 @@
 import ExperimentConfig
+import MessagePassing
 
 /// Command-line values that override the experiment YAML (nil: keep the YAML's).
 public struct ConfigOverrides: Sendable {
@@ -60,6 +61,17 @@ public struct TrainingOptions: Sendable {
     /// Check every shard's SHA-256 when the shards are opened (`--no-shard-checksums` keeps the
     /// structure checks only: a full MPII set is tens of GB, a minute or more to read from a disk).
     public var shardChecksums = true
+    /// The processes sharing the run (`mpirun -np N`); `.alone` for one process.
+    public var cluster: Cluster = .alone
+    /// Slices of every batch in one process, each with its own BN statistics (`--micro-batches`):
+    /// the steps of N ranks, computed by one process.
+    public var microBatches = 1
+    /// Gradients added in rank (or micro-batch) order, so N ranks and N micro-batches agree to
+    /// the bit (`--deterministic-reduce`).
+    public var deterministicReduce = false
+    /// Gradient floats per MPI_Iallreduce (`--bucket-mb`): smaller buckets start sooner behind
+    /// backward, larger ones pay the per-message latency less often.
+    public var allreduceBucketFloats = 1 << 20
 
     public init(config: ExperimentConfig, configName: String, trainShards: String, outDirectory: String) {
         self.config = config; self.configName = configName; self.trainShards = trainShards; self.outDirectory = outDirectory

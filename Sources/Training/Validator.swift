@@ -1,4 +1,5 @@
 import HRNet
+import MessagePassing
 import PoseData
 import PoseEval
 
@@ -45,6 +46,13 @@ public struct ValidationResult: Sendable {
 
 /// The reference's `validate()`: eval-mode forward, optional flip test, loss and accuracy against
 /// the targets, final predictions through the inverse affine, PCKh against the ground truth.
+///
+/// Across the ranks of an MPI job (`cluster`), rank r takes the batches b ≡ r (mod N) of the
+/// one-process pass. Eval-mode outputs depend on nothing but an item's own input, so each batch's
+/// figures are those one process computes; every rank puts them in the batch's own slots of a
+/// zeroed array and the arrays are summed, which is exact (one value plus zeros), and the loss
+/// and accuracy means are then taken over the batches in order: the result, PCKh included, is
+/// that of one process. COCO evaluation (which writes its results file) runs on rank 0.
 public struct Validator {
     public let stream: ShardStream
     public let options: InferenceOptions
@@ -54,6 +62,7 @@ public struct Validator {
     public let useTargetWeight: Bool
     /// COCO evaluation of COCO-format shards (nil: none).
     public let coco: COCOValidation?
+    public var cluster: Cluster = .alone
 
     public init(stream: ShardStream, options: InferenceOptions, batchSize: Int, groundTruth: MPIIGroundTruth?, useTargetWeight: Bool = true,
                 coco: COCOValidation? = nil) {
@@ -65,15 +74,22 @@ public struct Validator {
         let g = stream.geometry
         let layout = HeatmapLayout(batch: batchSize, joints: g.joints, height: g.heatmapSize[1], width: g.heatmapSize[0])
         let order = stream.order(epoch: 0, seed: 0, shuffle: false)
-        let prefetcher = BatchPrefetcher(stream: stream, order: order, batchSize: batchSize, epoch: 0)
+        let batches = (order.count + batchSize - 1) / batchSize
+        // This rank's batches, back to back: all full but possibly the epoch's last, which comes
+        // last here too, so cutting them into batches again gives the same batches.
+        let mine = stride(from: cluster.rank, to: batches, by: cluster.size).flatMap { order[$0 * batchSize..<min(($0 + 1) * batchSize, order.count)] }
+        let prefetcher = BatchPrefetcher(stream: stream, order: mine, batchSize: batchSize, epoch: 0)
         defer { prefetcher.cancel() }
-        var lossSum = 0.0, lossCount = 0, accSum = 0.0, accCount = 0
-        var result = ValidationResult(loss: 0, accuracy: 0, records: [], predictions: [], maxvals: [],
+        // Per global batch: loss·n, n, accuracy·counted, counted. Per sample (from `perSample`):
+        // record, image id, annotation id, center x, y, scale x, y, score.
+        let perSample = 4 * batches, fields = 8
+        var stats = [Double](repeating: 0, count: perSample + fields * order.count)
+        var result = ValidationResult(loss: 0, accuracy: 0, records: [], predictions: [Float](repeating: 0, count: order.count * g.joints * 2),
+                                      maxvals: [Float](repeating: 0, count: order.count * g.joints),
                                       firstHeatmaps: [], firstRecords: [], firstSamples: [], pckh: nil)
         var mirrored = [Float](repeating: 0, count: batchSize * g.inputCount)
-        var imageIDs: [Int] = [], annotationIDs: [Int] = [], centers: [SIMD2<Double>] = [], scales: [SIMD2<Double>] = [], scores: [Float] = []
         while let batch = prefetcher.next() {
-            let n = batch.count
+            let n = batch.count, b = cluster.rank + batch.index * cluster.size, first = b * batchSize
             let bl = layout.with(batch: n)
             var output = batch.input.withUnsafeBufferPointer { Array(network.predict(input: $0.baseAddress!, batch: n)) }
             if options.flipTest {
@@ -95,31 +111,47 @@ public struct Validator {
                 }
             }
             guard loss.isFinite else {
-                throw TrainingError("validation: non-finite loss (\(loss)) on batch \(batch.index) of \(stream.set.directory)")
+                throw TrainingError("validation: non-finite loss (\(loss)) on batch \(b) of \(stream.set.directory)")
             }
-            lossSum += loss * Double(n); lossCount += n
-            accSum += acc.avgAcc * Double(acc.count); accCount += acc.count
+            stats.replaceSubrange(4 * b..<4 * b + 4, with: [loss * Double(n), Double(n), acc.avgAcc * Double(acc.count), Double(acc.count)])
             let final = output.withUnsafeBufferPointer {
                 FinalPredictions(heatmaps: $0, layout: bl, centers: Array(batch.centers[0..<n]), scales: Array(batch.scales[0..<n]),
                                  postProcess: options.postProcess, scaleIsFloat32: coco != nil)
             }
-            imageIDs += batch.imageIDs[0..<n]; annotationIDs += batch.annotationIDs[0..<n]
-            centers += batch.centers[0..<n]; scales += batch.scales[0..<n]; scores += batch.scores[0..<n]
-            result.predictions += final.coords
-            result.maxvals += final.maxvals
-            result.records += batch.records[0..<n]
-            if batch.index == 0 {
+            result.predictions.replaceSubrange(first * g.joints * 2..<(first + n) * g.joints * 2, with: final.coords)
+            result.maxvals.replaceSubrange(first * g.joints..<(first + n) * g.joints, with: final.maxvals)
+            for i in 0..<n {
+                let c = batch.centers[i], s = batch.scales[i]
+                stats.replaceSubrange(perSample + (first + i) * fields..<perSample + (first + i + 1) * fields,
+                                      with: [Double(batch.records[i]), Double(batch.imageIDs[i]), Double(batch.annotationIDs[i]),
+                                             c.x, c.y, s.x, s.y, Double(batch.scores[i])])
+            }
+            if b == 0 {
                 result.firstHeatmaps = output
                 result.firstRecords = Array(batch.records[0..<n])
                 result.firstSamples = Array(batch.samples[0..<n])
             }
         }
-        result.loss = lossCount > 0 ? lossSum / Double(lossCount) : 0
-        result.accuracy = accCount > 0 ? accSum / Double(accCount) : 0
+        if cluster.isDistributed {
+            stats.withUnsafeMutableBufferPointer { cluster.sum($0.baseAddress!, count: $0.count) }
+            result.predictions.withUnsafeMutableBufferPointer { cluster.sum($0.baseAddress!, count: $0.count) }
+            result.maxvals.withUnsafeMutableBufferPointer { cluster.sum($0.baseAddress!, count: $0.count) }
+        }
+        var lossSum = 0.0, lossCount = 0.0, accSum = 0.0, accCount = 0.0
+        for b in 0..<batches {
+            lossSum += stats[4 * b]; lossCount += stats[4 * b + 1]; accSum += stats[4 * b + 2]; accCount += stats[4 * b + 3]
+        }
+        let sample = { (k: Int) in (0..<order.count).map { stats[perSample + $0 * fields + k] } }
+        result.records = sample(0).map { Int($0) }
+        let imageIDs = sample(1).map { Int($0) }, annotationIDs = sample(2).map { Int($0) }
+        let centers = zip(sample(3), sample(4)).map { SIMD2($0, $1) }, scales = zip(sample(5), sample(6)).map { SIMD2($0, $1) }
+        let scores = sample(7).map { Float($0) }
+        result.loss = lossCount > 0 ? lossSum / lossCount : 0
+        result.accuracy = accCount > 0 ? accSum / accCount : 0
         if let gt = groundTruth {
             result.pckh = try PCKhEvaluation(predictions: result.predictions, truth: gt.subset(records: result.records))
         }
-        if let coco {
+        if let coco, cluster.isRoot {
             result.coco = try coco.evaluate(coords: result.predictions, maxvals: result.maxvals, imageIDs: imageIDs,
                                             annotationIDs: annotationIDs, centers: centers, scales: scales, scores: scores)
         }

@@ -63,6 +63,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Overrides TRAIN.SHUFFLE.") var shuffle: Bool?
     @Flag(help: "Never draw the progress bar.") var noProgress = false
 
+    @OptionGroup(title: "More than one machine (mpirun -np N hrnet-train train …)") var parallel: DataParallelArguments
+
     /// The config at `--config` with the flags applied.
     func loadConfig() throws -> ExperimentConfig {
         var o = ConfigOverrides()
@@ -90,12 +92,17 @@ struct TrainCommand: ParsableCommand {
         options.maxSteps = maxSteps
         options.shardChecksums = validation.shardChecksums
         options.progressBar = !noProgress
-        let summary = try Trainer(options: options, makeNetwork: ExperimentArguments.hrnet).run()
+        parallel.apply(to: &options)
+        guard let summary = try parallel.run(options.cluster, { try Trainer(options: options, makeNetwork: ExperimentArguments.hrnet).run() }) else { return }
         var fields = ["mode": "\"train\"", "batch": "\(cfg.train.batchSizePerGPU)", "global_step": "\(summary.globalStep)",
                       "epoch": "\(summary.epoch)", "stopped_early": "\(summary.stoppedEarly)",
                       "data_wait_share": "\(summary.dataWaitShare)", "samples_per_s": "\(summary.samplesPerSecond)",
                       "isa": "\"\(ISA.active.rawValue)\""]
         if let best = summary.bestPerformance { fields["best_performance"] = "\(best)" }
+        if let share = summary.allreduceWaitShare {
+            fields["ranks"] = "\(options.cluster.size)"
+            fields["allreduce_wait_share"] = "\(share)"
+        }
         print("{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")
     }
 }

@@ -136,8 +136,12 @@ public final class HRNetModel {
     /// Training forward, JointsMSELoss against `target` (`[batch, J, h, w]`) with `weight`
     /// (`[batch, J]`, ignored when `LOSS.USE_TARGET_WEIGHT` is false), and backward: fills the
     /// parameter gradients. Returns the loss. Does not step the optimiser.
+    ///
+    /// `gradientsFinal(from)`, when given, is called after each layer's backward: every gradient
+    /// at flat offsets `from..<parameterCount` is final by then (`from` never grows), so a caller
+    /// can start sending them while backward goes on (data-parallel training).
     public func computeGradients(input: UnsafePointer<Float>, target: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                 batch: Int? = nil) -> Double {
+                                 batch: Int? = nil, gradientsFinal: ((_ from: Int) -> Void)? = nil) -> Double {
         precondition(trainable, "computeGradients on a model built with trainable: false (forward-only buffers)")
         let n = checkedBatch(batch)
         forward(input: input, batch: n, training: true)
@@ -150,14 +154,37 @@ public final class HRNetModel {
             Layout.toChannelMajor(outputGradNCHW, buffers.gradient(outputTensor), batch: n, channels: out.channels,
                                   plane: out.height * out.width)
         }
-        if let profile {
-            profile.time(.loss, backward: true, lossAndGradient)
-            for layer in graph.layers.reversed() { profile.run(layer, batch: n, backward: true) { layer.backward(buffers, batch: n) } }
-        } else {
-            lossAndGradient()
-            for layer in graph.layers.reversed() { layer.backward(buffers, batch: n) }
+        if let profile { profile.time(.loss, backward: true, lossAndGradient) } else { lossAndGradient() }
+        for (i, layer) in graph.layers.enumerated().reversed() {
+            if let profile {
+                profile.run(layer, batch: n, backward: true) { layer.backward(buffers, batch: n) }
+            } else {
+                layer.backward(buffers, batch: n)
+            }
+            gradientsFinal?(gradientsFinalFrom[i])
         }
         return loss
+    }
+
+    /// Per layer i: the flat offset above which every parameter belongs to a layer ≥ i, so its
+    /// gradient is final once backward has run down to layer i: the largest parameter end of
+    /// the layers before i (parameters are laid out roughly in layer order).
+    private lazy var gradientsFinalFrom: [Int] = {
+        var from: [Int] = [], end = 0
+        for layer in graph.layers {
+            from.append(end)
+            end = max(end, Self.parameterEnd(layer))
+        }
+        return from
+    }()
+
+    /// One past the last flat parameter offset `layer` owns (0 for a layer without parameters).
+    private static func parameterEnd(_ layer: GraphLayer) -> Int {
+        if let conv = layer as? ConvLayer {
+            return max(conv.weight + conv.geometry.weightCount, conv.bias.map { $0 + conv.geometry.outChannels } ?? 0)
+        }
+        if let bn = layer as? BatchNormLayer { return max(bn.gamma, bn.beta) + bn.channels }
+        return 0
     }
 
     /// One optimiser step with the current gradients and `learningRate`.
@@ -179,6 +206,9 @@ public final class HRNetModel {
         applyGradients()
         return loss
     }
+
+    /// The BN running statistics (every `running_mean` and `running_var`, one flat allocation).
+    public var runningStatistics: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: buffers.running, count: graph.runningCount) }
 
     /// Optimiser steps taken so far.
     public var step: Int { optimizer.steps }
