@@ -36,7 +36,8 @@ bool window_kind(const jpeg_decompress_struct &c) {
     const jpeg_component_info *k = c.comp_info;
     for (int ci = 1; ci < 3; ci++)
         if (k[ci].h_samp_factor != 1 || k[ci].v_samp_factor != 1) return false;
-    return (k[0].h_samp_factor <= 2 && k[0].v_samp_factor <= 2) || (k[0].h_samp_factor == 4 && k[0].v_samp_factor == 1);
+    const int h = k[0].h_samp_factor, v = k[0].v_samp_factor;
+    return (h <= 2 && v <= 2) || (h == 4 && v == 1);
 }
 
 /// A single-scan JPEG whose entropy-coded data, from `p` on, runs to the EOI marker with no
@@ -177,7 +178,8 @@ struct Encoder {
 bool hr_jpeg_encode(const uint8_t *rgb, int width, int height, int components, int h_samp, int v_samp,
                     int progressive, int restart_rows, int quality, uint8_t **out, size_t *out_size) {
     if (rgb == nullptr || out == nullptr || out_size == nullptr || width <= 0 || height <= 0) return false;
-    if (!(components == 1 || components == 3 || components == 4) || h_samp < 1 || h_samp > 4 || v_samp < 1 || v_samp > 4) return false;
+    if (!(components == 1 || components == 3 || components == 4)) return false;
+    if (h_samp < 1 || h_samp > 4 || v_samp < 1 || v_samp > 4) return false;
     Encoder e;
     e.cinfo.err = jpeg_std_error(&e.errors.pub);
     e.errors.pub.error_exit = escape;

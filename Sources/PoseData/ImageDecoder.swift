@@ -125,8 +125,9 @@ public final class ImageDecoder {
         guard status == 0 else { throw undecodable(name) }
         let width = Int(w), height = Int(h)
         guard width <= Self.maxSide && height <= Self.maxSide && width * height * 3 <= Self.maxBytes else {
-            throw PoseDataError(file: name, problem: "is \(width)x\(height) pixels: too large to crop (at most \(Self.maxSide) pixels "
-                                + "a side and \(Self.maxBytes) bytes of RGB: the affine crop's 16-bit coordinates and 32-bit offsets)")
+            throw PoseDataError(file: name, problem: "is \(width)x\(height) pixels: too large to crop (at most "
+                                + "\(Self.maxSide) pixels a side and \(Self.maxBytes) bytes of RGB: the affine crop's "
+                                + "16-bit coordinates and 32-bit offsets)")
         }
         let all: PixelRegion = (0..<width, 0..<height)
         var stored = all, valid = all

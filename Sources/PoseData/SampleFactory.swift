@@ -157,7 +157,8 @@ public final class SampleFactory {
         // Sizes from the config, not `s.crop.count`: the caller may hold `s.crop` and `s.target`
         // open for writing (the overload above), and reading them here would be an overlapping access.
         let size = config.imageSize, maps = config.heatmapSize
-        precondition(crop.count == size.width * size.height * 3 && target.count == config.skeleton.numJoints * maps.width * maps.height,
+        precondition(crop.count == size.width * size.height * 3
+                     && target.count == config.skeleton.numJoints * maps.width * maps.height,
                      "crop or target buffer of the wrong size")
         AffineWarp.warp(image.view, matrix: m, mirrored: flip, into: crop, width: size.width, height: size.height)
         for j in s.joints.indices {

@@ -95,7 +95,10 @@ struct BuildShardsCommand: ParsableCommand {
     @Flag(help: "Replace a finished or unfinished build of another configuration in --out.")
     var overwrite = false
 
-    @Flag(help: "Decode every image whole instead of only the window its crops read (the shards are the same bytes; for checking that, or for JPEG decoders other than libjpeg-turbo's).")
+    @Flag(help: """
+        Decode every image whole instead of only the window its crops read (the shards are the same \
+        bytes; a way to check that).
+        """)
     var noWindowDecode = false
 
     func run() throws {
