@@ -1,4 +1,3 @@
-import Dispatch
 import HRNet
 
 /// Speed of each 3×3 stride-1 convolution shape of a network under every algorithm
@@ -28,7 +27,9 @@ public enum ConvBenchmark {
 
     /// Times every shape under every algorithm: `runs` rounds of (forward, backward) per
     /// algorithm, alternating algorithms within a round so load on a shared machine hits all alike.
-    public static func run(shapes: [(ConvGeometry, Int)], batch: Int, runs: Int) -> [Row] {
+    /// `clock` `.processCPU` with one thread gives the compute time a loaded machine hides.
+    public static func run(shapes: [(ConvGeometry, Int)], batch: Int, runs: Int,
+                           clock: GEMMBenchmark.Clock = .wall) -> [Row] {
         shapes.map { g, layers in
             let workspace = algorithms.map { g.workspaceCount(batch: batch, algorithm: $0) }.max()!
             let buffers = [batch * g.inputCount, g.weightCount, batch * g.outputCount, batch * g.inputCount,
@@ -45,11 +46,11 @@ public enum ConvBenchmark {
             var forward = [[Double]](repeating: [], count: algorithms.count), backward = forward
             for _ in 0..<max(runs, 1) {
                 for (a, algorithm) in algorithms.enumerated() {
-                    forward[a].append(milliseconds {
+                    forward[a].append(milliseconds(clock) {
                         Conv2D.forward(g, batch: batch, input: x, weight: w, bias: nil, output: y, workspace: ws,
                                        algorithm: algorithm)
                     })
-                    backward[a].append(milliseconds {
+                    backward[a].append(milliseconds(clock) {
                         Conv2D.backward(g, batch: batch, input: x, weight: w, outputGrad: y, inputGrad: dx,
                                         accumulate: false, weightGrad: dw, biasGrad: nil, workspace: ws,
                                         algorithm: algorithm)
@@ -60,10 +61,10 @@ public enum ConvBenchmark {
         }
     }
 
-    private static func milliseconds(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
+    private static func milliseconds(_ clock: GEMMBenchmark.Clock, _ body: () -> Void) -> Double {
+        let start = GEMMBenchmark.now(clock)
         body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        return (GEMMBenchmark.now(clock) - start) * 1e3
     }
 
     private static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

@@ -30,15 +30,22 @@ struct ConvBenchmarkCommand: ParsableCommand {
     @Option(help: "Rounds per shape; the median is reported.")
     var runs = 5
 
+    @Flag(help: """
+        Divide by the process's CPU time instead of elapsed time (with --threads 1: the compute time, which a loaded \
+        machine hides from the wall clock).
+        """)
+    var cpuTime = false
+
     func run() throws {
         experiment.applyThreads()
         let cfg = try ExperimentConfig.load(path: experiment.config)
         let model = try HRNetModel(config: cfg, batchSize: 1, trainable: false)
         let rows = ConvBenchmark.run(shapes: ConvBenchmark.shapes(model.convolutions.map(\.geometry)),
-                                     batch: batch, runs: runs)
+                                     batch: batch, runs: runs, clock: cpuTime ? .processCPU : .wall)
         let names = ConvBenchmark.algorithms.map(\.description)
         print("""
-            kernels \(ISA.active.rawValue), threads \(ThreadPool.shared.parallelism), batch \(batch), median of \(runs); \
+            kernels \(ISA.active.rawValue), threads \(ThreadPool.shared.parallelism), batch \(batch), median of \(runs), \
+            \(cpuTime ? "CPU" : "wall") time; \
             ms per call, forward / backward (speed-up over im2col)
             """)
         print("shape (Cin>Cout @ HxW)  layers  " + names.map { $0.padding(toLength: 30, withPad: " ", startingAt: 0) }

@@ -6,12 +6,18 @@ import XCTest
 /// `KernelTests`). Shapes whose sides are not multiples of the tile (partial tiles at the right and
 /// bottom), 1×1 and 1×n images, batch > 1, odd channel counts.
 ///
-/// Error is measured as max |Winograd − direct| over max |direct|. In Double both tiles agree with
-/// the direct sum to rounding (tolerance 1e-12). In Float they round differently from a direct
-/// sum: the transforms add α² terms before and after the channel sum, and F(4×4)'s constants
-/// (up to 8 in Aᵀ, 5 in Bᵀ, 1/24 in G) amplify rounding. Measured on these cases, 64 input
-/// channels: F(2×2) 1.5e-7 forward and 1.5e-7 backward, F(4×4) 1.0e-6 and 9.9e-7 (im2col + GEMM:
-/// 1.2e-7). Tolerances: 1e-6 for F(2×2), 5e-6 for F(4×4).
+/// Error is measured as max |ours − direct| / max |direct| over all cases (printed by the Float
+/// and Double tests). In Double every algorithm agrees with the direct sum to rounding: measured
+/// ≤ 1.3e-14, tolerance 1e-12. In Float the transforms add α² terms before and after the channel
+/// sum, and F(4×4)'s constants (8 in Aᵀ, 5 in Bᵀ, 1/24 in G) amplify rounding. Measured:
+///
+///                forward   input gradient   tolerance
+///     im2col     5.7e-7    1.6e-7           1e-6
+///     F(2×2)     3.7e-7    2.9e-7           1e-6
+///     F(4×4)     3.6e-6    8.0e-6           2e-5
+///
+/// F(2×2) is as accurate as im2col + GEMM; F(4×4) is 10–50× worse, enough to break the golden
+/// network tests' Adam-step tolerances, so `auto` never picks it.
 final class WinogradTests: XCTestCase {
     var rng = LCG(seed: 11)
 
@@ -26,8 +32,8 @@ final class WinogradTests: XCTestCase {
                      height: c.height, width: c.width)
     }
 
-    static func tolerance<T: KernelScalar>(_ type: T.Type, _ tile: WinogradTile) -> Double {
-        T.self == Double.self ? 1e-12 : tile == .f2 ? 1e-6 : 5e-6
+    static func tolerance<T: KernelScalar>(_ type: T.Type, _ algorithm: ConvAlgorithm) -> Double {
+        T.self == Double.self ? 1e-12 : algorithm == .winograd(.f4) ? 2e-5 : 1e-6
     }
 
     /// max |a − b| / max |b|.
@@ -58,18 +64,23 @@ final class WinogradTests: XCTestCase {
     }
 
     func check<T: KernelScalar>(_ type: T.Type) {
+        var worst: [String: Double] = [:]
+        defer { print("Winograd \(T.self) max relative error: \(worst.sorted { $0.key < $1.key })") }
         for c in Self.cases {
             let g = Self.geometry(c)
             let x = random(c.batch * g.inputCount), w = random(g.weightCount), b = random(g.outChannels)
             let r = random(c.batch * g.outputCount), prior = random(c.batch * g.inputCount)
             let direct = KernelTests.naiveConv(g, batch: c.batch, x, w, b)
             let plain = inputGradient(g, batch: c.batch, x, w, r, prior: prior, algorithm: .im2col, as: Double.self)
-            for tile in WinogradTile.allCases {
-                let tolerance = Self.tolerance(T.self, tile)
-                let y = forward(g, batch: c.batch, x, w, b, algorithm: .winograd(tile), as: T.self)
-                let dx = inputGradient(g, batch: c.batch, x, w, r, prior: prior, algorithm: .winograd(tile), as: T.self)
-                XCTAssertLessThanOrEqual(relativeError(y, direct), tolerance, "forward \(tile) \(T.self) \(c)")
-                XCTAssertLessThanOrEqual(relativeError(dx, plain), tolerance, "dX \(tile) \(T.self) \(c)")
+            for algorithm in [.im2col] + WinogradTile.allCases.map(ConvAlgorithm.winograd) {
+                let tolerance = Self.tolerance(T.self, algorithm)
+                let y = forward(g, batch: c.batch, x, w, b, algorithm: algorithm, as: T.self)
+                let dx = inputGradient(g, batch: c.batch, x, w, r, prior: prior, algorithm: algorithm, as: T.self)
+                let forwardError = relativeError(y, direct), backwardError = relativeError(dx, plain)
+                XCTAssertLessThanOrEqual(forwardError, tolerance, "forward \(algorithm) \(T.self) \(c)")
+                XCTAssertLessThanOrEqual(backwardError, tolerance, "dX \(algorithm) \(T.self) \(c)")
+                worst["\(algorithm) forward", default: 0] = max(worst["\(algorithm) forward", default: 0], forwardError)
+                worst["\(algorithm) dX", default: 0] = max(worst["\(algorithm) dX", default: 0], backwardError)
             }
         }
     }

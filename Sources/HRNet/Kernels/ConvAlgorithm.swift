@@ -59,11 +59,21 @@ public enum ConvAlgorithm: Equatable, Sendable, CustomStringConvertible {
         return policy
     }()
 
-    /// The Winograd tile `auto` uses.
+    /// The Winograd tile `auto` uses. F(4×4) would save more multiplies, but its float32 rounding
+    /// breaks the golden network tests' tolerances (two Adam steps against the reference); it
+    /// runs only when forced (`HRNET_CONV=winograd4`).
     public static let defaultTile = WinogradTile.f2
 
-    /// The measured choice for one shape.
+    /// Smallest image side on which `auto` runs Winograd. From `hrnet-train benchmark conv`
+    /// (batch 8, one thread, CPU time, AVX-512 and AVX2 alike): F(2×2) beats im2col + GEMM on
+    /// every HRNet shape from 16×16 up (forward 1.6–2.1×, backward with the im2col weight
+    /// gradient 1.0–1.3×) and loses at 8×8 (forward 0.7–0.9×: a row has 4 tiles, half of a
+    /// vector of tiles, and the weight transform is large against so few pixels).
+    public static let minimumWinogradSide = 16
+
+    /// The measured choice for one shape: F(2×2) Winograd on eligible convolutions whose
+    /// images are at least `minimumWinogradSide` on both sides, im2col + GEMM elsewhere.
     public static func automatic(for g: ConvGeometry) -> ConvAlgorithm {
-        g.isWinogradEligible ? .winograd(defaultTile) : .im2col
+        g.isWinogradEligible && min(g.height, g.width) >= minimumWinogradSide ? .winograd(defaultTile) : .im2col
     }
 }

@@ -106,13 +106,13 @@ public enum Winograd {
                     for i in 0..<3 { for j in 0..<3 { g[(i * 3 + j) * columns + q] = weight[index(r, q, i, j)] } }
                 }
                 for j in 0..<3 {
-                    kernelLine(tile, columns, { i in UnsafePointer(g + (i * 3 + j) * columns) }, { xi in
-                        gg + (xi * 3 + j) * columns
+                    kernelLine(tile, columns, { i, at, n in load(g + (i * 3 + j) * columns + at, n) }, { xi, at, n, value in
+                        store(value, gg + (xi * 3 + j) * columns + at, n)
                     })
                 }
                 for xi in 0..<alpha {
-                    kernelLine(tile, columns, { j in UnsafePointer(gg + (xi * 3 + j) * columns) }, { nu in
-                        u + (xi * alpha + nu) * matrix + r * columns
+                    kernelLine(tile, columns, { j, at, n in load(gg + (xi * 3 + j) * columns + at, n) }, { nu, at, n, value in
+                        store(value, u + (xi * alpha + nu) * matrix + r * columns + at, n)
                     })
                 }
             }
@@ -171,39 +171,37 @@ public enum Winograd {
             }
         }
 
+        /// Length of a scratch line holding one image row (or its transform) from column −1, with
+        /// zeros past the right border as far as the wide loads of the last group of tiles reach.
+        var lineLength: Int { tile.outputSize * (laneGroups * Lanes<Float>.scalarCount + 1) + 1 }
+        /// Tiles of a row in groups of `Lanes.scalarCount` (the last one partial).
+        var laneGroups: Int { (tilesX + Lanes<Float>.scalarCount - 1) / Lanes<Float>.scalarCount }
+
         /// V[ξν][t] = (Bᵀ d_t B)[ξ, ν] for the tiles t of one plane (`v` + (ξα + ν)·`matrixStride` + t),
-        /// tile row by tile row. The α input rows of a tile row are split by column phase
-        /// (x + 1 mod m, zeros outside the image), so that the patches of consecutive tiles start at
-        /// consecutive addresses: Bᵀ runs down the columns and then B along the rows, each over
-        /// all the tiles of the row at once.
+        /// tile row by tile row: Bᵀ down the α image rows of the tile row (rows outside the image
+        /// are zeros), contiguous along the row; then B across each tile's α columns, eight tiles
+        /// at a time, reading column m·t + j of the eight tiles with one wide load (`strided`).
         func transformInput<T: KernelScalar>(
             _ plane: UnsafePointer<T>, into v: UnsafeMutablePointer<T>, matrixStride: Int
         ) {
-            let mm = tile.outputSize, alpha = tile.inputSize, phase = tilesX + 1, lines = alpha * mm * phase
-            withUnsafeTemporaryAllocation(of: T.self, capacity: 2 * lines) { scratch in
-                let rows = scratch.baseAddress!, cols = rows + lines  // [r or ξ][phase p][i] = column m·i + p − 1
+            let mm = tile.outputSize, alpha = tile.inputSize, length = lineLength
+            withUnsafeTemporaryAllocation(of: T.self, capacity: alpha * length + width) { scratch in
+                let down = scratch.baseAddress!, zeros = down + alpha * length  // down[ξ]: column x at x + 1
+                zeros.update(repeating: 0, count: width)
+                for xi in 0..<alpha {
+                    down[xi * length] = 0
+                    (down + xi * length + 1 + width).update(repeating: 0, count: length - 1 - width)
+                }
                 for ty in 0..<tilesY {
-                    for r in 0..<alpha {
+                    dataLine(tile, width, { r, i, n in
                         let y = ty * mm - 1 + r
-                        let line = rows + r * mm * phase
-                        guard y >= 0 && y < height else { line.update(repeating: 0, count: mm * phase); continue }
-                        let src = plane + y * width
-                        for p in 0..<mm {
-                            let dst = line + p * phase
-                            for i in 0..<phase {
-                                let x = mm * i + p - 1
-                                dst[i] = x >= 0 && x < width ? src[x] : 0
-                            }
-                        }
-                    }
-                    for p in 0..<mm {
-                        dataLine(tile, phase, { r in UnsafePointer(rows + (r * mm + p) * phase) }, { xi in
-                            cols + (xi * mm + p) * phase
-                        })
-                    }
+                        return load((y >= 0 && y < height ? plane + y * width : UnsafePointer(zeros)) + i, n)
+                    }, { xi, i, n, value in store(value, down + xi * length + 1 + i, n) })
                     for xi in 0..<alpha {
-                        dataLine(tile, tilesX, { j in UnsafePointer(cols + (xi * mm + j % mm) * phase + j / mm) }, { nu in
-                            v + (xi * alpha + nu) * matrixStride + ty * tilesX
+                        let line = UnsafePointer(down + xi * length)
+                        let out = v + xi * alpha * matrixStride + ty * tilesX
+                        dataLine(tile, tilesX, { j, i, _ in strided(tile, line + mm * i + j) }, { nu, i, n, value in
+                            store(value, out + nu * matrixStride + i, n)
                         })
                     }
                 }
@@ -211,33 +209,38 @@ public enum Winograd {
         }
 
         /// One output plane from M (tile t of element ξν at `m` + (ξα + ν)·`matrixStride` + t):
-        /// Aᵀ down the columns, A along the rows, then the m column phases interleaved into the
-        /// image rows (cut at the border), plus `bias`, stored or added.
+        /// Aᵀ down the columns, A along the rows (eight tiles at a time), the m values of each
+        /// tile in a row interleaved into the image row with one wide store (`interleave`), then
+        /// `bias` added and the row stored or added (cut at the border).
         func transformOutput<T: KernelScalar>(
             _ m: UnsafePointer<T>, matrixStride: Int, into plane: UnsafeMutablePointer<T>, bias: T, accumulate: Bool
         ) {
-            let mm = tile.outputSize, alpha = tile.inputSize
-            withUnsafeTemporaryAllocation(of: T.self, capacity: (alpha + mm) * mm * tilesX) { scratch in
-                let down = scratch.baseAddress!, out = down + alpha * mm * tilesX  // [row][ν][tx], [row][phase][tx]
+            let mm = tile.outputSize, alpha = tile.inputSize, width = width, lanes = Lanes<T>.scalarCount
+            let padded = laneGroups * lanes  // down[r][ν] and across[r][p] lines: tile t at t
+            withUnsafeTemporaryAllocation(of: T.self, capacity: mm * (alpha + mm) * padded + mm * padded) { scratch in
+                let down = scratch.baseAddress!, across = down + mm * alpha * padded, row = across + mm * mm * padded
+                let biasLanes = Lanes<T>(repeating: bias)
                 for ty in 0..<tilesY {
+                    let base = m + ty * tilesX
                     for nu in 0..<alpha {
-                        outputLine(tile, tilesX, { xi in m + (xi * alpha + nu) * matrixStride + ty * tilesX }, { row in
-                            down + (row * alpha + nu) * tilesX
+                        outputLine(tile, tilesX, { xi, i, n in load(base + (xi * alpha + nu) * matrixStride + i, n) }, {
+                            r, i, _, value in store(value, down + (r * alpha + nu) * padded + i, lanes)
                         })
                     }
-                    for row in 0..<mm {
-                        outputLine(tile, tilesX, { nu in UnsafePointer(down + (row * alpha + nu) * tilesX) }, { p in
-                            out + (row * mm + p) * tilesX
+                    for r in 0..<min(mm, height - ty * mm) {
+                        outputLine(tile, padded, { nu, i, _ in load(down + (r * alpha + nu) * padded + i, lanes) }, {
+                            p, i, _, value in store(value, across + (r * mm + p) * padded + i, lanes)
                         })
-                    }
-                    for row in 0..<min(mm, height - ty * mm) {
-                        let dst = plane + (ty * mm + row) * width
-                        for p in 0..<min(mm, width) {
-                            let src = out + (row * mm + p) * tilesX
-                            for tx in 0..<(width - p + mm - 1) / mm {
-                                let x = tx * mm + p, value = src[tx] + bias
-                                dst[x] = accumulate ? dst[x] + value : value
-                            }
+                        for i in stride(from: 0, to: padded, by: lanes) {
+                            interleave(tile, { p in load(across + (r * mm + p) * padded + i, lanes) }, row + mm * i)
+                        }
+                        let dst = plane + (ty * mm + r) * width
+                        var x = 0
+                        while x < width {
+                            let n = min(lanes, width - x)
+                            let value = load(row + x, n) + biasLanes
+                            store(accumulate ? load(dst + x, n) + value : value, dst + x, n)
+                            x += n
                         }
                     }
                 }
@@ -248,10 +251,14 @@ public enum Winograd {
     // MARK: One-dimensional transforms over lines
     //
     // Each applies a transform matrix X (Bᵀ, G or Aᵀ) across lines: out_k[i] = Σ_j X[k, j] · in_j[i]
-    // for i in 0..<count, eight lanes at a time. `input(j)` and `output(k)` give the lines.
+    // for i in 0..<count, eight lanes at a time. `input(j, i, n)` reads lanes i..<i+n of line j
+    // (n < 8 only in the last group) and `output(k, i, n, value)` writes them.
 
     typealias Lanes<T: KernelScalar> = SIMD8<T>
+    typealias LineInput<T: KernelScalar> = (Int, Int, Int) -> Lanes<T>
+    typealias LineOutput<T: KernelScalar> = (Int, Int, Int, Lanes<T>) -> Void
 
+    /// Lanes 0..<n from p (the rest 0).
     @inline(__always)
     static func load<T: KernelScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Lanes<T> {
         if n == Lanes<T>.scalarCount { return UnsafeRawPointer(p).loadUnaligned(as: Lanes<T>.self) }
@@ -260,42 +267,64 @@ public enum Winograd {
         return v
     }
 
+    /// Lanes 0..<n to p.
     @inline(__always)
     static func store<T: KernelScalar>(_ v: Lanes<T>, _ p: UnsafeMutablePointer<T>, _ n: Int) {
         if n == Lanes<T>.scalarCount { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes<T>.self) }
         for l in 0..<n { p[l] = v[l] }
     }
 
+    /// Lane l = p[m·l] (m = the tile's output size): one wide load of m·8 values, then the
+    /// even/odd halves (m = 2) or quarters (m = 4) of it.
+    @inline(__always)
+    static func strided<T: KernelScalar>(_ tile: WinogradTile, _ p: UnsafePointer<T>) -> Lanes<T> {
+        switch tile {
+        case .f2: return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<T>.self).evenHalf
+        case .f4: return UnsafeRawPointer(p).loadUnaligned(as: SIMD32<T>.self).evenHalf.evenHalf
+        }
+    }
+
+    /// p[m·l + k] = phase(k)[l] for the m phases: the inverse of `strided`, one wide store.
+    @inline(__always)
+    static func interleave<T: KernelScalar>(
+        _ tile: WinogradTile, _ phase: (Int) -> Lanes<T>, _ p: UnsafeMutablePointer<T>
+    ) {
+        switch tile {
+        case .f2:
+            var w = SIMD16<T>()
+            w.evenHalf = phase(0); w.oddHalf = phase(1)
+            UnsafeMutableRawPointer(p).storeBytes(of: w, as: SIMD16<T>.self)
+        case .f4:
+            var even = SIMD16<T>(), odd = SIMD16<T>(), w = SIMD32<T>()
+            even.evenHalf = phase(0); even.oddHalf = phase(2); odd.evenHalf = phase(1); odd.oddHalf = phase(3)
+            w.evenHalf = even; w.oddHalf = odd
+            UnsafeMutableRawPointer(p).storeBytes(of: w, as: SIMD32<T>.self)
+        }
+    }
+
     /// Bᵀ (α lines in, α out).
     @inline(__always)
     static func dataLine<T: KernelScalar>(
-        _ tile: WinogradTile, _ count: Int, _ input: (Int) -> UnsafePointer<T>,
-        _ output: (Int) -> UnsafeMutablePointer<T>
+        _ tile: WinogradTile, _ count: Int, _ input: LineInput<T>, _ output: LineOutput<T>
     ) {
         var i = 0
         switch tile {
         case .f2:
-            let (s0, s1, s2, s3) = (input(0), input(1), input(2), input(3))
-            let (d0, d1, d2, d3) = (output(0), output(1), output(2), output(3))
             while i < count {
                 let n = min(Lanes<T>.scalarCount, count - i)
-                let x0 = load(s0 + i, n), x1 = load(s1 + i, n), x2 = load(s2 + i, n), x3 = load(s3 + i, n)
-                store(x0 - x2, d0 + i, n); store(x1 + x2, d1 + i, n)
-                store(x2 - x1, d2 + i, n); store(x1 - x3, d3 + i, n)
+                let x0 = input(0, i, n), x1 = input(1, i, n), x2 = input(2, i, n), x3 = input(3, i, n)
+                output(0, i, n, x0 - x2); output(1, i, n, x1 + x2); output(2, i, n, x2 - x1); output(3, i, n, x1 - x3)
                 i += n
             }
         case .f4:
-            let (s0, s1, s2, s3, s4, s5) = (input(0), input(1), input(2), input(3), input(4), input(5))
-            let (d0, d1, d2, d3, d4, d5) = (output(0), output(1), output(2), output(3), output(4), output(5))
             while i < count {
                 let n = min(Lanes<T>.scalarCount, count - i)
-                let x0 = load(s0 + i, n), x1 = load(s1 + i, n), x2 = load(s2 + i, n)
-                let x3 = load(s3 + i, n), x4 = load(s4 + i, n), x5 = load(s5 + i, n)
+                let x0 = input(0, i, n), x1 = input(1, i, n), x2 = input(2, i, n)
+                let x3 = input(3, i, n), x4 = input(4, i, n), x5 = input(5, i, n)
                 let a = x4 - 4 * x2, b = x3 - 4 * x1, c = x4 - x2, d = 2 * (x3 - x1)
-                store(4 * x0 - 5 * x2 + x4, d0 + i, n)
-                store(a + b, d1 + i, n); store(a - b, d2 + i, n)
-                store(c + d, d3 + i, n); store(c - d, d4 + i, n)
-                store(4 * x1 - 5 * x3 + x5, d5 + i, n)
+                output(0, i, n, 4 * x0 - 5 * x2 + x4)
+                output(1, i, n, a + b); output(2, i, n, a - b); output(3, i, n, c + d); output(4, i, n, c - d)
+                output(5, i, n, 4 * x1 - 5 * x3 + x5)
                 i += n
             }
         }
@@ -304,64 +333,50 @@ public enum Winograd {
     /// G (3 lines in, α out).
     @inline(__always)
     static func kernelLine<T: KernelScalar>(
-        _ tile: WinogradTile, _ count: Int, _ input: (Int) -> UnsafePointer<T>,
-        _ output: (Int) -> UnsafeMutablePointer<T>
+        _ tile: WinogradTile, _ count: Int, _ input: LineInput<T>, _ output: LineOutput<T>
     ) {
-        let (s0, s1, s2) = (input(0), input(1), input(2))
         var i = 0
-        switch tile {
-        case .f2:
-            let (d0, d1, d2, d3) = (output(0), output(1), output(2), output(3))
-            while i < count {
-                let n = min(Lanes<T>.scalarCount, count - i)
-                let g0 = load(s0 + i, n), g1 = load(s1 + i, n), g2 = load(s2 + i, n)
+        while i < count {
+            let n = min(Lanes<T>.scalarCount, count - i)
+            let g0 = input(0, i, n), g1 = input(1, i, n), g2 = input(2, i, n)
+            switch tile {
+            case .f2:
                 let half = T(1) / 2, even = half * (g0 + g2), odd = half * g1
-                store(g0, d0 + i, n); store(even + odd, d1 + i, n); store(even - odd, d2 + i, n); store(g2, d3 + i, n)
-                i += n
-            }
-        case .f4:
-            let (d0, d1, d2, d3, d4, d5) = (output(0), output(1), output(2), output(3), output(4), output(5))
-            while i < count {
-                let n = min(Lanes<T>.scalarCount, count - i)
-                let g0 = load(s0 + i, n), g1 = load(s1 + i, n), g2 = load(s2 + i, n)
+                output(0, i, n, g0); output(1, i, n, even + odd); output(2, i, n, even - odd); output(3, i, n, g2)
+            case .f4:
                 let sixth = T(1) / 6, even = -sixth * (g0 + g2), odd = -sixth * g1
                 let even2 = T(1) / 24 * g0 + sixth * g2, odd2 = T(1) / 12 * g1
-                store(T(1) / 4 * g0, d0 + i, n)
-                store(even + odd, d1 + i, n); store(even - odd, d2 + i, n)
-                store(even2 + odd2, d3 + i, n); store(even2 - odd2, d4 + i, n)
-                store(g2, d5 + i, n)
-                i += n
+                output(0, i, n, T(1) / 4 * g0)
+                output(1, i, n, even + odd); output(2, i, n, even - odd)
+                output(3, i, n, even2 + odd2); output(4, i, n, even2 - odd2)
+                output(5, i, n, g2)
             }
+            i += n
         }
     }
 
     /// Aᵀ (α lines in, m out).
     @inline(__always)
     static func outputLine<T: KernelScalar>(
-        _ tile: WinogradTile, _ count: Int, _ input: (Int) -> UnsafePointer<T>,
-        _ output: (Int) -> UnsafeMutablePointer<T>
+        _ tile: WinogradTile, _ count: Int, _ input: LineInput<T>, _ output: LineOutput<T>
     ) {
         var i = 0
         switch tile {
         case .f2:
-            let (s0, s1, s2, s3) = (input(0), input(1), input(2), input(3))
-            let (d0, d1) = (output(0), output(1))
             while i < count {
                 let n = min(Lanes<T>.scalarCount, count - i)
-                let x0 = load(s0 + i, n), x1 = load(s1 + i, n), x2 = load(s2 + i, n), x3 = load(s3 + i, n)
-                store(x0 + x1 + x2, d0 + i, n); store(x1 - x2 - x3, d1 + i, n)
+                let x0 = input(0, i, n), x1 = input(1, i, n), x2 = input(2, i, n), x3 = input(3, i, n)
+                output(0, i, n, x0 + x1 + x2); output(1, i, n, x1 - x2 - x3)
                 i += n
             }
         case .f4:
-            let (s0, s1, s2, s3, s4, s5) = (input(0), input(1), input(2), input(3), input(4), input(5))
-            let (d0, d1, d2, d3) = (output(0), output(1), output(2), output(3))
             while i < count {
                 let n = min(Lanes<T>.scalarCount, count - i)
-                let x0 = load(s0 + i, n), x1 = load(s1 + i, n), x2 = load(s2 + i, n)
-                let x3 = load(s3 + i, n), x4 = load(s4 + i, n), x5 = load(s5 + i, n)
+                let x0 = input(0, i, n), x1 = input(1, i, n), x2 = input(2, i, n)
+                let x3 = input(3, i, n), x4 = input(4, i, n), x5 = input(5, i, n)
                 let a = x1 + x2, b = x1 - x2, c = x3 + x4, d = x3 - x4
-                store(x0 + a + c, d0 + i, n); store(b + 2 * d, d1 + i, n)
-                store(a + 4 * c, d2 + i, n); store(b + 8 * d + x5, d3 + i, n)
+                output(0, i, n, x0 + a + c); output(1, i, n, b + 2 * d)
+                output(2, i, n, a + 4 * c); output(3, i, n, b + 8 * d + x5)
                 i += n
             }
         }
