@@ -44,7 +44,8 @@ struct ConvBenchmarkCommand: ParsableCommand {
                                      batch: batch, runs: runs, clock: cpuTime ? .processCPU : .wall)
         let names = ConvBenchmark.algorithms.map(\.description)
         print("""
-            kernels \(ISA.active.rawValue), threads \(ThreadPool.shared.parallelism), batch \(batch), median of \(runs), \
+            kernels \(ISA.active.rawValue), threads \(ThreadPool.shared.parallelism), batch \(batch), \
+            median of \(runs), \
             \(cpuTime ? "CPU" : "wall") time; \
             ms per call, forward / backward (speed-up over im2col)
             """)

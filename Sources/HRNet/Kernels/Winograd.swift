@@ -106,13 +106,13 @@ public enum Winograd {
                     for i in 0..<3 { for j in 0..<3 { g[(i * 3 + j) * columns + q] = weight[index(r, q, i, j)] } }
                 }
                 for j in 0..<3 {
-                    kernelLine(tile, columns, { i, at, n in load(g + (i * 3 + j) * columns + at, n) }, { xi, at, n, value in
-                        store(value, gg + (xi * 3 + j) * columns + at, n)
+                    kernelLine(tile, columns, { i, at, n in load(g + (i * 3 + j) * columns + at, n) }, {
+                        xi, at, n, value in store(value, gg + (xi * 3 + j) * columns + at, n)
                     })
                 }
                 for xi in 0..<alpha {
-                    kernelLine(tile, columns, { j, at, n in load(gg + (xi * 3 + j) * columns + at, n) }, { nu, at, n, value in
-                        store(value, u + (xi * alpha + nu) * matrix + r * columns + at, n)
+                    kernelLine(tile, columns, { j, at, n in load(gg + (xi * 3 + j) * columns + at, n) }, {
+                        nu, at, n, value in store(value, u + (xi * alpha + nu) * matrix + r * columns + at, n)
                     })
                 }
             }
