@@ -106,12 +106,12 @@ public enum Winograd {
                     for i in 0..<3 { for j in 0..<3 { g[(i * 3 + j) * columns + q] = weight[index(r, q, i, j)] } }
                 }
                 for j in 0..<3 {
-                    kernelLine(tile, columns, { i, at, n in load(g + (i * 3 + j) * columns + at, n) }, {
+                    transform(.kernel, tile, columns, { i, at, n in load(g + (i * 3 + j) * columns + at, n) }, {
                         xi, at, n, value in store(value, gg + (xi * 3 + j) * columns + at, n)
                     })
                 }
                 for xi in 0..<alpha {
-                    kernelLine(tile, columns, { j, at, n in load(gg + (xi * 3 + j) * columns + at, n) }, {
+                    transform(.kernel, tile, columns, { j, at, n in load(gg + (xi * 3 + j) * columns + at, n) }, {
                         nu, at, n, value in store(value, u + (xi * alpha + nu) * matrix + r * columns + at, n)
                     })
                 }
@@ -193,15 +193,15 @@ public enum Winograd {
                     (down + xi * length + 1 + width).update(repeating: 0, count: length - 1 - width)
                 }
                 for ty in 0..<tilesY {
-                    dataLine(tile, width, { r, i, n in
+                    transform(.data, tile, width, { r, i, n in
                         let y = ty * mm - 1 + r
                         return load((y >= 0 && y < height ? plane + y * width : UnsafePointer(zeros)) + i, n)
                     }, { xi, i, n, value in store(value, down + xi * length + 1 + i, n) })
                     for xi in 0..<alpha {
                         let line = UnsafePointer(down + xi * length)
                         let out = v + xi * alpha * matrixStride + ty * tilesX
-                        dataLine(tile, tilesX, { j, i, _ in strided(tile, line + mm * i + j) }, { nu, i, n, value in
-                            store(value, out + nu * matrixStride + i, n)
+                        transform(.data, tile, tilesX, { j, i, _ in strided(tile, line + mm * i + j) }, {
+                            nu, i, n, value in store(value, out + nu * matrixStride + i, n)
                         })
                     }
                 }
@@ -223,13 +223,15 @@ public enum Winograd {
                 for ty in 0..<tilesY {
                     let base = m + ty * tilesX
                     for nu in 0..<alpha {
-                        outputLine(tile, tilesX, { xi, i, n in load(base + (xi * alpha + nu) * matrixStride + i, n) }, {
-                            r, i, _, value in store(value, down + (r * alpha + nu) * padded + i, lanes)
-                        })
+                        let column = base + nu * matrixStride, downColumn = down + nu * padded
+                        transform(.output, tile, tilesX, { xi, i, n in
+                            load(column + xi * alpha * matrixStride + i, n)
+                        }, { r, i, _, value in store(value, downColumn + r * alpha * padded + i, lanes) })
                     }
                     for r in 0..<min(mm, height - ty * mm) {
-                        outputLine(tile, padded, { nu, i, _ in load(down + (r * alpha + nu) * padded + i, lanes) }, {
-                            p, i, _, value in store(value, across + (r * mm + p) * padded + i, lanes)
+                        let downRow = down + r * alpha * padded, acrossRow = across + r * mm * padded
+                        transform(.output, tile, padded, { nu, i, _ in load(downRow + nu * padded + i, lanes) }, {
+                            p, i, _, value in store(value, acrossRow + p * padded + i, lanes)
                         })
                         for i in stride(from: 0, to: padded, by: lanes) {
                             interleave(tile, { p in load(across + (r * mm + p) * padded + i, lanes) }, row + mm * i)
@@ -302,83 +304,48 @@ public enum Winograd {
         }
     }
 
-    /// Bᵀ (α lines in, α out).
-    @inline(__always)
-    static func dataLine<T: KernelScalar>(
-        _ tile: WinogradTile, _ count: Int, _ input: LineInput<T>, _ output: LineOutput<T>
-    ) {
-        var i = 0
-        switch tile {
-        case .f2:
-            while i < count {
-                let n = min(Lanes<T>.scalarCount, count - i)
-                let x0 = input(0, i, n), x1 = input(1, i, n), x2 = input(2, i, n), x3 = input(3, i, n)
-                output(0, i, n, x0 - x2); output(1, i, n, x1 + x2); output(2, i, n, x2 - x1); output(3, i, n, x1 - x3)
-                i += n
-            }
-        case .f4:
-            while i < count {
-                let n = min(Lanes<T>.scalarCount, count - i)
-                let x0 = input(0, i, n), x1 = input(1, i, n), x2 = input(2, i, n)
-                let x3 = input(3, i, n), x4 = input(4, i, n), x5 = input(5, i, n)
-                let a = x4 - 4 * x2, b = x3 - 4 * x1, c = x4 - x2, d = 2 * (x3 - x1)
-                output(0, i, n, 4 * x0 - 5 * x2 + x4)
-                output(1, i, n, a + b); output(2, i, n, a - b); output(3, i, n, c + d); output(4, i, n, c - d)
-                output(5, i, n, 4 * x1 - 5 * x3 + x5)
-                i += n
-            }
-        }
-    }
+    /// The three transform matrices: Bᵀ (α lines in, α out), G (3 in, α out), Aᵀ (α in, m out).
+    enum Matrix { case data, kernel, output }
 
-    /// G (3 lines in, α out).
+    /// `output(k) = Σ_j X[k, j] · input(j)` for X = `matrix` of `tile`, eight lanes at a time (the
+    /// constants folded into a few adds and scalings).
     @inline(__always)
-    static func kernelLine<T: KernelScalar>(
-        _ tile: WinogradTile, _ count: Int, _ input: LineInput<T>, _ output: LineOutput<T>
+    static func transform<T: KernelScalar>(
+        _ matrix: Matrix, _ tile: WinogradTile, _ count: Int, _ input: LineInput<T>, _ output: LineOutput<T>
     ) {
         var i = 0
         while i < count {
             let n = min(Lanes<T>.scalarCount, count - i)
-            let g0 = input(0, i, n), g1 = input(1, i, n), g2 = input(2, i, n)
-            switch tile {
-            case .f2:
+            func x(_ j: Int) -> Lanes<T> { input(j, i, n) }
+            func y(_ k: Int, _ value: Lanes<T>) { output(k, i, n, value) }
+            switch (matrix, tile) {
+            case (.data, .f2):
+                let (x0, x1, x2, x3) = (x(0), x(1), x(2), x(3))
+                y(0, x0 - x2); y(1, x1 + x2); y(2, x2 - x1); y(3, x1 - x3)
+            case (.data, .f4):
+                let (x0, x1, x2, x3, x4, x5) = (x(0), x(1), x(2), x(3), x(4), x(5))
+                let a = x4 - 4 * x2, b = x3 - 4 * x1, c = x4 - x2, d = 2 * (x3 - x1)
+                y(0, 4 * x0 - 5 * x2 + x4); y(1, a + b); y(2, a - b); y(3, c + d); y(4, c - d)
+                y(5, 4 * x1 - 5 * x3 + x5)
+            case (.kernel, .f2):
+                let (g0, g1, g2) = (x(0), x(1), x(2))
                 let half = T(1) / 2, even = half * (g0 + g2), odd = half * g1
-                output(0, i, n, g0); output(1, i, n, even + odd); output(2, i, n, even - odd); output(3, i, n, g2)
-            case .f4:
+                y(0, g0); y(1, even + odd); y(2, even - odd); y(3, g2)
+            case (.kernel, .f4):
+                let (g0, g1, g2) = (x(0), x(1), x(2))
                 let sixth = T(1) / 6, even = -sixth * (g0 + g2), odd = -sixth * g1
                 let even2 = T(1) / 24 * g0 + sixth * g2, odd2 = T(1) / 12 * g1
-                output(0, i, n, T(1) / 4 * g0)
-                output(1, i, n, even + odd); output(2, i, n, even - odd)
-                output(3, i, n, even2 + odd2); output(4, i, n, even2 - odd2)
-                output(5, i, n, g2)
+                y(0, T(1) / 4 * g0); y(1, even + odd); y(2, even - odd); y(3, even2 + odd2); y(4, even2 - odd2)
+                y(5, g2)
+            case (.output, .f2):
+                let (x0, x1, x2, x3) = (x(0), x(1), x(2), x(3))
+                y(0, x0 + x1 + x2); y(1, x1 - x2 - x3)
+            case (.output, .f4):
+                let (x0, x1, x2, x3, x4, x5) = (x(0), x(1), x(2), x(3), x(4), x(5))
+                let a = x1 + x2, b = x1 - x2, c = x3 + x4, d = x3 - x4
+                y(0, x0 + a + c); y(1, b + 2 * d); y(2, a + 4 * c); y(3, b + 8 * d + x5)
             }
             i += n
-        }
-    }
-
-    /// Aᵀ (α lines in, m out).
-    @inline(__always)
-    static func outputLine<T: KernelScalar>(
-        _ tile: WinogradTile, _ count: Int, _ input: LineInput<T>, _ output: LineOutput<T>
-    ) {
-        var i = 0
-        switch tile {
-        case .f2:
-            while i < count {
-                let n = min(Lanes<T>.scalarCount, count - i)
-                let x0 = input(0, i, n), x1 = input(1, i, n), x2 = input(2, i, n), x3 = input(3, i, n)
-                output(0, i, n, x0 + x1 + x2); output(1, i, n, x1 - x2 - x3)
-                i += n
-            }
-        case .f4:
-            while i < count {
-                let n = min(Lanes<T>.scalarCount, count - i)
-                let x0 = input(0, i, n), x1 = input(1, i, n), x2 = input(2, i, n)
-                let x3 = input(3, i, n), x4 = input(4, i, n), x5 = input(5, i, n)
-                let a = x1 + x2, b = x1 - x2, c = x3 + x4, d = x3 - x4
-                output(0, i, n, x0 + a + c); output(1, i, n, b + 2 * d)
-                output(2, i, n, a + 4 * c); output(3, i, n, b + 8 * d + x5)
-                i += n
-            }
         }
     }
 }
