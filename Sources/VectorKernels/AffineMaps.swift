@@ -9,10 +9,10 @@ extension VectorKernel {
         let av = Vector(repeating: a), bv = Vector(repeating: b)
         var i = 0
         if relu {
-            while i + width <= count { store(positivePart(load(x + i) * av + bv), y + i); i += width }
+            while i + lanes <= count { store(positivePart(load(x + i) * av + bv), y + i); i += lanes }
             while i < count { let v = x[i] * a + b; y[i] = v < 0 ? 0 : v; i += 1 }
         } else {
-            while i + width <= count { store(load(x + i) * av + bv, y + i); i += width }
+            while i + lanes <= count { store(load(x + i) * av + bv, y + i); i += lanes }
             while i < count { y[i] = x[i] * a + b; i += 1 }
         }
     }
@@ -26,13 +26,13 @@ extension VectorKernel {
         let c1 = Vector(repeating: k1), c2 = Vector(repeating: k2), c3 = Vector(repeating: k3)
         var i = 0
         if accumulate {
-            while i + width <= count {
+            while i + lanes <= count {
                 store(load(z + i) + (c1 * load(u + i) + c2 * load(v + i) + c3), z + i)
-                i += width
+                i += lanes
             }
             while i < count { z[i] += k1 * u[i] + k2 * v[i] + k3; i += 1 }
         } else {
-            while i + width <= count { store(c1 * load(u + i) + c2 * load(v + i) + c3, z + i); i += width }
+            while i + lanes <= count { store(c1 * load(u + i) + c2 * load(v + i) + c3, z + i); i += lanes }
             while i < count { z[i] = k1 * u[i] + k2 * v[i] + k3; i += 1 }
         }
     }

@@ -5,7 +5,7 @@ extension VectorKernel {
     @inline(never)
     public static func relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
-        while i + width <= count { store(positivePart(load(x + i)), y + i); i += width }
+        while i + lanes <= count { store(positivePart(load(x + i)), y + i); i += lanes }
         while i < count { y[i] = x[i] < 0 ? 0 : x[i]; i += 1 }
     }
 
@@ -14,9 +14,9 @@ extension VectorKernel {
     public static func reluMask(output y: UnsafePointer<Float>, gradient dy: UnsafeMutablePointer<Float>, count: Int) {
         let zero = Vector(repeating: 0)
         var i = 0
-        while i + width <= count {
+        while i + lanes <= count {
             store(zero.replacing(with: load(dy + i), where: load(y + i) .> 0), dy + i)
-            i += width
+            i += lanes
         }
         while i < count { if !(y[i] > 0) { dy[i] = 0 }; i += 1 }
     }

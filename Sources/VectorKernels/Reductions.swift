@@ -34,16 +34,16 @@ extension VectorKernel {
             store(g, dy + i)
             return g
         }
-        while i + 2 * width <= count {
-            let g0 = gradient(i), g1 = gradient(i + width)
+        while i + 2 * lanes <= count {
+            let g0 = gradient(i), g1 = gradient(i + lanes)
             s0 += g0; s1 += g1
-            d0 += g0 * (load(x + i) - cv); d1 += g1 * (load(x + i + width) - cv)
-            i += 2 * width
+            d0 += g0 * (load(x + i) - cv); d1 += g1 * (load(x + i + lanes) - cv)
+            i += 2 * lanes
         }
-        if i + width <= count {
+        if i + lanes <= count {
             let g = gradient(i)
             s0 += g; d0 += g * (load(x + i) - cv)
-            i += width
+            i += lanes
         }
         var sum = (s0 + s1).sum(), dot = (d0 + d1).sum()
         while i < count {
@@ -60,8 +60,8 @@ extension VectorKernel {
     static func reduce(_ count: Int, vector: (Int) -> Vector, tail: (Int) -> Float) -> Float {
         var a0 = Vector(repeating: 0), a1 = a0
         var i = 0
-        while i + 2 * width <= count { a0 += vector(i); a1 += vector(i + width); i += 2 * width }
-        if i + width <= count { a0 += vector(i); i += width }
+        while i + 2 * lanes <= count { a0 += vector(i); a1 += vector(i + lanes); i += 2 * lanes }
+        if i + lanes <= count { a0 += vector(i); i += lanes }
         var s = (a0 + a1).sum()
         while i < count { s += tail(i); i += 1 }
         return s

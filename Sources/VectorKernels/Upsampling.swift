@@ -67,10 +67,10 @@ extension VectorKernel {
     @inline(__always)
     static func pairSums(_ t: UnsafeMutablePointer<Float>, count: Int) {
         var k = 0
-        while k + width <= count {
-            let pairs = SIMD32<Float>(lowHalf: load(t + 2 * k), highHalf: load(t + 2 * k + width))
+        while k + lanes <= count {
+            let pairs = SIMD32<Float>(lowHalf: load(t + 2 * k), highHalf: load(t + 2 * k + lanes))
             store(pairs.evenHalf + pairs.oddHalf, t + k)
-            k += width
+            k += lanes
         }
         while k < count { t[k] = t[2 * k] + t[2 * k + 1]; k += 1 }
     }
@@ -85,12 +85,12 @@ extension VectorKernel {
         case (false, false):
             dst.update(from: src, count: count)
         case (true, false):
-            while i + width <= count { store(load(dst + i) + load(src + i), dst + i); i += width }
+            while i + lanes <= count { store(load(dst + i) + load(src + i), dst + i); i += lanes }
             while i < count { dst[i] += src[i]; i += 1 }
         case (false, true):
             Self.relu(src, dst, count: count)
         case (true, true):
-            while i + width <= count { store(positivePart(load(dst + i) + load(src + i)), dst + i); i += width }
+            while i + lanes <= count { store(positivePart(load(dst + i) + load(src + i)), dst + i); i += lanes }
             while i < count { let v = dst[i] + src[i]; dst[i] = v < 0 ? 0 : v; i += 1 }
         }
     }
@@ -103,11 +103,11 @@ extension VectorKernel {
     ) {
         let zero = Vector(repeating: 0)
         var i = 0
-        while i + width <= count {
+        while i + lanes <= count {
             let m = zero.replacing(with: load(g + i), where: load(y + i) .> 0)
             store(m, g + i)
             store(accumulate ? load(dst + i) + m : m, dst + i)
-            i += width
+            i += lanes
         }
         while i < count {
             if !(y[i] > 0) { g[i] = 0 }

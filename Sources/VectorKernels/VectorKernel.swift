@@ -13,7 +13,8 @@
 public enum VectorKernel {}
 
 typealias Vector = SIMD16<Float>
-let width = 16
+/// Lanes of `Vector`.
+let lanes = 16
 
 @inline(__always)
 func load(_ p: UnsafePointer<Float>) -> Vector {

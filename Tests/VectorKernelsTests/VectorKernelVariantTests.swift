@@ -6,6 +6,7 @@ import XCTest
 /// kernels use the same operations in the same order in every variant), and the portable one
 /// against plain Float64 loops (`ScalarLoopKernels<Double>`) within float32 rounding. Counts
 /// cover the empty case, the scalar tail alone, one and two vectors with and without a tail.
+/// (The variants are reached through HRNet's `ISA.vectorKernels`, the view the layers use.)
 final class VectorKernelVariantTests: XCTestCase {
     static let counts = [0, 1, 7, 15, 16, 17, 31, 32, 33, 47, 100, 1037]
 
@@ -26,7 +27,7 @@ final class VectorKernelVariantTests: XCTestCase {
     /// every wide variant returns the portable variant's bits (result and every buffer).
     func assertVariantsAgree(
         _ name: String, _ inputs: [[Float]], file: StaticString = #filePath, line: UInt = #line,
-        _ body: (any ChunkKernels<Float>.Type, inout [[Float]]) -> [Float]
+        _ body: (any FloatChunkKernels.Type, inout [[Float]]) -> [Float]
     ) {
         var portableBuffers = inputs
         let portable = body(ISA.portable.vectorKernels, &portableBuffers)
@@ -155,6 +156,86 @@ final class VectorKernelVariantTests: XCTestCase {
                 }
                 XCTAssertEqual(up, upD.map(Float.init), label + " forward against Float64")
                 assertClose(g + back, gD + backD, tolerance: 1e-6, label + " adjoint against Float64")
+            }
+        }
+    }
+
+    /// Strides 1 and 2, padding 0 and 1, planes narrower than a vector and rows with a vector and
+    /// a tail, 1×1 planes; the column matrix with a row stride beyond one item (`ld`).
+    func testIm2ColAndAdjoint() {
+        let shapes = [(7, 5, 3, 1, 1), (7, 6, 3, 2, 1), (1, 1, 3, 1, 1), (1, 1, 3, 2, 1), (6, 40, 3, 1, 1),
+                      (6, 40, 3, 2, 1), (5, 69, 3, 2, 1), (5, 5, 1, 1, 0), (8, 8, 3, 2, 1)]
+        for (h, w, k, s, p) in shapes {
+            let ho = (h + 2 * p - k) / s + 1, wo = (w + 2 * p - k) / s + 1, ld = 2 * ho * wo + 3
+            let plane = values(h * w, seed: 11), col = values(k * k * ld, seed: 12), base = values(h * w, seed: 13)
+            let label = "im2col \(h)x\(w) k\(k) s\(s) p\(p)"
+            assertVariantsAgree(label, [plane, col, base]) { kernels, b in
+                let source = b[0], rows = b[1]
+                kernels.im2col(source, height: h, width: w, kernel: k, stride: s, padding: p, into: &b[1], ld: ld)
+                kernels.col2im(rows, ld: ld, height: h, width: w, kernel: k, stride: s, padding: p, into: &b[2])
+                return []
+            }
+            var ours = col, back = base
+            ISA.portable.vectorKernels.im2col(plane, height: h, width: w, kernel: k, stride: s, padding: p, into: &ours, ld: ld)
+            ISA.portable.vectorKernels.col2im(col, ld: ld, height: h, width: w, kernel: k, stride: s, padding: p, into: &back)
+            var refCol = col.map(Double.init), refBack = base.map(Double.init)
+            Reference.im2col(plane.map(Double.init), height: h, width: w, kernel: k, stride: s, padding: p,
+                             into: &refCol, ld: ld)
+            Reference.col2im(col.map(Double.init), ld: ld, height: h, width: w, kernel: k, stride: s, padding: p,
+                             into: &refBack)
+            XCTAssertEqual(ours, refCol.map(Float.init), label + " against the definition")
+            assertClose(back, refBack, tolerance: 1e-6, label + " adjoint against the definition")
+        }
+    }
+
+    /// Adam (with and without weight decay) and SGD (plain, momentum, Nesterov) against the
+    /// scalar formulas in Float, bit for bit: the same operations in the same order.
+    func testOptimizerUpdates() {
+        for n in Self.counts {
+            let p = values(n, seed: 14), g = values(n, seed: 15), m = values(n, seed: 16)
+            let v = values(n, seed: 17).map { $0 * $0 }
+            for wd: Float in [0, 0.01] {
+                let (step, c2, b2, w1, w2, e): (Float, Float, Float, Float, Float, Float) = (1e-3, 0.7, 0.999, 0.1, 1e-3, 1e-8)
+                assertVariantsAgree("adam n=\(n) wd=\(wd)", [p, m, v, g]) { k, b in
+                    var (pp, mm, vv) = (b[0], b[1], b[2])
+                    k.adamUpdate(parameters: &pp, gradients: b[3], m: &mm, v: &vv, count: n, stepSize: step,
+                                 correction2: c2, beta2: b2, oneMinusBeta1: w1, oneMinusBeta2: w2, eps: e, weightDecay: wd)
+                    (b[0], b[1], b[2]) = (pp, mm, vv)
+                    return []
+                }
+                var (pp, mm, vv) = (p, m, v)
+                ISA.portable.vectorKernels.adamUpdate(
+                    parameters: &pp, gradients: g, m: &mm, v: &vv, count: n, stepSize: step, correction2: c2, beta2: b2,
+                    oneMinusBeta1: w1, oneMinusBeta2: w2, eps: e, weightDecay: wd)
+                var (rp, rm, rv) = (p, m, v)
+                for i in 0..<n {
+                    var gi = g[i]
+                    if wd != 0 { gi += wd * rp[i] }
+                    rm[i] += w1 * (gi - rm[i])
+                    rv[i] = rv[i] * b2 + w2 * gi * gi
+                    rp[i] -= step * (rm[i] / (rv[i].squareRoot() / c2 + e))
+                }
+                XCTAssertEqual(pp + mm + vv, rp + rm + rv, "adam n=\(n) wd=\(wd) against the formula")
+                for (mu, nesterov): (Float, Bool) in [(0, false), (0.9, false), (0.9, true)] {
+                    assertVariantsAgree("sgd n=\(n) mu=\(mu) nesterov=\(nesterov)", [p, m, g]) { k, b in
+                        var (pp, bb) = (b[0], b[1])
+                        k.sgdUpdate(parameters: &pp, gradients: b[2], buffer: &bb, count: n, rate: 0.05, momentum: mu,
+                                    weightDecay: wd, nesterov: nesterov)
+                        (b[0], b[1]) = (pp, bb)
+                        return []
+                    }
+                    var (sp, sb) = (p, m)
+                    ISA.portable.vectorKernels.sgdUpdate(parameters: &sp, gradients: g, buffer: &sb, count: n, rate: 0.05,
+                                                         momentum: mu, weightDecay: wd, nesterov: nesterov)
+                    var (qp, qb) = (p, m)
+                    for i in 0..<n {
+                        var gi = g[i]
+                        if wd != 0 { gi += wd * qp[i] }
+                        if mu != 0 { qb[i] = mu * qb[i] + gi; gi = nesterov ? gi + mu * qb[i] : qb[i] }
+                        qp[i] -= 0.05 * gi
+                    }
+                    XCTAssertEqual(sp + sb, qp + qb, "sgd n=\(n) mu=\(mu) nesterov=\(nesterov) wd=\(wd) against the formula")
+                }
             }
         }
     }

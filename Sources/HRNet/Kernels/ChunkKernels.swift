@@ -30,15 +30,33 @@ public protocol ChunkKernels<Scalar> {
     static func upsampleAdjoint(
         _ dstGrad: UnsafeMutablePointer<Scalar>, into srcGrad: UnsafeMutablePointer<Scalar>, planes: Int,
         height: Int, width: Int, shift: Int, accumulate: Bool, reluOutput: UnsafePointer<Scalar>?)
+    static func im2col(
+        _ plane: UnsafePointer<Scalar>, height: Int, width: Int, kernel k: Int, stride s: Int, padding p: Int,
+        into col: UnsafeMutablePointer<Scalar>, ld: Int)
+    static func col2im(
+        _ col: UnsafePointer<Scalar>, ld: Int, height: Int, width: Int, kernel k: Int, stride s: Int, padding p: Int,
+        into plane: UnsafeMutablePointer<Scalar>)
 }
 
-extension VectorKernels.VectorKernel: ChunkKernels {}
-extension VectorKernelsAVX2.VectorKernel: ChunkKernels {}
-extension VectorKernelsAVX512.VectorKernel: ChunkKernels {}
+/// The Float-only kernels besides: the optimisers' updates.
+public protocol FloatChunkKernels: ChunkKernels where Scalar == Float {
+    static func adamUpdate(
+        parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+        v: UnsafeMutablePointer<Float>, count: Int, stepSize: Float, correction2: Float, beta2: Float,
+        oneMinusBeta1 w1: Float, oneMinusBeta2 w2: Float, eps: Float, weightDecay wd: Float)
+    static func sgdUpdate(
+        parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+        buffer b: UnsafeMutablePointer<Float>, count: Int, rate: Float, momentum mu: Float, weightDecay wd: Float,
+        nesterov: Bool)
+}
+
+extension VectorKernels.VectorKernel: FloatChunkKernels {}
+extension VectorKernelsAVX2.VectorKernel: FloatChunkKernels {}
+extension VectorKernelsAVX512.VectorKernel: FloatChunkKernels {}
 
 extension ISA {
     /// The Float chunk kernels of this variant.
-    public var vectorKernels: any ChunkKernels<Float>.Type {
+    public var vectorKernels: any FloatChunkKernels.Type {
         switch self {
         case .avx512: return VectorKernelsAVX512.VectorKernel.self
         case .avx2: return VectorKernelsAVX2.VectorKernel.self
@@ -126,5 +144,36 @@ public enum ScalarLoopKernels<Scalar: KernelScalar>: ChunkKernels {
                 }
             }
         }
+    }
+
+    public static func im2col(
+        _ plane: UnsafePointer<Scalar>, height: Int, width: Int, kernel k: Int, stride s: Int, padding p: Int,
+        into col: UnsafeMutablePointer<Scalar>, ld: Int
+    ) {
+        forEachTap(height: height, width: width, kernel: k, stride: s, padding: p, ld: ld) { c, pixel in
+            col[c] = pixel.map { plane[$0] } ?? 0
+        }
+    }
+
+    public static func col2im(
+        _ col: UnsafePointer<Scalar>, ld: Int, height: Int, width: Int, kernel k: Int, stride s: Int, padding p: Int,
+        into plane: UnsafeMutablePointer<Scalar>
+    ) {
+        forEachTap(height: height, width: width, kernel: k, stride: s, padding: p, ld: ld) { c, pixel in
+            if let pixel { plane[pixel] += col[c] }
+        }
+    }
+
+    /// `body(column entry, plane pixel or nil when the tap falls in the padding)` for every entry
+    /// (i, j, y, x) of one channel's im2col rows, by the definition.
+    private static func forEachTap(
+        height: Int, width: Int, kernel k: Int, stride s: Int, padding p: Int, ld: Int, _ body: (Int, Int?) -> Void
+    ) {
+        let ho = (height + 2 * p - k) / s + 1, wo = (width + 2 * p - k) / s + 1
+        for i in 0..<k { for j in 0..<k { for y in 0..<ho { for x in 0..<wo {
+            let iy = y * s - p + i, ix = x * s - p + j
+            let inside = iy >= 0 && iy < height && ix >= 0 && ix < width
+            body((i * k + j) * ld + y * wo + x, inside ? iy * width + ix : nil)
+        } } } }
     }
 }

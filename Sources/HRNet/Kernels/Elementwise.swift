@@ -90,5 +90,3 @@ public enum JointsMSELoss {
     }
 }
 
-/// Elementwise loops over long arrays run in chunks of about 64 Ki values on the pool.
-func elementwiseChunks(_ count: Int) -> Int { (count + (1 << 16) - 1) >> 16 }

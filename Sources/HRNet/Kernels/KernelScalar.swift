@@ -15,7 +15,10 @@ public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Codable {
 
 extension Float: KernelScalar {
     /// The variant of `ISA.active`.
-    public static var chunkKernels: any ChunkKernels<Float>.Type { ISA.active.vectorKernels }
+    public static var chunkKernels: any ChunkKernels<Float>.Type { opened(ISA.active.vectorKernels) }
+
+    /// `kernels` seen as plain chunk kernels (an existential metatype converts only once opened).
+    private static func opened<K: FloatChunkKernels>(_ kernels: K.Type) -> any ChunkKernels<Float>.Type { kernels }
 
     @inline(__always)
     public static func gemm(
