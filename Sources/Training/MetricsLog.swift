@@ -17,21 +17,22 @@ public final class MetricsLog {
     /// Opens `path` for appending. A resumed run keeps only the rows written up to its checkpoint
     /// (steps ≤ `keepThroughStep`, epochs < `keepEpochsBefore`), so the rows of steps that are
     /// replayed after a crash do not appear twice; a fresh run (`keepThroughStep` nil) starts anew.
+    /// Kept rows are read by the file's own header and rewritten in today's columns, so rows from
+    /// a version with fewer columns (before AP was logged) stay, with empty cells for the new ones.
     public init(path: String, keepThroughStep: Int?, keepEpochsBefore: Int) throws {
         self.path = path
         var lines = [Self.columns.joined(separator: ",")]
-        if let keep = keepThroughStep, let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            for line in text.split(separator: "\n").dropFirst() {
-                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-                guard cells.count == Self.columns.count, let epoch = Int(cells[1]), let step = Int(cells[2]) else {
-                    continue
+        if let keep = keepThroughStep, let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let rows = try? Self.rows(text, path: path, skippingBadRows: true)
+        {
+            for row in rows {
+                guard let kind = row["kind"], let epoch = row["epoch"].flatMap({ Int($0) }),
+                    let step = row["step"].flatMap({ Int($0) })
+                else { continue }
+                if (kind == "step" && step <= keep) || (kind == "epoch" && epoch < keepEpochsBefore) {
+                    lines.append(Self.columns.map { row[$0] ?? "" }.joined(separator: ","))
                 }
-                if (cells[0] == "step" && step <= keep) || (cells[0] == "epoch" && epoch < keepEpochsBefore) {
-                    lines.append(String(line))
-                }
-                if cells[0] == "step" && step <= keep, let row = StepRow(cells: cells.map(String.init)) {
-                    kept.append(row)
-                }
+                if kind == "step" && step <= keep, let kept = StepRow(row) { self.kept.append(kept) }
             }
         }
         try AtomicFile.writeText(lines.joined(separator: "\n") + "\n", to: path)
@@ -50,16 +51,18 @@ public final class MetricsLog {
         public var lr, loss, accuracy, batchTime, dataTime, samplesPerSecond: Double
         public var items, jointsCounted: Int
 
-        /// Parses a `step` row (nil if a cell does not parse).
-        init?(cells c: [String]) {
-            guard c.count == MetricsLog.columns.count, let e = Int(c[1]), let s = Int(c[2]), let i = Int(c[3]),
-                let lr = Double(c[4]), let l = Double(c[5]), let a = Double(c[6]), let bt = Double(c[7]),
-                let dt = Double(c[8]),
-                  let sp = Double(c[9]), let n = Int(c[15]), let jc = Int(c[16]) else { return nil }
+        /// Parses a `step` row, column → value (nil if a cell is missing or does not parse).
+        init?(_ row: [String: String]) {
+            func int(_ k: String) -> Int? { row[k].flatMap { Int($0) } }
+            func double(_ k: String) -> Double? { row[k].flatMap { Double($0) } }
+            guard let e = int("epoch"), let s = int("step"), let i = int("iter"), let lr = double("lr"),
+                let l = double("loss"), let a = double("accuracy"), let bt = double("batch_time"),
+                let dt = double("data_time"), let sp = double("samples_per_s"), let n = int("items"),
+                let jc = int("joints_counted")
+            else { return nil }
             self.init(
                 epoch: e, step: s, iter: i, lr: lr, loss: l, accuracy: a, batchTime: bt, dataTime: dt,
-                samplesPerSecond: sp,
-                items: n, jointsCounted: jc)
+                samplesPerSecond: sp, items: n, jointsCounted: jc)
         }
 
         init(
@@ -102,20 +105,33 @@ public final class MetricsLog {
         handle.write(Data((cells.joined(separator: ",") + "\n").utf8))
     }
 
-    /// Reads the rows back (for the curves picture and tests): each row as column → value.
+    /// Reads the rows back (for the curves picture and tests): each row as column → value, every
+    /// column of today's present (empty where the file, written by an older version, has none).
     public static func read(path: String) throws -> [[String: String]] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TrainingError("\(path): cannot be read")
         }
-        var rows: [[String: String]] = []
-        for line in text.split(separator: "\n").dropFirst() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard cells.count == columns.count else {
-                throw TrainingError("\(path): row '\(line)' has \(cells.count) cells, expected \(columns.count)")
-            }
-            rows.append(Dictionary(uniqueKeysWithValues: zip(columns, cells)))
+        return try rows(text, path: path, skippingBadRows: false).map { row in
+            Dictionary(uniqueKeysWithValues: columns.map { ($0, row[$0] ?? "") })
         }
-        return rows
+    }
+
+    /// The rows of a metrics file's text by its own header line (its columns may be fewer than
+    /// today's, from an older version). A row whose cell count differs from the header's (a line
+    /// torn by a crash) is left out when `skippingBadRows`, else an error naming `path`.
+    static func rows(_ text: String, path: String, skippingBadRows: Bool) throws -> [[String: String]] {
+        let lines = text.split(separator: "\n")
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+            header.first == "kind"
+        else { throw TrainingError("\(path): no header line starting with 'kind'") }
+        return try lines.dropFirst().compactMap { line in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count == header.count else {
+                if skippingBadRows { return nil }
+                throw TrainingError("\(path): row '\(line)' has \(cells.count) cells, expected \(header.count)")
+            }
+            return Dictionary(zip(header, cells), uniquingKeysWith: { first, _ in first })
+        }
     }
 }
 
