@@ -35,6 +35,9 @@ public struct COCOBuildBenchmark {
         public var cocoRate: Double
         /// `cocoRate / mpiiRate`: above 1, COCO builds a sample faster.
         public var ratio: Double
+        /// The median of each round's COCO/MPII (the two builds of a round ran seconds apart, so
+        /// a change in the machine's load between rounds cancels out).
+        public var pairedRatio: Double
         public var mpiiRuns: [Double]
         public var cocoRuns: [Double]
         /// Samples per CPU second of this process (all threads, all rounds) and their ratio.
@@ -43,8 +46,8 @@ public struct COCOBuildBenchmark {
         public var cpuRatio: Double
         enum CodingKeys: String, CodingKey {
             case bench, set, augEpochs = "aug_epochs", threads, samples, mpiiRate = "mpii_rate", cocoRate = "coco_rate"
-            case ratio, mpiiRuns = "mpii_runs", cocoRuns = "coco_runs", mpiiCPURate = "mpii_cpu_rate"
-            case cocoCPURate = "coco_cpu_rate", cpuRatio = "cpu_ratio"
+            case ratio, pairedRatio = "paired_ratio", mpiiRuns = "mpii_runs", cocoRuns = "coco_runs"
+            case mpiiCPURate = "mpii_cpu_rate", cocoCPURate = "coco_cpu_rate", cpuRatio = "cpu_ratio"
         }
     }
 
@@ -141,7 +144,9 @@ public struct COCOBuildBenchmark {
             let mc = Double(samples[b] * runs) / cpu[b], cc = Double(samples[b + 1] * runs) / cpu[b + 1]
             return Figure(
                 set: builds[b].2, augEpochs: builds[b].3, threads: threads, samples: samples[b], mpiiRate: m,
-                cocoRate: c, ratio: c / m, mpiiRuns: rates[b], cocoRuns: rates[b + 1], mpiiCPURate: mc,
+                cocoRate: c, ratio: c / m,
+                pairedRatio: BuildBenchmark.median(zip(rates[b + 1], rates[b]).map { $0 / $1 }),
+                mpiiRuns: rates[b], cocoRuns: rates[b + 1], mpiiCPURate: mc,
                 cocoCPURate: cc, cpuRatio: cc / mc)
         }
     }

@@ -11,11 +11,12 @@ struct BenchCOCOCommand: ParsableCommand {
         abstract: "Benchmark build-shards per sample on COCO-format annotations against MPII ones, same images.",
         discussion: """
         Makes two data sets from --root's images (each copied --copies times, one person each): MPII's \
-        format and COCO's, the COCO box being the square the MPII crop reads and its keypoints the 16 MPII \
-        joints. Both build with --config (COCO's with DATASET.DATASET coco): the train set at \
-        --aug-epochs and the valid set unaugmented, MPII then COCO in every round. Prints the median \
-        samples/s over the rounds and COCO/MPII (target: within 10%, i.e. ≥ 0.90×), wall clock and per \
-        CPU-second.
+        format and COCO's, the COCO box being the square the MPII crop reads (clipped to the picture, \
+        the MPII record moved to match) and its keypoints the 16 MPII joints. Both build with --config \
+        (COCO's with DATASET.DATASET coco; IMAGE_SIZE must be square): the train set at --aug-epochs \
+        and the valid set unaugmented, MPII then COCO in every round. Prints the median samples/s over \
+        the rounds and COCO/MPII (target: within 10%, i.e. ≥ 0.90×), also the median of each round's \
+        ratio and the rates per CPU-second.
         """,
         shouldDisplay: false)
 
@@ -40,7 +41,9 @@ struct BenchCOCOCommand: ParsableCommand {
             print("""
                 \(f.set) K=\(f.augEpochs), \(f.threads) thread\(f.threads > 1 ? "s" : ""), \(f.samples) samples: \
                 MPII \(String(format: "%.1f", f.mpiiRate)) samples/s, COCO \(String(format: "%.1f", f.cocoRate)) \
-                → COCO/MPII \(String(format: "%.3f", f.ratio))×; per CPU-second \
+                → COCO/MPII \(String(format: "%.3f", f.ratio))× \
+                (per round: \(String(format: "%.3f", f.pairedRatio))×); \
+                per CPU-second \
                 \(String(format: "%.1f", f.mpiiCPURate)) vs \(String(format: "%.1f", f.cocoCPURate)) \
                 (\(String(format: "%.3f", f.cpuRatio))×)   runs MPII: \(runs(f.mpiiRuns))  COCO: \(runs(f.cocoRuns))
                 """)
