@@ -5,10 +5,11 @@ import SafeTensors
 /// (`kind = epoch`, with the validation figures), flushed as written so a plot or `tail -f` sees
 /// every row. Empty cells where a figure does not apply.
 public final class MetricsLog {
+    /// `pck_0.2`: a COCO-format dataset without OKS sigmas is scored by PCK at 0.2 of the box size
+    /// (percent, like `pckh_mean`) instead of AP.
     public static let columns = ["kind", "epoch", "step", "iter", "lr", "loss", "accuracy", "batch_time", "data_time",
         "samples_per_s", "valid_loss", "valid_accuracy", "pckh_mean", "pckh_mean_0.1", "pckh_mean_0.11", "items",
-        "joints_counted",
-                                 "coco_ap", "coco_ap_50", "coco_ar"]
+        "joints_counted", "coco_ap", "coco_ap_50", "coco_ar", "pck_0.2"]
     public let path: String
     private let handle: FileHandle
     /// The step rows kept from before a resume.
@@ -81,9 +82,11 @@ public final class MetricsLog {
     func rows(epoch: Int) -> [StepRow] { kept.filter { $0.epoch == epoch } }
 
     public func write(_ r: StepRow) {
-        append(["step", "\(r.epoch)", "\(r.step)", "\(r.iter)", "\(r.lr)", "\(r.loss)", "\(r.accuracy)",
-            "\(r.batchTime)", "\(r.dataTime)", "\(r.samplesPerSecond)", "", "", "", "", "", "\(r.items)",
-            "\(r.jointsCounted)", "", "", ""
+        append([
+            "kind": "step", "epoch": "\(r.epoch)", "step": "\(r.step)", "iter": "\(r.iter)", "lr": "\(r.lr)",
+            "loss": "\(r.loss)", "accuracy": "\(r.accuracy)", "batch_time": "\(r.batchTime)",
+            "data_time": "\(r.dataTime)", "samples_per_s": "\(r.samplesPerSecond)", "items": "\(r.items)",
+            "joints_counted": "\(r.jointsCounted)",
         ])
     }
 
@@ -91,18 +94,22 @@ public final class MetricsLog {
     public func writeEpoch(
         epoch: Int, step: Int, lr: Double, loss: Double, accuracy: Double, validation: ValidationResult?
     ) {
-        let v = validation
-        let t = v?.pckh?.table
-        func cell(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
-        append(["epoch", "\(epoch)", "\(step)", "", "\(lr)", "\(loss)", "\(accuracy)", "", "", "",
-                cell(v?.loss), cell(v?.accuracy), cell(t?.mean), cell(t?.meanAt0_1), cell(t?.meanAt0_11), "", "",
-            cell(v?.coco?.eval?.stats[0] ?? v?.coco?.pck.map { $0.mean / 100 }), cell(v?.coco?.eval?.stats[1]),
-            cell(v?.coco?.eval?.stats[5])
+        let v = validation, t = v?.pckh?.table, stats = v?.coco?.eval?.stats
+        append([
+            "kind": "epoch", "epoch": "\(epoch)", "step": "\(step)", "lr": "\(lr)", "loss": "\(loss)",
+            "accuracy": "\(accuracy)", "valid_loss": v.map { "\($0.loss)" },
+            "valid_accuracy": v.map { "\($0.accuracy)" },
+            "pckh_mean": t.map { "\($0.mean)" }, "pckh_mean_0.1": t.map { "\($0.meanAt0_1)" },
+            "pckh_mean_0.11": t.map { "\($0.meanAt0_11)" }, "coco_ap": stats.map { "\($0[0])" },
+            "coco_ap_50": stats.map { "\($0[1])" }, "coco_ar": stats.map { "\($0[5])" },
+            "pck_0.2": v?.coco?.pck.map { "\($0.mean)" },
         ])
     }
 
-    private func append(_ cells: [String]) {
-        handle.write(Data((cells.joined(separator: ",") + "\n").utf8))
+    /// One row, its cells by column name (a column without a value is an empty cell).
+    private func append(_ cells: [String: String?]) {
+        let line = Self.columns.map { cells[$0].flatMap { $0 } ?? "" }.joined(separator: ",")
+        handle.write(Data((line + "\n").utf8))
     }
 
     /// Reads the rows back (for the curves picture and tests): each row as column → value, every

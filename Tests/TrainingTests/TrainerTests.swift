@@ -106,8 +106,8 @@ final class TrainerTests: XCTestCase {
         let whole = temporaryRunFolder("whole"), parts = temporaryRunFolder("parts")
         defer { for d in [whole, parts] { try? FileManager.default.removeItem(atPath: d) } }
         _ = try runWholeAndStopped(whole: whole, parts: parts)
-        // The file as the older version wrote it: the same rows without the three AP columns.
-        let path = parts + "/metrics.csv", newColumns = ["coco_ap", "coco_ap_50", "coco_ar"]
+        // The file as the older version wrote it: the same rows without the AP and PCK columns.
+        let path = parts + "/metrics.csv", newColumns = ["coco_ap", "coco_ap_50", "coco_ar", "pck_0.2"]
         let keep = MetricsLog.columns.indices.filter { !newColumns.contains(MetricsLog.columns[$0]) }
         let old = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
