@@ -1,13 +1,15 @@
 import Foundation
 import GoldenFiles
+import SafeTensors
 import XCTest
 
 /// `mpirun -np N hrnet-train` against one process with the same global batch split in N
 /// micro-batches (`--micro-batches N`: BN statistics per slice, as each rank computes them), on
 /// the golden tiny network and fixture shards, oversubscribed on however many cores there are:
-/// the same losses to the bit with `--deterministic-reduce`, within 1e-6 with MPI's own sum;
-/// a resumed run (also with another N) continues with the same losses; a rank killed with
-/// SIGKILL ends the job, and a rerun resumes.
+/// the same losses to the bit with `--deterministic-reduce`, within 1e-6 with MPI's own sum, and
+/// the same saved state; with `--sync-bn`, one process with the whole batch; a resumed run (also
+/// with another N) continues with the same losses; a rank killed with SIGKILL ends the job, and a
+/// rerun resumes; COCO validation split over ranks writes one process's results and AP.
 final class DataParallelEndToEndTests: XCTestCase {
     static let repo = TrainEndToEndTests.repo
     static let tiny = TrainEndToEndTests.tiny
@@ -32,15 +34,16 @@ final class DataParallelEndToEndTests: XCTestCase {
 
     /// Batch 6 (split by 2 and by 3; 17 samples an epoch, so the last batch of 5 splits unevenly),
     /// 2 epochs, one thread per process.
-    private func arguments(_ out: String, _ extra: [String]) -> [String] {
-        ["train", "--config", Self.tiny, "--shards", folder + "/train", "--out", folder + "/" + out, "--batch", "6", "--epochs", "2",
+    private func arguments(_ out: String, _ extra: [String], batch: Int = 6) -> [String] {
+        ["train", "--config", Self.tiny, "--shards", folder + "/train", "--out", folder + "/" + out, "--batch", "\(batch)", "--epochs", "2",
          "--threads", "1", "--no-progress", "--lr", "0.003"] + extra
     }
 
     private func mpirun(_ ranks: Int) -> [String] { ["/usr/bin/mpirun", "--oversubscribe", "-np", "\(ranks)"] }
 
-    private func train(_ out: String, ranks: Int = 1, _ extra: [String] = []) throws -> Executable.Run {
-        let run = try Executable.run("hrnet-train", arguments(out, extra), via: ranks > 1 ? mpirun(ranks) : [], environment: Self.environment)
+    private func train(_ out: String, ranks: Int = 1, _ extra: [String] = [], batch: Int = 6) throws -> Executable.Run {
+        let run = try Executable.run("hrnet-train", arguments(out, extra, batch: batch), via: ranks > 1 ? mpirun(ranks) : [],
+                                     environment: Self.environment)
         XCTAssertEqual(run.status, 0, "\(out): \(run.stderr)")
         return run
     }
@@ -71,6 +74,11 @@ final class DataParallelEndToEndTests: XCTestCase {
             XCTAssertTrue(exact.stdout.contains("; \(n) ranks × \(6 / n) items"), exact.stdout)
             XCTAssertTrue(exact.stdout.contains("allreduce wait"), exact.stdout)
             XCTAssertEqual(exact.stdout.components(separatedBy: "=> final weights").count, 2, "only rank 0 talks: \(exact.stdout)")
+            // What is saved: rank 0's BN running statistics and num_batches_tracked (one per step), which
+            // are micro-batch 0's: the same file, byte for byte.
+            let saved = try Data(contentsOf: URL(fileURLWithPath: folder + "/ranks\(n)/final_state.safetensors"))
+            XCTAssertEqual(saved, try Data(contentsOf: URL(fileURLWithPath: folder + "/micro\(n)/final_state.safetensors")))
+            XCTAssertEqual(Set(try batchNorm("ranks\(n)").tracked), [6], "num_batches_tracked counts the 6 steps")
 
             // MPI's own sum, in buckets of 5000 gradients (the tiny network has 544,496: 109 buckets).
             _ = try train("plain\(n)", ranks: n, ["--bucket-mb", "0.02"])
@@ -87,6 +95,82 @@ final class DataParallelEndToEndTests: XCTestCase {
         let refused = try Executable.run("hrnet-train", arguments("four", []), via: mpirun(4), environment: Self.environment)
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains(" of 4: the batch of 6 (TRAIN.BATCH_SIZE_PER_GPU or --batch: the global batch) cannot be split evenly over 4 ranks (mpirun -np 4); choose a batch that 4 divides"), refused.stderr)
+    }
+
+    /// The BN buffers of a run's final_state: every running_mean and running_var in file order,
+    /// and every num_batches_tracked.
+    private func batchNorm(_ out: String) throws -> (running: [Float], tracked: [Int64]) {
+        let file = try SafeTensorsFile(path: folder + "/" + out + "/final_state.safetensors")
+        let names = file.tensors.map(\.name)
+        return (try names.filter { $0.hasSuffix(".running_mean") || $0.hasSuffix(".running_var") }.flatMap { try file.array($0, as: Float.self) },
+                try names.filter { $0.hasSuffix(".num_batches_tracked") }.flatMap { try file.array($0, as: Int64.self) })
+    }
+
+    /// `--sync-bn`: N ranks normalise with the statistics of the whole global batch, so they give
+    /// the losses and BN running statistics of one process with that batch (no micro-batches), to
+    /// within float rounding: the ranks' per-channel sums are of their slices, added in double, where
+    /// one process sums the whole channel in float32 at once, so the bits differ. Batch 6 for 2 and 3
+    /// ranks (the last batch of 5: slices 2 + 3, 1 + 2 + 2), batch 8 for 2 ranks (the last batch of
+    /// 1: rank 0 has no item and still takes part in every BN sum), each against one process.
+    func testSyncBatchNormGivesOneProcessWithTheWholeBatch() throws {
+        for (ranks, batch, extra) in [(2, 6, ["--deterministic-reduce"]), (3, 6, []), (2, 8, [])] {
+            let whole = "whole\(batch)", synced = "sync\(ranks)-\(batch)"
+            if !FileManager.default.fileExists(atPath: folder + "/" + whole) { _ = try train(whole, batch: batch) }
+            _ = try train(synced, ranks: ranks, ["--sync-bn"] + extra, batch: batch)
+            let expected = try losses(whole), got = try losses(synced)
+            XCTAssertEqual(got.count, 2 * ((17 + batch - 1) / batch))
+            for (a, b) in zip(got, expected) {
+                let x = Double(a)!, y = Double(b)!
+                XCTAssertLessThanOrEqual(abs(x - y), 1e-6 * abs(y), "-np \(ranks) --sync-bn \(extra), batch \(batch): \(a) vs \(b)")
+            }
+            let (running, tracked) = try batchNorm(synced), reference = try batchNorm(whole)
+            XCTAssertEqual(tracked, reference.tracked)
+            let spread = reference.running.map(abs).max()!
+            XCTAssertLessThanOrEqual(zip(running, reference.running).map { abs($0 - $1) }.max()!, 1e-5 * spread,
+                                     "-np \(ranks) --sync-bn, batch \(batch): the running statistics of the whole batch")
+        }
+        // Without --sync-bn the ranks' statistics are their slices' (a different computation, far off).
+        _ = try train("slices2", ranks: 2, [], batch: 6)
+        let apart = zip(try losses("slices2"), try losses("whole6")).map { abs(Double($0)! - Double($1)!) / Double($1)! }
+        XCTAssertGreaterThan(apart.max()!, 1e-4)
+
+        let refused = try Executable.run("hrnet-train", arguments("both", ["--sync-bn", "--micro-batches", "2"]))
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("--sync-bn shares batch-norm statistics between the ranks of mpirun"), refused.stderr)
+    }
+
+    /// COCO validation split over 2 ranks (the detector's boxes: rescoring and OKS NMS over every
+    /// rank's people) writes the results file and AP table of one process: after one epoch with
+    /// the same weights (2 ranks against 2 micro-batches, `--deterministic-reduce`), byte for byte.
+    func testCOCOValidationOverRanksGivesTheResultsOfOneProcess() throws {
+        let coco = folder + "/coco"
+        let config = try COCOTrainEndToEndTests.cocoShards(in: coco)
+        func run(_ out: String, _ ranks: Int, _ extra: [String]) throws -> Executable.Run {
+            let run = try Executable.run("hrnet-train", ["train", "--config", config, "--shards", coco + "/train", "--valid-shards", coco + "/det",
+                                                         "--out", coco + "/" + out, "--batch", "8", "--epochs", "1", "--threads", "1",
+                                                         "--no-progress", "--deterministic-reduce"] + extra,
+                                         via: ranks > 1 ? mpirun(ranks) : [], environment: Self.environment)
+            XCTAssertEqual(run.status, 0, "\(out): \(run.stderr)")
+            return run
+        }
+        let one = try run("micro", 1, ["--micro-batches", "2"]), two = try run("ranks", 2, [])
+        let results = "/keypoints_val2017_results.json"
+        let expected = try Data(contentsOf: URL(fileURLWithPath: coco + "/micro" + results))
+        XCTAssertGreaterThan((try JSONSerialization.jsonObject(with: expected) as? [Any])?.count ?? 0, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: coco + "/ranks" + results)), expected)
+        func table(_ run: Executable.Run) -> [Substring] {
+            let lines = run.stdout.split(separator: "\n")
+            guard let start = lines.firstIndex(where: { $0.contains("COCO keypoint AP on DETECTOR boxes") }) else { return [] }
+            return Array(lines[start..<min(start + 4, lines.count)])
+        }
+        XCTAssertEqual(table(one).count, 4, one.stdout)
+        XCTAssertEqual(table(two), table(one))
+        let epochRow = { (out: String) in
+            try String(contentsOfFile: coco + "/" + out + "/metrics.csv", encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("epoch,") }
+        }
+        XCTAssertEqual(try epochRow("ranks").map { $0.split(separator: ",", omittingEmptySubsequences: false)[10...] },
+                       try epochRow("micro").map { $0.split(separator: ",", omittingEmptySubsequences: false)[10...] },
+                       "validation loss, accuracy and AP of the epoch")
     }
 
     func testResumeWithAnotherRankCountAndAKilledRank() throws {
