@@ -10,7 +10,8 @@ venv=$1
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 if ! "$venv/bin/python" -c 'import torch, yaml' 2>/dev/null; then
   "${pip[@]}" install filelock 'typing-extensions>=4.10' sympy networkx jinja2 fsspec pyyaml numpy
-  cpu=$("${pip[@]}" index versions torch 2>/dev/null | sed -n 's/^Available versions: //p' | tr ',' '\n' | tr -d ' ' | grep '+cpu$' | head -n 1 || true)
+  # (not `-q`: it silences the version list)
+  cpu=$("$venv/bin/python" -m pip --disable-pip-version-check index versions torch 2>/dev/null | sed -n 's/^Available versions: //p' | tr ',' '\n' | tr -d ' ' | grep '+cpu$' | head -n 1 || true)
   if [ -n "$cpu" ]; then
     echo "installing torch==$cpu (CPU build, --no-deps) into $venv"
     "${pip[@]}" install --no-deps "torch==$cpu"

@@ -162,7 +162,7 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    /// L = Σ r·ReLU?(BN(x)); the fused ReLU's mask is applied to dL/dy before `backward`, as the network does.
+    /// L = Σ r·ReLU?(BN(x)); with the ReLU, `backward` is given its output and masks dL/dy itself, as the network does.
     func testBatchNormBackwardMatchesFiniteDifferences() {
         for (batch, channels, spatial, relu) in [(1, 3, 5, false), (3, 5, 4, true), (3, 17, 1, false), (2, 2, 1, true)] {
             let x = random(batch * channels * spatial), gamma = random(channels), beta = random(channels)
@@ -178,11 +178,14 @@ final class KernelTests: XCTestCase {
             let y = bnTrain(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma, beta: beta, relu: relu,
                             running: &running, saved: &saved)
             var dy = r
-            if relu { ReLU.maskGradient(output: y, gradient: &dy, count: dy.count) }
             var dx = [Double](repeating: .nan, count: x.count), dg = [Double](repeating: .nan, count: channels), db = dg
-            BatchNorm.backward(batch: batch, channels: channels, spatial: spatial, input: x, gamma: gamma,
-                               savedMean: saved, savedInvStd: Array(saved[channels...]), outputGrad: dy, inputGrad: &dx,
-                               accumulate: false, gammaGrad: &dg, betaGrad: &db)
+            y.withUnsafeBufferPointer { yp in
+                BatchNorm.backward(batch: batch, channels: channels, spatial: spatial, input: x, gamma: gamma,
+                                   savedMean: saved, savedInvStd: Array(saved[channels...]), outputGrad: &dy,
+                                   reluOutput: relu ? yp.baseAddress : nil, inputGrad: &dx,
+                                   accumulate: false, gammaGrad: &dg, betaGrad: &db)
+            }
+            if relu { XCTAssertEqual(dy, zip(r, y).map { $1 > 0 ? $0 : 0 }, "the fused ReLU masks dL/dy in place") }
             let label = "BN batch \(batch) channels \(channels) spatial \(spatial) relu \(relu)"
             assertClose(dx, numericGradient(x) { loss($0, gamma, beta) }, tolerance: 1e-5, label + " dX")
             assertClose(dg, numericGradient(gamma) { loss(x, $0, beta) }, tolerance: 1e-6, label + " dγ")
@@ -213,11 +216,12 @@ final class KernelTests: XCTestCase {
                 XCTAssertEqual(dst[i], base[i] + src[(p * sh + (y >> shift)) * sw + (x >> shift)], accuracy: 1e-12)
             } } }
             // Linear map: the backward must be its exact adjoint, ⟨up(s), r⟩ = ⟨s, upᵀ(r)⟩.
-            let r = random(planes * h * w)
+            var r = random(planes * h * w)
             var up = [Double](repeating: .nan, count: r.count)
             Upsample.forward(planes: planes, height: h, width: w, shift: shift, source: src, destination: &up, accumulate: false)
             var back = [Double](repeating: .nan, count: src.count)
-            Upsample.backward(planes: planes, height: h, width: w, shift: shift, destinationGrad: r, sourceGrad: &back, accumulate: false)
+            Upsample.backward(planes: planes, height: h, width: w, shift: shift, destinationGrad: &r, sourceGrad: &back,
+                              accumulate: false)
             XCTAssertEqual(zip(up, r).map(*).reduce(0, +), zip(src, back).map(*).reduce(0, +), accuracy: 1e-9)
         }
     }

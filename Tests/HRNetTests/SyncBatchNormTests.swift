@@ -105,9 +105,9 @@ final class SyncBatchNormTests: XCTestCase {
         BatchNorm.forwardTraining(batch: items, channels: channels, spatial: spatial, input: x, gamma: gamma, beta: beta,
                                   output: &y, savedMean: &savedMean, savedInvStd: &savedInvStd,
                                   runningMean: &mean, runningVar: &variance, relu: false)
-        var dx = y, dGamma = gamma, dBeta = beta
+        var dx = y, dGamma = gamma, dBeta = beta, dy = r
         BatchNorm.backward(batch: items, channels: channels, spatial: spatial, input: x, gamma: gamma,
-                           savedMean: savedMean, savedInvStd: savedInvStd, outputGrad: r, inputGrad: &dx,
+                           savedMean: savedMean, savedInvStd: savedInvStd, outputGrad: &dy, inputGrad: &dx,
                            accumulate: false, gammaGrad: &dGamma, betaGrad: &dBeta)
 
         for slices in [[2, 3], [4, 1], [1, 0, 2, 2]] {
@@ -129,10 +129,10 @@ final class SyncBatchNormTests: XCTestCase {
                         batch: n, channels: channels, spatial: spatial, input: mine, gamma: gamma, beta: beta, output: &y,
                         savedMean: &savedMean, savedInvStd: &savedInvStd, runningMean: &mean, runningVar: &variance,
                         relu: false, across: reducer, scratch: &scratch)
-                    var dx = y, dGamma = gamma, dBeta = beta
+                    var dx = y, dGamma = gamma, dBeta = beta, dy = dy
                     BatchNorm.backward(
                         batch: n, channels: channels, spatial: spatial, input: mine, gamma: gamma, savedMean: savedMean,
-                        savedInvStd: savedInvStd, outputGrad: dy, inputGrad: &dx, accumulate: false,
+                        savedInvStd: savedInvStd, outputGrad: &dy, inputGrad: &dx, accumulate: false,
                         gammaGrad: &dGamma, betaGrad: &dBeta, count: count, across: reducer, scratch: &scratch)
                     results[p] = [y, savedMean + savedInvStd, mean + variance, dx.map { $0 * share },
                                   dGamma.map { $0 * share }, dBeta.map { $0 * share }, [Double(count)]]

@@ -5,8 +5,12 @@
 /// `y = γ·(x − μ)/√(σ² + eps) + β`; running statistics `r_μ ← (1 − m)·r_μ + m·μ`,
 /// `r_σ² ← (1 − m)·r_σ² + m·σ²·M/(M − 1)` (the unbiased variance, as PyTorch).
 /// Inference: the same affine map with the running statistics.
-/// SyncBatchNorm (statistics over the slices of several processes) is in SyncBatchNorm.swift,
-/// built from the same per-channel steps (`ForwardChannels`, `BackwardChannels`).
+///
+/// Channels run in groups on `ThreadPool.shared` (`parallelRanges`: thin low-resolution layers
+/// take a few groups, not one dispatch per channel), each channel's values through the chunk
+/// kernels of the element type (`KernelScalar.chunkKernels`). SyncBatchNorm (statistics over the
+/// slices of several processes) is in SyncBatchNorm.swift, built from the same per-channel steps
+/// (`ForwardChannels`, `BackwardChannels`).
 public enum BatchNorm {
     public static let epsilon = 1e-5
     public static let momentum = 0.1
@@ -23,10 +27,12 @@ public enum BatchNorm {
             output: output, savedMean: savedMean, savedInvStd: savedInvStd, runningMean: runningMean,
             runningVar: runningVar, relu: relu)
         let count = batch * spatial
-        ThreadPool.shared.parallelFor(channels) { c in
-            let (sum, squares) = f.moments(c)
-            let mean = sum / T(count), variance = squares / T(count)
-            f.normalize(c, mean: mean, variance: variance, unbiased: count > 1 ? squares / T(count - 1) : variance)
+        ThreadPool.shared.parallelRanges(channels, work: 4 * count) { group in
+            for c in group {
+                let (sum, squares) = f.moments(c)
+                let mean = sum / T(count), variance = squares / T(count)
+                f.normalize(c, mean: mean, variance: variance, unbiased: count > 1 ? squares / T(count - 1) : variance)
+            }
         }
     }
 
@@ -37,36 +43,43 @@ public enum BatchNorm {
         output: UnsafeMutablePointer<T>, relu: Bool
     ) {
         let stride = channels * spatial
-        ThreadPool.shared.parallelFor(channels) { c in
-            let a = gamma[c] / (runningVar[c] + T(epsilon)).squareRoot(), b = beta[c] - runningMean[c] * a
-            for n in 0..<batch {
-                let o = n * stride + c * spatial
-                VectorMath.affine(input + o, output + o, spatial, scale: a, shift: b, relu: relu)
+        let kernels = T.chunkKernels
+        ThreadPool.shared.parallelRanges(channels, work: 2 * batch * spatial) { group in
+            for c in group {
+                let a = gamma[c] / (runningVar[c] + T(epsilon)).squareRoot(), b = beta[c] - runningMean[c] * a
+                for n in 0..<batch {
+                    let o = n * stride + c * spatial
+                    kernels.affine(input + o, output + o, count: spatial, scale: a, shift: b, relu: relu)
+                }
             }
         }
     }
 
-    /// Training-mode backward of the affine normalisation (a fused ReLU's mask must already be
-    /// applied to `outputGrad`, see `ReLU.maskGradient`). With x̂ = (x − μ)·s, s = 1/√(σ² + eps):
+    /// Training-mode backward of the affine normalisation. With x̂ = (x − μ)·s, s = 1/√(σ² + eps):
     ///
     ///     dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·s·(dy − dβ/M − x̂·dγ/M)
     ///
-    /// computed as dx = k₁·dy + k₂·x + k₃ per channel. γ and β gradients are overwritten; the
-    /// input gradient is overwritten or, with `accumulate`, added to.
+    /// computed as dx = k₁·dy + k₂·x + k₃ per channel, in two passes (the sums, then dx). With a
+    /// fused ReLU, `reluOutput` is its output y and the first pass masks `outputGrad` in place
+    /// (`dy ← dy · [y > 0]`, the ReLU's backward) as it sums. γ and β gradients are overwritten;
+    /// the input gradient is overwritten or, with `accumulate`, added to.
     public static func backward<T: KernelScalar>(
         batch: Int, channels: Int, spatial: Int, input: UnsafePointer<T>, gamma: UnsafePointer<T>,
-        savedMean: UnsafePointer<T>, savedInvStd: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
-        inputGrad: UnsafeMutablePointer<T>, accumulate: Bool,
+        savedMean: UnsafePointer<T>, savedInvStd: UnsafePointer<T>, outputGrad: UnsafeMutablePointer<T>,
+        reluOutput: UnsafePointer<T>? = nil, inputGrad: UnsafeMutablePointer<T>, accumulate: Bool,
         gammaGrad: UnsafeMutablePointer<T>, betaGrad: UnsafeMutablePointer<T>
     ) {
         let b = BackwardChannels(
             batch: batch, channels: channels, spatial: spatial, input: input, gamma: gamma, savedMean: savedMean,
-            savedInvStd: savedInvStd, outputGrad: outputGrad, inputGrad: inputGrad, accumulate: accumulate)
-        ThreadPool.shared.parallelFor(channels) { c in
-            let (sdy, sdyx) = b.sums(c)
-            let dGamma = sdyx * savedInvStd[c]
-            gammaGrad[c] = dGamma; betaGrad[c] = sdy
-            b.inputGradient(c, dBeta: sdy, dGamma: dGamma, count: T(batch * spatial))
+            savedInvStd: savedInvStd, outputGrad: outputGrad, reluOutput: reluOutput, inputGrad: inputGrad,
+            accumulate: accumulate)
+        ThreadPool.shared.parallelRanges(channels, work: 5 * batch * spatial) { group in
+            for c in group {
+                let (sdy, sdyx) = b.sums(c)
+                let dGamma = sdyx * savedInvStd[c]
+                gammaGrad[c] = dGamma; betaGrad[c] = sdy
+                b.inputGradient(c, dBeta: sdy, dGamma: dGamma, count: T(batch * spatial))
+            }
         }
     }
 
@@ -76,6 +89,7 @@ public enum BatchNorm {
         let gamma: UnsafePointer<T>, beta: UnsafePointer<T>, output: UnsafeMutablePointer<T>
         let savedMean: UnsafeMutablePointer<T>, savedInvStd: UnsafeMutablePointer<T>
         let runningMean: UnsafeMutablePointer<T>, runningVar: UnsafeMutablePointer<T>, relu: Bool
+        let kernels = T.chunkKernels
         var stride: Int { channels * spatial }
 
         /// Σx and Σ(x − x̄)² of channel c's values (two passes: the squares are of deviations, so
@@ -83,12 +97,12 @@ public enum BatchNorm {
         @inline(__always)
         func moments(_ c: Int) -> (sum: T, squares: T) {
             var s: T = 0
-            for n in 0..<batch { s += VectorMath.sum(input + n * stride + c * spatial, spatial) }
+            for n in 0..<batch { s += kernels.sum(input + n * stride + c * spatial, count: spatial) }
             guard batch * spatial > 0 else { return (0, 0) }
             let mean = s / T(batch * spatial)
             var ss: T = 0
             for n in 0..<batch {
-                ss += VectorMath.sumSquaredDeviation(input + n * stride + c * spatial, spatial, from: mean)
+                ss += kernels.sumSquaredDeviation(input + n * stride + c * spatial, count: spatial, from: mean)
             }
             return (s, ss)
         }
@@ -105,7 +119,7 @@ public enum BatchNorm {
             let a = gamma[c] * invStd, b = beta[c] - mean * a
             for n in 0..<batch {
                 let o = n * stride + c * spatial
-                VectorMath.affine(input + o, output + o, spatial, scale: a, shift: b, relu: relu)
+                kernels.affine(input + o, output + o, count: spatial, scale: a, shift: b, relu: relu)
             }
         }
     }
@@ -113,19 +127,21 @@ public enum BatchNorm {
     /// The per-channel steps of the training backward over one NCHW tensor.
     struct BackwardChannels<T: KernelScalar> {
         let batch: Int, channels: Int, spatial: Int, input: UnsafePointer<T>, gamma: UnsafePointer<T>
-        let savedMean: UnsafePointer<T>, savedInvStd: UnsafePointer<T>, outputGrad: UnsafePointer<T>
-        let inputGrad: UnsafeMutablePointer<T>, accumulate: Bool
+        let savedMean: UnsafePointer<T>, savedInvStd: UnsafePointer<T>, outputGrad: UnsafeMutablePointer<T>
+        let reluOutput: UnsafePointer<T>?, inputGrad: UnsafeMutablePointer<T>, accumulate: Bool
+        let kernels = T.chunkKernels
         var stride: Int { channels * spatial }
 
-        /// Σ dy and Σ dy·(x − μ) of channel c's values.
+        /// Σ dy and Σ dy·(x − μ) of channel c's values (dy masked by the fused ReLU first).
         @inline(__always)
         func sums(_ c: Int) -> (dy: T, dyCentered: T) {
             let mean = savedMean[c]
             var sdy: T = 0, sdyx: T = 0
             for n in 0..<batch {
                 let o = n * stride + c * spatial
-                sdy += VectorMath.sum(outputGrad + o, spatial)
-                sdyx += VectorMath.dotCentered(outputGrad + o, input + o, spatial, center: mean)
+                let sums = kernels.gradientSums(
+                    outputGrad + o, input + o, count: spatial, center: mean, reluOutput: reluOutput.map { $0 + o })
+                sdy += sums.sum; sdyx += sums.dot
             }
             return (sdy, sdyx)
         }
@@ -139,8 +155,8 @@ public enum BatchNorm {
             let k3 = -k1 * dBeta / count - k2 * mean
             for n in 0..<batch {
                 let o = n * stride + c * spatial
-                VectorMath.combine(
-                    outputGrad + o, input + o, into: inputGrad + o, spatial, k1, k2, k3, accumulate: accumulate)
+                kernels.combine(outputGrad + o, input + o, into: inputGrad + o, count: spatial, k1, k2, k3,
+                                accumulate: accumulate)
             }
         }
     }

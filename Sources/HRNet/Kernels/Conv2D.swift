@@ -48,13 +48,6 @@ public struct ConvGeometry: Equatable, Sendable {
     }
     /// Multiply-adds per image.
     public var multiplyAdds: Int { outputCount * colRows }
-
-    /// The output columns x whose input column x·s − p + j lies inside [0, width), as x0..<x1
-    /// (x1 ≤ x0 when none does).
-    @inline(__always)
-    func insideColumns(kernelColumn j: Int) -> (Int, Int) {
-        (max(0, (padding - j + stride - 1) / stride), min(outWidth, floorDivide(width - 1 + padding - j, stride) + 1))
-    }
 }
 
 /// Convolution as GEMM over the whole batch. Activations are channel-major, `[C, N, H, W]`, so a
@@ -125,87 +118,34 @@ public enum Conv2D {
             let dcol = workspace!, dcolLD = items * hw
             T.gemm(transA: true, transB: false, m: g.colRows, n: dcolLD, k: g.outChannels, alpha: 1,
                    a: weight, lda: g.colRows, b: dy, ldb: ld, beta: 0, c: dcol, ldc: dcolLD)
+            let kernels = T.chunkKernels
             ThreadPool.shared.parallelFor(g.inChannels * items) { job in
                 let c = job / items, n = job % items
                 let plane = inputGrad + c * inLD + (n0 + n) * inPlane
                 if !accumulate { plane.update(repeating: 0, count: inPlane) }
-                col2im(g, channel: c, col: dcol + n * hw, ld: dcolLD, plane: plane)
+                kernels.col2im(dcol + c * g.kernel * g.kernel * dcolLD + n * hw, ld: dcolLD, height: g.height,
+                               width: g.width, kernel: g.kernel, stride: g.stride, padding: g.padding, into: plane)
             }
         }
     }
 
     /// The [colRows, items × pixels] matrix of a chunk and its row stride: the input itself for a
     /// pointwise convolution (a column block of [Cin, N·H·W]), else im2col of each item into
-    /// column block n of the workspace.
+    /// column block n of the workspace (`ChunkKernels.im2col`, one job per channel and item; the
+    /// backward's `col2im` is its adjoint).
     private static func columnMatrix<T: KernelScalar>(
         _ g: ConvGeometry, batch: Int, items: Range<Int>, input: UnsafePointer<T>, workspace: UnsafeMutablePointer<T>?
     ) -> (UnsafePointer<T>, Int) {
         let inPlane = g.height * g.width
         if g.isPointwise { return (input + items.lowerBound * inPlane, batch * inPlane) }
         let col = workspace!, hw = g.outHeight * g.outWidth, ld = items.count * hw
+        let kernels = T.chunkKernels
         ThreadPool.shared.parallelFor(g.inChannels * items.count) { job in
             let c = job / items.count, n = job % items.count
-            im2col(
-                g, channel: c, plane: input + (c * batch + items.lowerBound + n) * inPlane, col: col + n * hw, ld: ld)
+            kernels.im2col(input + (c * batch + items.lowerBound + n) * inPlane, height: g.height, width: g.width,
+                           kernel: g.kernel, stride: g.stride, padding: g.padding,
+                           into: col + c * g.kernel * g.kernel * ld + n * hw, ld: ld)
         }
         return (UnsafePointer(col), ld)
     }
-
-    /// Rows of channel c: `col[((c·k + i)·k + j)·ld + y·wOut + x] = plane[y·s − p + i, x·s − p + j]`
-    /// (0 outside the image); `ld` is the row stride (batch × pixels when batched).
-    public static func im2col<T: KernelScalar>(_ g: ConvGeometry, channel c: Int, plane: UnsafePointer<T>,
-                                                col: UnsafeMutablePointer<T>, ld: Int) {
-        let k = g.kernel, s = g.stride, p = g.padding, ho = g.outHeight, wo = g.outWidth
-        for i in 0..<k {
-            for j in 0..<k {
-                let rowBase = col + ((c * k + i) * k + j) * ld
-                let (x0, x1) = g.insideColumns(kernelColumn: j)
-                for y in 0..<ho {
-                    let dst = rowBase + y * wo
-                    let iy = y * s - p + i
-                    guard iy >= 0 && iy < g.height, x1 > x0 else {
-                        dst.update(repeating: 0, count: wo)
-                        continue
-                    }
-                    let src = plane + iy * g.width - p + j
-                    for x in 0..<x0 { dst[x] = 0 }
-                    // An inline loop, not memmove: rows are short (8–64 values) at HRNet's low resolutions.
-                    if s == 1 {
-                        for x in x0..<x1 { dst[x] = src[x] }
-                    } else {
-                        for x in x0..<x1 { dst[x] = src[x * s] }
-                    }
-                    for x in x1..<wo { dst[x] = 0 }
-                }
-            }
-        }
-    }
-
-    /// The adjoint of `im2col` for channel c: adds every column entry back onto the pixel it was read from.
-    public static func col2im<T: KernelScalar>(_ g: ConvGeometry, channel c: Int, col: UnsafePointer<T>, ld: Int,
-                                                plane: UnsafeMutablePointer<T>) {
-        let k = g.kernel, s = g.stride, p = g.padding, ho = g.outHeight, wo = g.outWidth
-        for i in 0..<k {
-            for j in 0..<k {
-                let rowBase = col + ((c * k + i) * k + j) * ld
-                let (x0, x1) = g.insideColumns(kernelColumn: j)
-                guard x1 > x0 else { continue }
-                for y in 0..<ho {
-                    let iy = y * s - p + i
-                    guard iy >= 0 && iy < g.height else { continue }
-                    let src = rowBase + y * wo
-                    let dst = plane + iy * g.width - p + j
-                    if s == 1 {
-                        for x in x0..<x1 { dst[x] += src[x] }
-                    } else {
-                        for x in x0..<x1 { dst[x * s] += src[x] }
-                    }
-                }
-            }
-        }
-    }
 }
-
-/// ⌊a / b⌋ for b > 0 (Swift's `/` truncates toward zero).
-@inline(__always)
-func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }

@@ -1,14 +1,12 @@
-/// ReLU as a forward/backward pair (plain loops: the compiler turns them into vector max/blend;
-/// generic SIMD masks compile to per-lane code here). In the network the ReLU is fused into the layer before it
+/// ReLU as a forward/backward pair. In the network the ReLU is fused into the layer before it
 /// (BatchNorm, fusion sum); its backward masks the output gradient in place before that layer's
 /// own backward runs: `dy ← dy · [y > 0]` (y = max(x, 0) > 0 exactly where x > 0).
 public enum ReLU {
-    /// y = max(x, 0); `x` and `y` may be the same buffer.
+    /// y = max(x, 0) (a NaN passes through); `x` and `y` may be the same buffer.
     public static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count: Int) {
-        let parts = elementwiseChunks(count)
-        ThreadPool.shared.parallelFor(parts) { c in
-            let r = ThreadPool.chunkRange(c, of: parts, total: count)
-            for i in r { y[i] = max(x[i], 0) }
+        let kernels = T.chunkKernels
+        ThreadPool.shared.parallelRanges(count, work: 2) { r in
+            kernels.relu(x + r.lowerBound, y + r.lowerBound, count: r.count)
         }
     }
 
@@ -16,71 +14,51 @@ public enum ReLU {
     public static func maskGradient<T: KernelScalar>(
         output y: UnsafePointer<T>, gradient dy: UnsafeMutablePointer<T>, count: Int
     ) {
-        let parts = elementwiseChunks(count)
-        ThreadPool.shared.parallelFor(parts) { c in
-            let r = ThreadPool.chunkRange(c, of: parts, total: count)
-            for i in r { dy[i] = y[i] > 0 ? dy[i] : 0 }
+        let kernels = T.chunkKernels
+        ThreadPool.shared.parallelRanges(count, work: 3) { r in
+            kernels.reluMask(output: y + r.lowerBound, gradient: dy + r.lowerBound, count: r.count)
         }
     }
-
-
 }
 
 /// Nearest-neighbour upsampling by 2^shift over NCHW planes, fused with the sum it feeds (HRNet
 /// only ever adds an upsampled tensor to another): `dst[y, x] (+)= src[y >> shift, x >> shift]`
 /// for a `height × width` destination plane. Shift 0 is a plain copy or add (the residual and
-/// same-resolution fusion terms).
+/// same-resolution fusion terms). Groups of planes run on the pool.
 public enum Upsample {
-    /// `accumulate == false` overwrites `dst`.
+    /// `accumulate == false` overwrites `dst`; `relu` applies max(·, 0) after the add (the last
+    /// term of a sum followed by a ReLU).
     public static func forward<T: KernelScalar>(
         planes: Int, height: Int, width: Int, shift: Int, source: UnsafePointer<T>,
-        destination: UnsafeMutablePointer<T>, accumulate: Bool
+        destination: UnsafeMutablePointer<T>, accumulate: Bool, relu: Bool = false
     ) {
         let sh = height >> shift, sw = width >> shift
         precondition(
             sh << shift == height && sw << shift == width, "upsample ×\(1 << shift) cannot produce \(height)x\(width)")
-        ThreadPool.shared.parallelFor(planes) { p in
-            let src = source + p * sh * sw, dst = destination + p * height * width
-            if shift == 0 { return copyOrAdd(src, dst, height * width, accumulate: accumulate) }
-            for y in 0..<height {
-                let s = src + (y >> shift) * sw, d = dst + y * width
-                if accumulate {
-                    for x in 0..<width { d[x] += s[x >> shift] }
-                } else {
-                    for x in 0..<width { d[x] = s[x >> shift] }
-                }
-            }
+        let kernels = T.chunkKernels
+        ThreadPool.shared.parallelRanges(planes, work: 3 * height * width) { r in
+            kernels.upsample(
+                source + r.lowerBound * sh * sw, into: destination + r.lowerBound * height * width, planes: r.count,
+                height: height, width: width, shift: shift, accumulate: accumulate, relu: relu)
         }
     }
 
     /// The adjoint: each source pixel receives the sum of the 2^shift × 2^shift destination
-    /// gradients it was copied to. `accumulate == false` overwrites `sourceGrad`.
+    /// gradients it was copied to. `accumulate == false` overwrites `sourceGrad`. With
+    /// `reluOutput` (shift 0 only), the sum's ReLU backward is applied first, masking
+    /// `destinationGrad` in place for this and later terms.
     public static func backward<T: KernelScalar>(
-        planes: Int, height: Int, width: Int, shift: Int, destinationGrad: UnsafePointer<T>,
-        sourceGrad: UnsafeMutablePointer<T>, accumulate: Bool
+        planes: Int, height: Int, width: Int, shift: Int, destinationGrad: UnsafeMutablePointer<T>,
+        reluOutput: UnsafePointer<T>? = nil, sourceGrad: UnsafeMutablePointer<T>, accumulate: Bool
     ) {
         let sh = height >> shift, sw = width >> shift
-        ThreadPool.shared.parallelFor(planes) { p in
-            let dsrc = sourceGrad + p * sh * sw, ddst = destinationGrad + p * height * width
-            if shift == 0 { return copyOrAdd(ddst, dsrc, height * width, accumulate: accumulate) }
-            if !accumulate { dsrc.update(repeating: 0, count: sh * sw) }
-            for y in 0..<height {
-                let s = dsrc + (y >> shift) * sw, d = ddst + y * width
-                for x in 0..<width { s[x >> shift] += d[x] }
-            }
+        let kernels = T.chunkKernels
+        ThreadPool.shared.parallelRanges(planes, work: 3 * height * width) { r in
+            let o = r.lowerBound * height * width
+            kernels.upsampleAdjoint(
+                destinationGrad + o, into: sourceGrad + r.lowerBound * sh * sw, planes: r.count, height: height,
+                width: width, shift: shift, accumulate: accumulate, reluOutput: reluOutput.map { $0 + o })
         }
-    }
-}
-
-/// dst (+)= src over `count` values.
-@inline(__always)
-func copyOrAdd<T: KernelScalar>(
-    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ count: Int, accumulate: Bool
-) {
-    if accumulate {
-        for i in 0..<count { dst[i] += src[i] }
-    } else {
-        dst.update(from: src, count: count)
     }
 }
 
@@ -112,5 +90,3 @@ public enum JointsMSELoss {
     }
 }
 
-/// Elementwise loops over long arrays run in chunks of about 64 Ki values on the pool.
-func elementwiseChunks(_ count: Int) -> Int { (count + (1 << 16) - 1) >> 16 }

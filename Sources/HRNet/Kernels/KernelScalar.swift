@@ -1,3 +1,5 @@
+import InstructionSets
+
 /// The element types the layer kernels are written for. The network runs in `Float`; the same
 /// kernels specialised for `Double` let the tests check every backward against central finite
 /// differences without float32 rounding noise.
@@ -7,9 +9,17 @@ public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Codable {
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
         a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// The elementwise and reduction kernels the layers run on each chunk of work.
+    static var chunkKernels: any ChunkKernels<Self>.Type { get }
 }
 
 extension Float: KernelScalar {
+    /// The variant of `ISA.active`.
+    public static var chunkKernels: any ChunkKernels<Float>.Type { opened(ISA.active.vectorKernels) }
+
+    /// `kernels` seen as plain chunk kernels (an existential metatype converts only once opened).
+    private static func opened<K: FloatChunkKernels>(_ kernels: K.Type) -> any ChunkKernels<Float>.Type { kernels }
+
     @inline(__always)
     public static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
@@ -22,6 +32,8 @@ extension Float: KernelScalar {
 }
 
 extension Double: KernelScalar {
+    public static var chunkKernels: any ChunkKernels<Double>.Type { ScalarLoopKernels<Double>.self }
+
     /// A plain triple loop: Double only serves the gradient checks on tiny shapes.
     public static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,

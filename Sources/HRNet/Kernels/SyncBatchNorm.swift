@@ -43,21 +43,25 @@ extension BatchNorm {
             output: output, savedMean: savedMean, savedInvStd: savedInvStd, runningMean: runningMean,
             runningVar: runningVar, relu: relu)
         let local = Double(batch * spatial)
-        ThreadPool.shared.parallelFor(channels) { c in
-            let (sum, squares) = f.moments(c)
-            let s = Double(sum)
-            scratch[2 * c] = s
-            scratch[2 * c + 1] = Double(squares) + (local > 0 ? s * s / local : 0)
+        ThreadPool.shared.parallelRanges(channels, work: 2 * batch * spatial) { group in
+            for c in group {
+                let (sum, squares) = f.moments(c)
+                let s = Double(sum)
+                scratch[2 * c] = s
+                scratch[2 * c + 1] = Double(squares) + (local > 0 ? s * s / local : 0)
+            }
         }
         scratch[2 * channels] = local
         reducer.sum(scratch, count: syncScratchCount(channels: channels))
         let count = scratch[2 * channels]
-        ThreadPool.shared.parallelFor(channels) { c in
-            let mean = scratch[2 * c] / count
-            let squares = max(0, scratch[2 * c + 1] - mean * scratch[2 * c])
-            let variance = squares / count
-            f.normalize(c, mean: T(mean), variance: T(variance),
-                        unbiased: T(count > 1 ? squares / (count - 1) : variance))
+        ThreadPool.shared.parallelRanges(channels, work: 2 * batch * spatial) { group in
+            for c in group {
+                let mean = scratch[2 * c] / count
+                let squares = max(0, scratch[2 * c + 1] - mean * scratch[2 * c])
+                let variance = squares / count
+                f.normalize(c, mean: T(mean), variance: T(variance),
+                            unbiased: T(count > 1 ? squares / (count - 1) : variance))
+            }
         }
         return Int(count)
     }
@@ -71,33 +75,38 @@ extension BatchNorm {
     /// like every other parameter's.
     public static func backward<T: KernelScalar>(
         batch: Int, channels: Int, spatial: Int, input: UnsafePointer<T>, gamma: UnsafePointer<T>,
-        savedMean: UnsafePointer<T>, savedInvStd: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
-        inputGrad: UnsafeMutablePointer<T>, accumulate: Bool,
+        savedMean: UnsafePointer<T>, savedInvStd: UnsafePointer<T>, outputGrad: UnsafeMutablePointer<T>,
+        reluOutput: UnsafePointer<T>? = nil, inputGrad: UnsafeMutablePointer<T>, accumulate: Bool,
         gammaGrad: UnsafeMutablePointer<T>, betaGrad: UnsafeMutablePointer<T>,
         count: Int, across reducer: BatchStatisticsReducer?, scratch: UnsafeMutablePointer<Double>
     ) {
         guard let reducer else {
             backward(
                 batch: batch, channels: channels, spatial: spatial, input: input, gamma: gamma, savedMean: savedMean,
-                savedInvStd: savedInvStd, outputGrad: outputGrad, inputGrad: inputGrad, accumulate: accumulate,
-                gammaGrad: gammaGrad, betaGrad: betaGrad)
+                savedInvStd: savedInvStd, outputGrad: outputGrad, reluOutput: reluOutput, inputGrad: inputGrad,
+                accumulate: accumulate, gammaGrad: gammaGrad, betaGrad: betaGrad)
             return
         }
         let b = BackwardChannels(
             batch: batch, channels: channels, spatial: spatial, input: input, gamma: gamma, savedMean: savedMean,
-            savedInvStd: savedInvStd, outputGrad: outputGrad, inputGrad: inputGrad, accumulate: accumulate)
+            savedInvStd: savedInvStd, outputGrad: outputGrad, reluOutput: reluOutput, inputGrad: inputGrad,
+            accumulate: accumulate)
         let share = reducer.share
-        ThreadPool.shared.parallelFor(channels) { c in
-            let (sdy, sdyx) = b.sums(c)
-            gammaGrad[c] = sdyx * savedInvStd[c]; betaGrad[c] = sdy
-            scratch[2 * c] = share * Double(sdy)
-            scratch[2 * c + 1] = share * Double(sdyx)
+        ThreadPool.shared.parallelRanges(channels, work: 3 * batch * spatial) { group in
+            for c in group {
+                let (sdy, sdyx) = b.sums(c)
+                gammaGrad[c] = sdyx * savedInvStd[c]; betaGrad[c] = sdy
+                scratch[2 * c] = share * Double(sdy)
+                scratch[2 * c + 1] = share * Double(sdyx)
+            }
         }
         reducer.sum(scratch, count: 2 * channels)
         guard batch * spatial > 0 else { return }
-        ThreadPool.shared.parallelFor(channels) { c in
-            let dBeta = T(scratch[2 * c] / share), dGamma = T(scratch[2 * c + 1] / share) * savedInvStd[c]
-            b.inputGradient(c, dBeta: dBeta, dGamma: dGamma, count: T(count))
+        ThreadPool.shared.parallelRanges(channels, work: 2 * batch * spatial) { group in
+            for c in group {
+                let dBeta = T(scratch[2 * c] / share), dGamma = T(scratch[2 * c + 1] / share) * savedInvStd[c]
+                b.inputGradient(c, dBeta: dBeta, dGamma: dGamma, count: T(count))
+            }
         }
     }
 }

@@ -76,12 +76,11 @@ final class BatchNormLayer: GraphLayer {
     }
 
     func backward(_ b: StepBuffers, batch: Int) {
-        let dy = b.gradient(output)
-        if relu { ReLU.maskGradient(output: b.value(output), gradient: dy, count: batch * channels * spatial) }
         BatchNorm.backward(
             batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
             gamma: b.parameters + gamma,
-            savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels, outputGrad: dy,
+            savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
+            outputGrad: b.gradient(output), reluOutput: relu ? UnsafePointer(b.value(output)) : nil,
             inputGrad: b.gradient(inputs[0]), accumulate: accumulate[0],
             gammaGrad: b.gradients + gamma, betaGrad: b.gradients + beta,
             count: syncedCount, across: reducer, scratch: b.statistics)
@@ -106,21 +105,27 @@ final class SumLayer: GraphLayer {
 
     var multiplyAddsPerImage: Int { 0 }
 
+    /// The ReLU is applied with the last term's add (no pass of its own).
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         let out = b.value(output)
         for (j, t) in inputs.enumerated() {
             Upsample.forward(planes: batch * channels, height: height, width: width, shift: shifts[j],
-                             source: b.value(t), destination: out, accumulate: j > 0)
+                             source: b.value(t), destination: out, accumulate: j > 0,
+                             relu: relu && j == inputs.count - 1)
         }
-        if relu { ReLU.forward(out, out, count: batch * channels * height * width) }
     }
 
+    /// The ReLU's mask is applied by the first term's backward when that term is not upsampled
+    /// (always in HRNet: the residual, or the same-resolution or downsampled branch), so the
+    /// output gradient is read once less.
     func backward(_ b: StepBuffers, batch: Int) {
-        let dOut = b.gradient(output)
-        if relu { ReLU.maskGradient(output: b.value(output), gradient: dOut, count: batch * channels * height * width) }
+        let dOut = b.gradient(output), count = batch * channels * height * width
+        let fuseMask = relu && shifts[0] == 0, y = UnsafePointer(b.value(output))
+        if relu && !fuseMask { ReLU.maskGradient(output: y, gradient: dOut, count: count) }
         for (j, t) in inputs.enumerated() {
             Upsample.backward(planes: batch * channels, height: height, width: width, shift: shifts[j],
-                              destinationGrad: dOut, sourceGrad: b.gradient(t), accumulate: accumulate[j])
+                              destinationGrad: dOut, reluOutput: fuseMask && j == 0 ? y : nil,
+                              sourceGrad: b.gradient(t), accumulate: accumulate[j])
         }
     }
 }

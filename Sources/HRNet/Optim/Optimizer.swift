@@ -1,5 +1,6 @@
 import Foundation
 import ExperimentConfig
+import InstructionSets
 
 /// An optimiser over the flat parameter and gradient allocations. Its state (moments, momentum
 /// buffers) is one flat allocation of `stateNames.count × count` floats, exported by name for
@@ -63,16 +64,12 @@ public final class Adam: Optimizer {
         let correction2 = Float(pow(1 - pow(beta2, t), 0.5))
         let w1 = Float(1 - beta1), b2 = Float(beta2), w2 = Float(1 - beta2), e = Float(eps), wd = Float(weightDecay)
         let m = state(0), v = state(1)
-        let parts = elementwiseChunks(count)
-        ThreadPool.shared.parallelFor(parts) { c in
-            for i in ThreadPool.chunkRange(c, of: parts, total: count) {
-                var g = gradients[i]
-                if wd != 0 { g += wd * parameters[i] }
-                m[i] += w1 * (g - m[i])
-                v[i] = v[i] * b2 + w2 * g * g
-                let denom = v[i].squareRoot() / correction2 + e
-                parameters[i] -= stepSize * (m[i] / denom)
-            }
+        let kernels = ISA.active.vectorKernels
+        ThreadPool.shared.parallelRanges(count, work: 5) { r in
+            let i = r.lowerBound
+            kernels.adamUpdate(parameters: parameters + i, gradients: gradients + i, m: m + i, v: v + i, count: r.count,
+                               stepSize: stepSize, correction2: correction2, beta2: b2, oneMinusBeta1: w1,
+                               oneMinusBeta2: w2, eps: e, weightDecay: wd)
         }
     }
 }
@@ -97,17 +94,11 @@ public final class SGD: Optimizer {
         steps += 1
         let mu = Float(momentum), wd = Float(weightDecay), rate = Float(lr), nesterov = self.nesterov
         let b = buffer.pointer
-        let parts = elementwiseChunks(count)
-        ThreadPool.shared.parallelFor(parts) { c in
-            for i in ThreadPool.chunkRange(c, of: parts, total: count) {
-                var g = gradients[i]
-                if wd != 0 { g += wd * parameters[i] }
-                if mu != 0 {
-                    b[i] = mu * b[i] + g
-                    g = nesterov ? g + mu * b[i] : b[i]
-                }
-                parameters[i] -= rate * g
-            }
+        let kernels = ISA.active.vectorKernels
+        ThreadPool.shared.parallelRanges(count, work: 4) { r in
+            let i = r.lowerBound
+            kernels.sgdUpdate(parameters: parameters + i, gradients: gradients + i, buffer: b + i, count: r.count,
+                              rate: rate, momentum: mu, weightDecay: wd, nesterov: nesterov)
         }
     }
 }

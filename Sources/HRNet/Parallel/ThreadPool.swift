@@ -127,6 +127,20 @@ public final class ThreadPool: @unchecked Sendable {
         return start..<(start + base + (index < extra ? 1 : 0))
     }
 
+    /// Values of work a task should hold at least (≈ 64 KB of floats touched): below it a dispatch
+    /// and the atomic claim cost as much as the work.
+    public static let minimumTaskWork = 1 << 14
+
+    /// Runs `body` over contiguous ranges that partition `0..<count`, in parallel: as many ranges
+    /// as the work allows, `count · work / minimumTaskWork` (at most `count`, at least 1, when
+    /// one range runs on the calling thread). `work` is the values one item touches. The
+    /// thin low-resolution layers of a network then take a few tasks instead of one per channel.
+    public func parallelRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        let parts = min(count, count * work / Self.minimumTaskWork)
+        if parts <= 1 { return count > 0 ? body(0..<count) : () }
+        parallelFor(parts) { body(Self.chunkRange($0, of: parts, total: count)) }
+    }
+
     private func runClaims(_ body: (Int) -> Void, _ count: Int) {
         while true {
             let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue

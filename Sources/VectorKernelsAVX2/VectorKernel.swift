@@ -1,0 +1,1 @@
+../VectorKernels/VectorKernel.swift

@@ -1,0 +1,1 @@
+../VectorKernels/Im2Col.swift
