@@ -105,7 +105,9 @@ final class SplitStep {
                 _ = network.batchesTrackedCounts.update(fromContentsOf: firstSlice.tracked)
             }
         }
-        for items in slices {
+        for (index, items) in slices.enumerated() {
+            // Micro-batch 0's statistics are kept (rank 0's, also when it had no items).
+            if index == 1 { firstSlice = (Array(network.runningStatistics), Array(network.batchesTrackedCounts)) }
             let scale = Float(items.count) / Float(n)
             var buckets = Buckets(self, scale: scale)
             statistics?.share = Double(scale)
@@ -133,9 +135,6 @@ final class SplitStep {
                 }
             }
             let acc = measure(r.output, items)
-            if !cluster.isDistributed && firstSlice == nil {
-                firstSlice = (Array(network.runningStatistics), Array(network.batchesTrackedCounts))
-            }
             parts.append([Double(scale) * r.loss, acc.value * Double(acc.count), Double(acc.count)])
             if buckets.active { buckets.finish() } else if !cluster.isDistributed { add(scale) }
         }

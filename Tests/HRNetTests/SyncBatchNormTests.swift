@@ -164,8 +164,8 @@ final class SyncBatchNormTests: XCTestCase {
 
     /// The network: participants' loss and running statistics are the whole batch's to float32
     /// rounding. Their gradient (shares summed) is too, up to the ReLUs that round to the other
-    /// side of 0: one such flip moves the gradient by ~1e-2 (L2, relative), as scaling the input
-    /// by 1 + 1.2e-7 does; slices with statistics of their own are ~100× further.
+    /// side of 0: such flips move the gradient by up to ~1e-2 (L2, relative), as scaling the
+    /// input by 1 + 1.2e-7 does; slices with statistics of their own are ~100× further.
     func testSlicesWithSyncedStatisticsGiveTheWholeBatch() throws {
         let expected = try whole()
         func distance(_ g: [Float]) -> Double {
@@ -185,6 +185,11 @@ final class SyncBatchNormTests: XCTestCase {
         }
         // Where no ReLU flips, far closer.
         XCTAssertLessThan(distance(try synced([2, 2]).gradients), 1e-4)
+        // The scale of a flip: one model on the whole batch, its input scaled by 1 + 1.2e-7 (measured 0.95%).
+        let model = try model()
+        let (input, target, weight) = try data()
+        _ = model.computeGradients(input: input.map { $0 * (1 + 1.2e-7) }, target: target, weight: weight)
+        XCTAssertGreaterThan(distance(Array(model.gradients)), 2e-3)
         // The same slices with statistics of their own are another computation: far from the whole batch.
         let (loss, gradients, models) = try synced([2, 2], reducer: false)
         XCTAssertGreaterThan(abs(loss - expected.loss), 1e-4 * expected.loss)
