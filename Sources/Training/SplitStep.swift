@@ -116,7 +116,8 @@ final class SplitStep {
                 parts.append([0, 0, 0])
                 guard cluster.isDistributed else { continue }
                 if statistics != nil {
-                    network.computeGradientsWithoutItems(gradientsFinal: buckets.active ? { buckets.ready(from: $0) } : nil)
+                    network.computeGradientsWithoutItems(
+                        gradientsFinal: buckets.active ? { buckets.ready(from: $0) } : nil)
                 } else {
                     network.gradients.update(repeating: 0)
                     if buckets.active { buckets.ready(from: 0) }

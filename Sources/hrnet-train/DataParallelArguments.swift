@@ -18,7 +18,9 @@ struct DataParallelArguments: ParsableArguments {
     var deterministicReduce = false
 
     @Flag(help: """
-        Batch-norm statistics of the whole global batch under mpirun (SyncBatchNorm): every rank normalises with         the mean and variance of all ranks' items, as one process with the global batch. Worth it when a rank's         slice is small (a few images); costs two small sums per BN layer and step.
+        Batch-norm statistics of the whole global batch under mpirun (SyncBatchNorm): every rank normalises \
+        with the mean and variance of all ranks' items, as one process with the global batch. Worth it when a \
+        rank's slice is small (a few images); costs two small sums per BN layer and step.
         """)
     var syncBn = false
 
