@@ -76,7 +76,7 @@ public struct COCOBuildBenchmark {
         source.copies = copies
         let roots = (mpii: work + "/mpii", coco: work + "/coco")
         let fm = FileManager.default
-        try? fm.removeItem(atPath: roots.mpii)
+        for dir in [roots.mpii, roots.coco] { try? fm.removeItem(atPath: dir) }   // an interrupted run's
         let people = try source.copyImages(into: roots.coco + "/images/train2017")
         try fm.createDirectory(atPath: roots.mpii, withIntermediateDirectories: true)
         try fm.copyItem(atPath: roots.coco + "/images/train2017", toPath: roots.mpii + "/images")

@@ -19,7 +19,7 @@ struct BenchDatasetArguments: ParsableArguments {
 
 /// The options every hrprep benchmark has: how many rounds, and where its JSON lines go.
 struct BenchRoundsArguments: ParsableArguments {
-    @Option(help: "Rounds; every figure is measured once per round and the median is reported.")
+    @Option(help: "Runs of every figure (the median is reported).")
     var runs = 5
 
     @Option(help: "Append the figures as JSON lines to this file.")
