@@ -183,8 +183,6 @@ final class SyncBatchNormTests: XCTestCase {
                 XCTAssertEqual(model.batchesTracked.map(\.value), expected.tracked, label)
             }
         }
-        // Where no ReLU flips, far closer.
-        XCTAssertLessThan(distance(try synced([2, 2]).gradients), 1e-4)
         // The scale of a flip: one model on the whole batch, its input scaled by 1 + 1.2e-7 (measured 0.95%).
         let model = try model()
         let (input, target, weight) = try data()
