@@ -116,6 +116,9 @@ bench: build
 	  $(BIN)/hrprep bench-build --config experiments/mpii/w32_256x256_adam_lr1e-3.yaml \
 	    --root Tests/GoldenFiles/Golden/fixture --runs 5 --work $$work --json $(DEMO)/bench.jsonl || exit 1; \
 	done
+	@echo "== build-shards per sample, COCO-format annotations vs MPII's: same images and people, same YAML, 1 thread, train K=5 and valid, 5 alternating rounds (medians)"
+	$(BIN)/hrprep bench-coco --config experiments/mpii/w32_256x256_adam_lr1e-3.yaml --root Tests/GoldenFiles/Golden/fixture \
+	  --runs 5 --work $$( [ -d /dev/shm ] && echo /dev/shm || echo /tmp )/hrprep-bench-coco --json $(DEMO)/bench.jsonl
 	@echo "== affine crop 256x256: ours vs OpenCV's cv::warpAffine (+ cv::flip for flipped samples), same matrices, medians of 5 runs"
 	$(BIN)/hrprep bench-warp --root Tests/GoldenFiles/Golden/fixture --runs 5 --json $(DEMO)/bench.jsonl
 	@echo "== GEMM: our sgemm vs OpenBLAS (OPENBLAS_CORETYPE unset for this command only: OpenBLAS's own best kernel)"

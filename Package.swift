@@ -136,6 +136,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "InstructionSets", "HRNet", "Shards", "PoseData", "ExperimentConfig", "PoseEval", "GoldenFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shards", "HRNet", "GoldenFiles"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"], exclude: ["FuzzRegressions"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "PoseData", "ExperimentConfig", "GoldenFiles"]),
     ],
     swiftLanguageModes: [.v5]
 )

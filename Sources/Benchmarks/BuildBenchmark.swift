@@ -165,13 +165,30 @@ public struct BuildBenchmark {
         return Double(samples) / Date().timeIntervalSince(start)
     }
 
-    /// Writes the benchmark data set; returns its image paths.
+    /// Writes the benchmark data set (MPII format; `valid.json` the same records as `train.json`);
+    /// returns its image paths.
     func makeDataset(at dir: String) throws -> [String] {
+        let copies = try copyImages(into: dir + "/images")
+        try Self.writeMPIIAnnotations(
+            copies.map { copy in copy.record.merging(["image": copy.name]) { $1 } }, at: dir)
+        return copies.map { dir + "/images/" + $0.name }
+    }
+
+    /// Writes `records` as `dir/annot/train.json` and the same as `valid.json`.
+    static func writeMPIIAnnotations(_ records: [[String: Any]], at dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir + "/annot", withIntermediateDirectories: true)
+        let json = try JSONSerialization.data(withJSONObject: records)
+        for set in ["train", "valid"] { try json.write(to: URL(fileURLWithPath: dir + "/annot/" + set + ".json")) }
+    }
+
+    /// Copies every distinct image of `root`'s train and valid annotations `copies` times under new
+    /// names into `folder` (made afresh); returns each copy's name with the image's first MPII
+    /// record (a JSON object as the annotation file holds it).
+    func copyImages(into folder: String) throws -> [(name: String, record: [String: Any])] {
         let fm = FileManager.default
-        try? fm.removeItem(atPath: dir)
-        try fm.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: dir + "/annot", withIntermediateDirectories: true)
-        var firstRecord: [String: Any] = [:]
+        try? fm.removeItem(atPath: folder)
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var firstRecord: [String: [String: Any]] = [:]
         var order: [String] = []
         for set in ["train", "valid"] {
             let path = root + "/annot/" + set + ".json"
@@ -186,19 +203,15 @@ public struct BuildBenchmark {
                 }
             }
         }
-        var records: [[String: Any]] = [], paths: [String] = []
+        var copied: [(name: String, record: [String: Any])] = []
         for c in 0..<copies {
             for name in order {
                 let copy = "c\(c)-" + name
-                try fm.copyItem(atPath: root + "/images/" + name, toPath: dir + "/images/" + copy)
-                var r = firstRecord[name] as! [String: Any]
-                r["image"] = copy
-                records.append(r)
-                paths.append(dir + "/images/" + copy)
+                try fm.copyItem(atPath: root + "/images/" + name, toPath: folder + "/" + copy)
+                copied.append((copy, firstRecord[name]!))
             }
         }
-        try JSONSerialization.data(withJSONObject: records).write(to: URL(fileURLWithPath: dir + "/annot/train.json"))
-        return paths
+        return copied
     }
 
     static func median(_ xs: [Double]) -> Double {

@@ -152,7 +152,8 @@ public enum GEMMBenchmark {
         }
     }
 
-    private static func now(_ clock: Clock) -> Double {
+    /// Seconds on `clock` from an arbitrary origin.
+    static func now(_ clock: Clock) -> Double {
         var ts = timespec()
         clock_gettime(clock == .wall ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9

@@ -27,7 +27,8 @@ public struct COCOAnnotation: Sendable, Equatable {
 ///
 /// The keypoint category is the file's first category (the reference keeps the annotations whose
 /// category is its class 1, the first of `categories`); it must list `keypoints`, and its names and
-/// `skeleton` give the dataset description. Annotations of other categories are kept out.
+/// `skeleton` give the dataset description. Annotations of other categories are kept out; a file
+/// with a second keypoint category is refused (it would be left out of build and evaluation alike).
 public struct COCOKeypointFile: Sendable {
     public let file: String
     /// In file order (pycocotools' `getImgIds()` order).
@@ -78,6 +79,20 @@ public struct COCOKeypointFile: Sendable {
             throw cat.fail(
                 "keypoints",
                 "missing: the category (id \(categoryID)) has no keypoint names, so this is not a keypoint file")
+        }
+        // One keypoint category per file: the build reads the first (the reference's class 1),
+        // while pycocotools would evaluate every category the file lists; a second keypoint
+        // category would silently be left out of both, so it is refused. Other categories
+        // (without keypoints) are ignored, as pycocotools ignores them when given the first one.
+        let keypointCategories = cats.compactMap { c -> String? in
+            guard let o = c as? [String: Any], o["keypoints"] != nil else { return nil }
+            return "id \(o["id"].map { "\($0)" } ?? "?") '\(o["name"] as? String ?? "")'"
+        }
+        guard keypointCategories.count == 1 else {
+            throw top.fail("categories", """
+                lists \(keypointCategories.count) keypoint categories (\(keypointCategories.joined(separator: ", "))): \
+                hrprep builds and evaluates one keypoint category per file; split the file per category
+                """)
         }
         let names = try cat.list(catObj["keypoints"], "keypoints").enumerated().map {
             try cat.string($1, "keypoints[\($0)]")

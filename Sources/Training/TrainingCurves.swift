@@ -1,8 +1,8 @@
 import Render
 
 /// `curves.png` of a run: training loss and accuracy per step (and per epoch), validation loss,
-/// accuracy and PCKh Mean per epoch, drawn from `metrics.csv` with Render's line charts and
-/// rewritten after every epoch.
+/// accuracy and PCKh Mean, COCO AP or PCK@0.2 per epoch, drawn from `metrics.csv` with Render's
+/// line charts and rewritten after every epoch.
 public enum TrainingCurves {
     public static func picture(rows: [[String: String]]) throws -> Canvas {
         func series(_ name: String, kind: String, x: String, y: String) -> Series {
@@ -21,11 +21,13 @@ public enum TrainingCurves {
             series("train (epoch mean)", kind: "epoch", x: "step", y: "accuracy"),
             series("valid", kind: "epoch", x: "step", y: "valid_accuracy"),
         ]
-        let pckh = series("valid PCKh Mean / 100", kind: "epoch", x: "step", y: "pckh_mean")
-        accuracy.append(Series(name: pckh.name, points: pckh.points.map { ($0.x, $0.y / 100) }))
+        for (name, column) in [("valid PCKh Mean / 100", "pckh_mean"), ("valid PCK@0.2 / 100", "pck_0.2")] {
+            let percent = series(name, kind: "epoch", x: "step", y: column)
+            accuracy.append(Series(name: name, points: percent.points.map { ($0.x, $0.y / 100) }))
+        }
         accuracy.append(series("valid COCO AP", kind: "epoch", x: "step", y: "coco_ap"))
         let acc = LineChart(
-            title: "accuracy", xLabel: "step", yLabel: "PCK (heatmap) / PCKh / AP",
+            title: "accuracy", xLabel: "step", yLabel: "PCK (heatmap) / PCKh / AP / PCK",
             series: accuracy.filter { !$0.points.isEmpty })
         return Canvas.row([try loss.draw(), try acc.draw()], gap: 8)
     }

@@ -12,9 +12,10 @@ struct BenchmarkCommand: ParsableCommand {
         discussion: """
         hrnet-train benchmark --config CFG.yaml [--batch 8] [--forward-only]   (same as `benchmark network`)
         hrnet-train benchmark gemm [--openblas]
+        hrnet-train benchmark conv --config CFG.yaml [--batch 8]
         Figures are medians of several timed runs; the last line of each is one JSON object.
         """,
-        subcommands: [NetworkBenchmarkCommand.self, GEMMBenchmarkCommand.self],
+        subcommands: [NetworkBenchmarkCommand.self, GEMMBenchmarkCommand.self, ConvBenchmarkCommand.self],
         defaultSubcommand: NetworkBenchmarkCommand.self)
 }
 

@@ -21,29 +21,16 @@ struct BenchBuildCommand: ParsableCommand {
         """,
         shouldDisplay: false)
 
-    @Option(help: "Experiment YAML.")
-    var config: String
+    @OptionGroup var bench: BenchDatasetArguments
 
-    @Option(help: "MPII-format dataset whose images are used.")
-    var root: String
-
-    @Option(help: "Scratch folder (removed afterwards).")
-    var work: String = NSTemporaryDirectory() + "hrprep-bench"
-
-    @Option(help: "Copies of every image.")
-    var copies = 50
-
-    @Option(help: "Runs per figure (the median is reported).")
-    var runs = 3
-
-    @Option(help: "Append the figures as JSON lines to this file.")
-    var json: String?
+    @OptionGroup var rounds: BenchRoundsArguments
 
     func run() throws {
-        var bench = BuildBenchmark(config: try ExperimentConfig.load(path: config), root: root, work: work)
-        bench.copies = copies
-        bench.runs = runs
-        let figures = try bench.run { f in
+        var benchmark = BuildBenchmark(
+            config: try ExperimentConfig.load(path: bench.config), root: bench.root, work: bench.work)
+        benchmark.copies = bench.copies
+        benchmark.runs = rounds.runs
+        let figures = try benchmark.run { f in
             let what = f.augEpochs == 0 ? f.name
                 : """
                     build-shards K=\(f.augEpochs) \(f.threads) \
@@ -68,7 +55,7 @@ struct BenchBuildCommand: ParsableCommand {
                 free = \(String(format: "%.2f", two.rate / free.rate))×
                 """)
         }
-        try? FileManager.default.removeItem(atPath: work)
-        if let json { try JSONLines.append(figures, to: json) }
+        try? FileManager.default.removeItem(atPath: bench.work)
+        try rounds.write(figures)
     }
 }

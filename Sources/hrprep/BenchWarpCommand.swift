@@ -19,18 +19,14 @@ struct BenchWarpCommand: ParsableCommand {
     @Option(help: "MPII-format dataset whose train records and images are used.")
     var root: String
 
-    @Option(help: "Runs per figure (the median is reported).")
-    var runs = 5
+    @OptionGroup var rounds: BenchRoundsArguments
 
     @Option(help: "Augmentation epochs drawn per record.")
     var epochs = 10
 
-    @Option(help: "Append the figures as JSON lines to this file.")
-    var json: String?
-
     func run() throws {
         var bench = WarpBenchmark(root: root)
-        bench.runs = runs
+        bench.runs = rounds.runs
         bench.epochs = epochs
         let figures = try bench.run()
         for f in figures {
@@ -41,7 +37,7 @@ struct BenchWarpCommand: ParsableCommand {
                 samples, identical: \(f.identical ? "yes" : "NO")
                 """)
         }
-        if let json { try JSONLines.append(figures, to: json) }
+        try rounds.write(figures)
         if figures.contains(where: { !$0.identical }) { throw ExitCode.failure }
     }
 }

@@ -19,6 +19,7 @@ struct HRPrep: ParsableCommand {
             VerifyCommand.self,
             InspectCommand.self,
             BenchBuildCommand.self,
+            BenchCOCOCommand.self,
             BenchWarpCommand.self,
             VisualizeHeatmapsCommand.self,
             MakeFixtureCommand.self,

@@ -35,7 +35,7 @@ final class COCOTrainEndToEndTests: XCTestCase {
         XCTAssertFalse(results.isEmpty)
         XCTAssertEqual(Set(results[0].keys), ["image_id", "category_id", "keypoints", "score", "center", "scale"])
         let metrics = try String(contentsOfFile: folder + "/run/metrics.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertTrue(metrics[0].hasSuffix(",coco_ap,coco_ap_50,coco_ar"))
+        XCTAssertTrue(metrics[0].hasSuffix(",coco_ap,coco_ap_50,coco_ar,pck_0.2"))
         let epochRow = try XCTUnwrap(metrics.first { $0.hasPrefix("epoch,") }).split(separator: ",", omittingEmptySubsequences: false)
         XCTAssertNotNil(Double(epochRow[17]), "the epoch row carries AP")
 

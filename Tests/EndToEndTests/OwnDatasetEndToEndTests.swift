@@ -28,10 +28,19 @@ final class OwnDatasetEndToEndTests: XCTestCase {
                 last = run.stdout
             }
             XCTAssertTrue(FileManager.default.fileExists(atPath: data + "/eval/keypoints_val2017_results.json"))
+            // metrics.csv's epoch row: PCK in its own column, AP only where there is AP.
+            let lines = try String(contentsOfFile: data + "/run/metrics.csv", encoding: .utf8).split(separator: "\n")
+            let header = lines[0].split(separator: ",").map(String.init)
+            let epoch = try XCTUnwrap(lines.first { $0.hasPrefix("epoch,") }).split(separator: ",", omittingEmptySubsequences: false)
+            let cell = { (column: String) in String(epoch[header.firstIndex(of: column)!]) }
             if joints == 5 {
                 XCTAssertTrue(last.contains("PCK@0.2 of the box size (no OKS sigmas"), last)
+                XCTAssertNotNil(Double(cell("pck_0.2")), "PCK@0.2 in percent")
+                XCTAssertEqual(cell("coco_ap"), "", "no AP without sigmas")
             } else {
                 XCTAssertTrue(last.contains("COCO keypoint AP on GROUND-TRUTH boxes"), last)
+                XCTAssertNotNil(Double(cell("coco_ap")))
+                XCTAssertEqual(cell("pck_0.2"), "")
             }
         }
     }

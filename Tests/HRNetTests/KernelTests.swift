@@ -40,7 +40,7 @@ final class KernelTests: XCTestCase {
     ]
 
     /// out[o,n,y,x] = b[o] + Σ w[o,c,i,j]·in[c,n,y·s−p+i, x·s−p+j] (channel-major), written out directly.
-    func naiveConv(_ g: ConvGeometry, batch: Int, _ x: [Double], _ w: [Double], _ b: [Double]?) -> [Double] {
+    static func naiveConv(_ g: ConvGeometry, batch: Int, _ x: [Double], _ w: [Double], _ b: [Double]?) -> [Double] {
         var out = [Double](repeating: 0, count: batch * g.outputCount)
         let k = g.kernel
         for n in 0..<batch { for o in 0..<g.outChannels { for y in 0..<g.outHeight { for xo in 0..<g.outWidth {
@@ -68,7 +68,7 @@ final class KernelTests: XCTestCase {
     func testConvForwardMatchesNaiveLoop() {
         for (batch, g, bias) in Self.convCases {
             let x = random(batch * g.inputCount), w = random(g.weightCount), b = bias ? random(g.outChannels) : nil
-            let expected = naiveConv(g, batch: batch, x, w, b)
+            let expected = Self.naiveConv(g, batch: batch, x, w, b)
             for chunk in [nil, 1, 2] {
                 let ours = convForward(g, batch: batch, x.map(Float.init), w.map(Float.init), b?.map(Float.init), chunk: chunk).map(Double.init)
                 assertClose(ours, expected, tolerance: 1e-5, "conv \(g) batch \(batch) chunk \(String(describing: chunk))")

@@ -62,6 +62,21 @@ final class COCOBadInputTests: XCTestCase {
                "ann.json: categories[0]: field 'keypoints': missing: the category (id 1) has no keypoint names, so this is not a keypoint file")
     }
 
+    /// A second category with keypoints is refused, naming both; one without keypoints is ignored
+    /// with its annotations (as pycocotools ignores categories it is not asked to evaluate).
+    func testOnlyOneKeypointCategory() throws {
+        let hand = #"{"id": 2, "name": "hand", "keypoints": ["a", "b"]}"#
+        let first = #"{"id": 1, "name": "thing", "keypoints": [\#(Self.names)]}"#
+        refuse(Self.file(category: first + ", " + hand), """
+            ann.json: field 'categories': lists 2 keypoint categories (id 1 'thing', id 2 'hand'): hrprep builds and \
+            evaluates one keypoint category per file; split the file per category
+            """)
+        let car = #"{"id": 2, "name": "car"}"#
+        let f = try COCOKeypointFile.parse(Self.file(["category_id": "2"], category: first + ", " + car), file: "ann.json")
+        XCTAssertEqual(f.categoryID, 1)
+        XCTAssertEqual(f.annotations.count, 0, "the car's annotation is not a keypoint annotation")
+    }
+
     func testDetectionOfAnUnknownImage() throws {
         let f = try COCOKeypointFile.parse(Self.file(), file: "ann.json")
         let dets = Data(#"[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.9}, {"image_id": 9, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.9}]"#.utf8)

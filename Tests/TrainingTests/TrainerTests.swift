@@ -67,16 +67,22 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThanOrEqual(summary.dataWaitShare, 1)
     }
 
+    /// An uninterrupted run into `whole`, and one into `parts` stopped after step 5 (mid-epoch,
+    /// checkpoints every 2 steps); returns the stopped run's summary.
+    private func runWholeAndStopped(whole: String, parts: String) throws -> TrainingSummary {
+        _ = try Trainer(options: options(whole), makeNetwork: factory).run()
+        var first = options(parts)
+        first.maxSteps = 5
+        first.checkpointEvery = 2
+        return try Trainer(options: first, makeNetwork: factory).run()
+    }
+
     /// Stopped after k steps (mid-epoch) and resumed, the run logs the same losses, bit for bit,
     /// as one that was never interrupted; rows of the replayed steps are not duplicated.
     func testResumeReproducesEveryLossOfAnUninterruptedRun() throws {
         let whole = temporaryRunFolder("whole"), parts = temporaryRunFolder("parts")
         defer { for d in [whole, parts] { try? FileManager.default.removeItem(atPath: d) } }
-        _ = try Trainer(options: options(whole), makeNetwork: factory).run()
-        var first = options(parts)
-        first.maxSteps = 5
-        first.checkpointEvery = 2
-        let stopped = try Trainer(options: first, makeNetwork: factory).run()
+        let stopped = try runWholeAndStopped(whole: whole, parts: parts)
         XCTAssertTrue(stopped.stoppedEarly)
         XCTAssertEqual(stopped.globalStep, 5)
         XCTAssertEqual(try stepLosses(parts).count, 5)
@@ -92,6 +98,32 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertEqual(try epochFigures(parts).count, 3)
         XCTAssertEqual(try epochFigures(parts), try epochFigures(whole), "epoch means cover the steps before the interruption too")
+    }
+
+    /// A run started by a version whose metrics.csv had fewer columns (no AP columns yet) and
+    /// resumed by this one keeps its earlier rows, with empty cells in the new columns.
+    func testResumeKeepsRowsWrittenBeforeTheColumnsGrew() throws {
+        let whole = temporaryRunFolder("whole"), parts = temporaryRunFolder("parts")
+        defer { for d in [whole, parts] { try? FileManager.default.removeItem(atPath: d) } }
+        _ = try runWholeAndStopped(whole: whole, parts: parts)
+        // The file as the older version wrote it: the same rows without the AP and PCK columns.
+        let path = parts + "/metrics.csv", newColumns = ["coco_ap", "coco_ap_50", "coco_ar", "pck_0.2"]
+        let keep = MetricsLog.columns.indices.filter { !newColumns.contains(MetricsLog.columns[$0]) }
+        let old = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            return keep.map { String(cells[$0]) }.joined(separator: ",")
+        }
+        XCTAssertEqual(old.count, 1 + 5 + 1, "header, 5 steps, the first epoch")
+        try (old.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        var second = options(parts)
+        second.resume = true
+        XCTAssertEqual(try Trainer(options: second, makeNetwork: factory).run().resumedFromStep, 5)
+        let header = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first.map(String.init)
+        XCTAssertEqual(header, MetricsLog.columns.joined(separator: ","))
+        XCTAssertEqual(try stepLosses(parts), try stepLosses(whole), "the 5 kept step rows, then the rest")
+        let rows = try MetricsLog.read(path: path)
+        XCTAssertEqual(rows.filter { $0["kind"] == "epoch" }.count, 3)
+        XCTAssertEqual(rows.filter { $0["kind"] == "step" }.prefix(4).map { $0["coco_ap"] }, ["", "", "", ""])
     }
 
     func testSameSeedGivesSameLossesAndAnotherSeedDoesNot() throws {

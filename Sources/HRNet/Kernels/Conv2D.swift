@@ -5,7 +5,7 @@
 ///
 /// with zeros outside the input. `hOut = (h + 2p − k) / s + 1`. Tensors are channel-major,
 /// `[C, N, H, W]` (see `Conv2D`); weights are PyTorch's `[Cout, Cin, k, k]`.
-public struct ConvGeometry: Equatable, Sendable {
+public struct ConvGeometry: Hashable, Sendable {
     public let inChannels: Int, outChannels: Int
     public let kernel: Int, stride: Int, padding: Int
     public let height: Int, width: Int
@@ -36,6 +36,13 @@ public struct ConvGeometry: Equatable, Sendable {
     /// keep it near `workspaceBudget` floats (a 3×3 conv on 256 channels at 64×64 needs 38 MB per item).
     public func workspaceCount(batch: Int) -> Int { workspaceCount(chunk: chunkItems(batch: batch)) }
 
+    /// Scratch elements for `batch` items under `algorithm`: Winograd's, or im2col's (the weight
+    /// gradient always runs im2col), whichever is larger.
+    public func workspaceCount(batch: Int, algorithm: ConvAlgorithm) -> Int {
+        guard case .winograd(let tile) = algorithm else { return workspaceCount(batch: batch) }
+        return max(workspaceCount(batch: batch), Winograd.workspaceCount(self, tile: tile, batch: batch))
+    }
+
     /// Scratch for chunks of `items` batch items.
     public func workspaceCount(chunk items: Int) -> Int { isPointwise ? 0 : colRows * items * outHeight * outWidth }
 
@@ -61,11 +68,19 @@ public struct ConvGeometry: Equatable, Sendable {
 /// once and keeps the thin low-resolution branches (8×8 pixels at W32) efficient.
 public enum Conv2D {
     /// The batch runs in chunks of `chunk` items (default `g.chunkItems(batch:)`); `workspace`
-    /// holds `g.workspaceCount(chunk:)` elements.
+    /// holds `g.workspaceCount(chunk:)` elements (`g.workspaceCount(batch:algorithm:)` for Winograd,
+    /// which chunks by itself). Pre-specialised for Float, so callers in other modules (benchmarks)
+    /// run the same code as the network.
+    @_specialize(where T == Float)
     public static func forward<T: KernelScalar>(
         _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
-        output: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>?, chunk: Int? = nil
+        output: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>?, chunk: Int? = nil,
+        algorithm: ConvAlgorithm = .im2col
     ) {
+        if case .winograd(let tile) = algorithm {
+            return Winograd.forward(g, tile: tile, batch: batch, input: input, weight: weight, bias: bias,
+                                    output: output, workspace: workspace!)
+        }
         let hw = g.outHeight * g.outWidth, ld = batch * hw
         let chunk = chunk ?? g.chunkItems(batch: batch)
         for n0 in stride(from: 0, to: batch, by: chunk) {
@@ -84,13 +99,21 @@ public enum Conv2D {
     }
 
     /// Weight (and bias) gradients are overwritten; the input gradient is overwritten or, with
-    /// `accumulate`, added to (a tensor read by several layers sums their contributions).
+    /// `accumulate`, added to (a tensor read by several layers sums their contributions). Under
+    /// Winograd the input gradient is computed by `Winograd.backwardData` after the weight gradient.
+    @_specialize(where T == Float)
     public static func backward<T: KernelScalar>(
         _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>,
         outputGrad: UnsafePointer<T>, inputGrad: UnsafeMutablePointer<T>?, accumulate: Bool,
         weightGrad: UnsafeMutablePointer<T>, biasGrad: UnsafeMutablePointer<T>?, workspace: UnsafeMutablePointer<T>?,
-        chunk: Int? = nil
+        chunk: Int? = nil, algorithm: ConvAlgorithm = .im2col
     ) {
+        defer {
+            if case .winograd(let tile) = algorithm, let inputGrad {
+                Winograd.backwardData(g, tile: tile, batch: batch, weight: weight, outputGrad: outputGrad,
+                                      inputGrad: inputGrad, accumulate: accumulate, workspace: workspace!)
+            }
+        }
         let hw = g.outHeight * g.outWidth, ld = batch * hw
         let inPlane = g.height * g.width, inLD = batch * inPlane
         if let biasGrad {
@@ -108,7 +131,7 @@ public enum Conv2D {
                 g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
             T.gemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: items * hw, alpha: 1,
                    a: dy, lda: ld, b: col, ldb: ldcol, beta: n0 > 0 ? 1 : 0, c: weightGrad, ldc: g.colRows)
-            guard let inputGrad else { continue }
+            guard let inputGrad, algorithm == .im2col else { continue }
             if g.isPointwise {
                 T.gemm(transA: true, transB: false, m: g.inChannels, n: items * hw, k: g.outChannels, alpha: 1,
                     a: weight, lda: g.colRows, b: dy, ldb: ld, beta: accumulate ? 1 : 0, c: inputGrad + n0 * hw,

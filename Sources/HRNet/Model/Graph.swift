@@ -86,7 +86,9 @@ final class Graph {
 
     /// Convolution scratch for `batch` items: the largest any convolution needs (they run one at a time).
     func workspaceCount(batch: Int) -> Int {
-        layers.compactMap { ($0 as? ConvLayer)?.geometry.workspaceCount(batch: batch) }.max() ?? 0
+        layers.compactMap { layer in
+            (layer as? ConvLayer).map { $0.geometry.workspaceCount(batch: batch, algorithm: $0.algorithm) }
+        }.max() ?? 0
     }
 
     func addTensor(channels: Int, height: Int, width: Int) -> Int {

@@ -232,6 +232,10 @@ public final class HRNetModel {
     /// Parameter names in state_dict order (the order of the flat allocation).
     public var parameterNames: [String] { graph.parameters.map(\.name) }
     public var parameterCount: Int { graph.parameterCount }
+    /// Every convolution's shape and the algorithm it runs (`HRNET_CONV`), in layer order.
+    public var convolutions: [(geometry: ConvGeometry, algorithm: ConvAlgorithm)] {
+        graph.layers.compactMap { ($0 as? ConvLayer).map { ($0.geometry, $0.algorithm) } }
+    }
     /// Bytes held by the activation arena (values and gradients of every planned tensor).
     public var arenaBytes: Int { arenaCount * MemoryLayout<Float>.size }
 

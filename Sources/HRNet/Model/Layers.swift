@@ -3,6 +3,8 @@ final class ConvLayer: GraphLayer {
     let inputs: [Int], output: Int, block: String
     let geometry: ConvGeometry
     let weight: Int, bias: Int?
+    /// Chosen once, by `ConvAlgorithm.policy` (`HRNET_CONV`).
+    let algorithm: ConvAlgorithm
     var accumulate: [Bool] = [false]
     var saved: [Int] { inputs }
     /// The network input needs no gradient, so the first convolution skips dX.
@@ -14,20 +16,22 @@ final class ConvLayer: GraphLayer {
     ) {
         self.inputs = [input]; self.output = output; self.geometry = geometry
         self.weight = weight; self.bias = bias; self.needsInputGradient = needsInputGradient; self.block = block
+        algorithm = ConvAlgorithm.policy.algorithm(for: geometry)
     }
 
     var multiplyAddsPerImage: Int { geometry.multiplyAdds }
 
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         Conv2D.forward(geometry, batch: batch, input: b.value(inputs[0]), weight: b.parameters + weight,
-            bias: bias.map { UnsafePointer(b.parameters + $0) }, output: b.value(output), workspace: b.workspace)
+            bias: bias.map { UnsafePointer(b.parameters + $0) }, output: b.value(output), workspace: b.workspace,
+            algorithm: algorithm)
     }
 
     func backward(_ b: StepBuffers, batch: Int) {
         Conv2D.backward(geometry, batch: batch, input: b.value(inputs[0]), weight: b.parameters + weight,
                         outputGrad: b.gradient(output), inputGrad: needsInputGradient ? b.gradient(inputs[0]) : nil,
                         accumulate: accumulate[0], weightGrad: b.gradients + weight,
-                        biasGrad: bias.map { b.gradients + $0 }, workspace: b.workspace)
+                        biasGrad: bias.map { b.gradients + $0 }, workspace: b.workspace, algorithm: algorithm)
     }
 }
 

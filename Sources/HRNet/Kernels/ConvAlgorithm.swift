@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How `Conv2D` computes a convolution: im2col + GEMM (any shape), or Winograd F(m×m, 3×3) for the
+/// forward and the input gradient of a 3×3 stride-1 pad-1 convolution (the weight gradient stays
+/// im2col + GEMM).
+public enum ConvAlgorithm: Equatable, Sendable, CustomStringConvertible {
+    case im2col
+    case winograd(WinogradTile)
+
+    public var description: String {
+        switch self {
+        case .im2col: return "im2col"
+        case .winograd(let tile): return "winograd\(tile.outputSize)"
+        }
+    }
+
+    /// Which algorithm the network's convolutions use.
+    public enum Policy: Equatable, Sendable {
+        /// Per shape, from measured thresholds (`automatic(for:)`).
+        case auto
+        /// This algorithm wherever it applies (im2col elsewhere).
+        case forced(ConvAlgorithm)
+
+        /// `auto`, `im2col`, `winograd` (the tile `auto` uses), `winograd2` or `winograd4`.
+        public init?(name: String) {
+            switch name.lowercased() {
+            case "auto": self = .auto
+            case "im2col": self = .forced(.im2col)
+            case "winograd": self = .forced(.winograd(ConvAlgorithm.defaultTile))
+            case "winograd2": self = .forced(.winograd(.f2))
+            case "winograd4": self = .forced(.winograd(.f4))
+            default: return nil
+            }
+        }
+
+        /// The algorithm for one convolution.
+        public func algorithm(for g: ConvGeometry) -> ConvAlgorithm {
+            switch self {
+            case .auto: return ConvAlgorithm.automatic(for: g)
+            case .forced(let choice): return g.isWinogradEligible ? choice : .im2col
+            }
+        }
+    }
+
+    /// `HRNET_CONV` if set, else `auto`. An unknown name ends the process with a message naming
+    /// the variable (like `HRNET_ISA`).
+    public static let policy: Policy = {
+        guard let raw = getenv("HRNET_CONV"), raw.pointee != 0 else { return .auto }
+        let name = String(cString: raw)
+        guard let policy = Policy(name: name) else {
+            fputs("error: HRNET_CONV=\(name): unknown algorithm (one of: auto, im2col, winograd, winograd2, "
+                  + "winograd4)\n", stderr)
+            exit(2)
+        }
+        return policy
+    }()
+
+    /// The Winograd tile `auto` uses. F(4×4) would save more multiplies, but its float32 rounding
+    /// breaks the golden network tests' tolerances (two Adam steps against the reference); it
+    /// runs only when forced (`HRNET_CONV=winograd4`).
+    public static let defaultTile = WinogradTile.f2
+
+    /// Smallest image side on which `auto` runs Winograd. From `hrnet-train benchmark conv`
+    /// (batch 8, one thread, CPU time, AVX-512 and AVX2 alike): F(2×2) beats im2col + GEMM on
+    /// every HRNet shape from 16×16 up (forward 1.6–2.1×, backward with the im2col weight
+    /// gradient 1.0–1.3×) and loses at 8×8 (forward 0.7–0.9×: a row has 4 tiles, half of a
+    /// vector of tiles, and the weight transform is large against so few pixels).
+    public static let minimumWinogradSide = 16
+
+    /// The measured choice for one shape: F(2×2) Winograd on eligible convolutions whose
+    /// images are at least `minimumWinogradSide` on both sides, im2col + GEMM elsewhere.
+    public static func automatic(for g: ConvGeometry) -> ConvAlgorithm {
+        g.isWinogradEligible && min(g.height, g.width) >= minimumWinogradSide ? .winograd(defaultTile) : .im2col
+    }
+}
