@@ -39,6 +39,8 @@ public final class HRNetModel {
     /// Items in the last forward.
     private var lastBatch = 0
     private let allocations: [UnsafeMutableRawPointer]
+    /// The float buffers (arena, parameters, gradients, …): zero pages until written.
+    private let storage: [ZeroedFloats]
 
     /// Builds the network from `config.model`, plans buffers for `batchSize` and initialises the
     /// weights the reference's way from `seed` (conv N(0, 0.001), biases 0, BN γ 1 β 0; running mean 0,
@@ -64,11 +66,10 @@ public final class HRNetModel {
         let plan = graph.plan(batchSize: batchSize, output: output, training: trainable)
         arenaCount = plan.arenaCount
         var allocations: [UnsafeMutableRawPointer] = []
+        var storage: [ZeroedFloats] = []
         func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
-            p.initialize(repeating: 0, count: max(n, 1))
-            allocations.append(UnsafeMutableRawPointer(p))
-            return p
+            storage.append(ZeroedFloats(count: n))
+            return storage[storage.count - 1].pointer
         }
         func ints(_ values: [Int]) -> UnsafeMutablePointer<Int> {
             let p = UnsafeMutablePointer<Int>.allocate(capacity: values.count)
@@ -90,6 +91,7 @@ public final class HRNetModel {
         outputNCHW = floats(batchSize * out.perItem)
         outputGradNCHW = floats(batchSize * out.perItem)
         self.allocations = allocations
+        self.storage = storage
         initializeWeights(seed: seed)
     }
 

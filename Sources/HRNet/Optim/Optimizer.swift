@@ -27,16 +27,6 @@ public func makeOptimizer(_ train: TrainConfig, parameterCount: Int) throws -> O
     }
 }
 
-/// Flat float storage for optimiser state, zero-initialised.
-final class FlatState {
-    let pointer: UnsafeMutablePointer<Float>
-    init(count: Int) {
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-    }
-    deinit { pointer.deallocate() }
-}
-
 /// `torch.optim.Adam` (single-tensor path, amsgrad off), step t ≥ 1:
 ///
 ///     g ← g + wd·p;  m ← m + (1 − β₁)·(g − m)  (torch's lerp);  v ← β₂·v + (1 − β₂)·g²
@@ -46,12 +36,12 @@ final class FlatState {
 public final class Adam: Optimizer {
     public let beta1: Double, beta2: Double, eps: Double, weightDecay: Double
     public var steps = 0
-    private let moments: FlatState
+    private let moments: ZeroedFloats
     private let count: Int
 
     public init(count: Int, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, weightDecay: Double = 0) {
         self.count = count; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
-        moments = FlatState(count: 2 * count)
+        moments = ZeroedFloats(count: 2 * count)
     }
 
     public var stateNames: [String] { ["exp_avg", "exp_avg_sq"] }
@@ -79,12 +69,12 @@ public final class Adam: Optimizer {
 public final class SGD: Optimizer {
     public let momentum: Double, weightDecay: Double, nesterov: Bool
     public var steps = 0
-    private let buffer: FlatState
+    private let buffer: ZeroedFloats
     private let count: Int
 
     public init(count: Int, momentum: Double, weightDecay: Double, nesterov: Bool) {
         self.count = count; self.momentum = momentum; self.weightDecay = weightDecay; self.nesterov = nesterov
-        buffer = FlatState(count: count)
+        buffer = ZeroedFloats(count: count)
     }
 
     public var stateNames: [String] { momentum != 0 ? ["momentum_buffer"] : [] }
