@@ -137,19 +137,22 @@ bench: build
 	$(BIN)/hrnet-train train --config $(BENCH_TRAIN_CONFIG) --shards $(DEMO)/bench-train/shards --out $(DEMO)/bench-train/run \
 	    --epochs 3 --batch 8 --print-freq 1000 --no-progress | tee $(DEMO)/bench-train.txt
 	@tail -n 1 $(DEMO)/bench-train.txt >> $(DEMO)/bench.jsonl
-	@echo "== data-parallel on one machine: 2 ranks x 1 thread (mpirun) vs 1 process x 2 threads, compact W16, global batch 8, 2 epochs, 5 rounds alternating (medians)"
+	@echo "== data-parallel on one machine: 2 ranks x 1 thread (mpirun), without and with --sync-bn, vs 1 process x 2 threads, compact W16, global batch 8, 2 epochs, 5 rounds alternating (medians)"
 	@rm -rf $(DEMO)/bench-mpi; mkdir -p $(DEMO)/bench-mpi
-	@set -e; train="$(BIN)/hrnet-train train --config $(DEMO_CONFIG) --shards $(DEMO)/bench-train/shards --epochs 2 --batch 8 \
+	@set -e; train="$(BIN)/hrnet-train train --config $(BENCH_TRAIN_CONFIG) --shards $(DEMO)/bench-train/shards --epochs 2 --batch 8 \
 	    --print-freq 1000 --no-progress --no-shard-checksums"; \
 	root=$$([ "$$(id -u)" = 0 ] && echo OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 || true); \
 	for round in 1 2 3 4 5; do \
 	  $$train --out $(DEMO)/bench-mpi/one-$$round --threads 2 | tail -n 1 >> $(DEMO)/bench-mpi/one.jsonl; \
 	  env $$root mpirun --oversubscribe -np 2 $$train --out $(DEMO)/bench-mpi/two-$$round --threads 1 | tail -n 1 >> $(DEMO)/bench-mpi/two.jsonl; \
+	  env $$root mpirun --oversubscribe -np 2 $$train --out $(DEMO)/bench-mpi/sync-$$round --threads 1 --sync-bn \
+	    | tail -n 1 >> $(DEMO)/bench-mpi/sync.jsonl; \
 	done; \
 	median() { grep -o "\"$$1\": [0-9.e-]*" $$2 | awk '{print $$2}' | sort -g | awk '{v[NR]=$$1} END {print v[int((NR+1)/2)]}'; }; \
 	one=$$(median samples_per_s $(DEMO)/bench-mpi/one.jsonl); two=$$(median samples_per_s $(DEMO)/bench-mpi/two.jsonl); \
-	share=$$(median allreduce_wait_share $(DEMO)/bench-mpi/two.jsonl); \
-	line=$$(awk -v a=$$one -v b=$$two -v s=$$share 'BEGIN {printf "{\"bench\": \"data-parallel\", \"one_process_2_threads_images_per_s\": %.3f, \"two_ranks_1_thread_images_per_s\": %.3f, \"ratio\": %.3f, \"allreduce_wait_share\": %.4f}", a, b, b / a, s}'); \
+	sync=$$(median samples_per_s $(DEMO)/bench-mpi/sync.jsonl); \
+	share=$$(median allreduce_wait_share $(DEMO)/bench-mpi/two.jsonl); syncshare=$$(median allreduce_wait_share $(DEMO)/bench-mpi/sync.jsonl); \
+	line=$$(awk -v a=$$one -v b=$$two -v c=$$sync -v s=$$share -v t=$$syncshare 'BEGIN {printf "{\"bench\": \"data-parallel\", \"one_process_2_threads_images_per_s\": %.3f, \"two_ranks_1_thread_images_per_s\": %.3f, \"ratio\": %.3f, \"allreduce_wait_share\": %.4f, \"two_ranks_sync_bn_images_per_s\": %.3f, \"step_s\": %.3f, \"sync_bn_step_s\": %.3f, \"sync_bn_allreduce_wait_share\": %.4f}", a, b, b / a, s, c, 8 / b, 8 / c, t}'); \
 	echo "$$line"; echo "$$line" >> $(DEMO)/bench.jsonl
 
 ## fuzz: mutated inputs into the safetensors, annotation, config and manifest readers (FUZZ_SECONDS per target)

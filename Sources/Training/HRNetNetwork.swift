@@ -23,6 +23,15 @@ public final class HRNetNetwork: SplittableNetwork {
 
     public var gradients: UnsafeMutableBufferPointer<Float> { model.gradients }
     public var runningStatistics: UnsafeMutableBufferPointer<Float> { model.runningStatistics }
+    public var batchesTrackedCounts: UnsafeMutableBufferPointer<Int64> { model.batchesTrackedCounts }
+    public var batchStatistics: BatchStatisticsReducer? {
+        get { model.batchStatistics }
+        set { model.batchStatistics = newValue }
+    }
+
+    public func computeGradientsWithoutItems(gradientsFinal: ((Int) -> Void)?) {
+        model.computeGradientsWithoutItems(gradientsFinal: gradientsFinal)
+    }
 
     public func computeGradients(
         input: UnsafePointer<Float>, target: UnsafePointer<Float>, weight: UnsafePointer<Float>, batch: Int,

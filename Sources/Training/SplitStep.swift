@@ -9,6 +9,13 @@ public protocol SplittableNetwork: PoseNetwork {
     var gradients: UnsafeMutableBufferPointer<Float> { get }
     /// The BN running statistics, one flat allocation.
     var runningStatistics: UnsafeMutableBufferPointer<Float> { get }
+    /// `num_batches_tracked` of every BN layer.
+    var batchesTrackedCounts: UnsafeMutableBufferPointer<Int64> { get }
+    /// SyncBatchNorm's sums over the processes sharing the batch (nil: BN statistics per slice).
+    var batchStatistics: BatchStatisticsReducer? { get set }
+    /// A step's part for a process holding none of the batch's items under `batchStatistics`:
+    /// it takes part in every BN sum; zero gradients, `gradientsFinal` as in `computeGradients`.
+    func computeGradientsWithoutItems(gradientsFinal: ((Int) -> Void)?)
     /// Forward (BN batch statistics of these items), loss and backward, no optimiser step;
     /// `gradientsFinal(from)` as `HRNetModel.computeGradients`. The output view is valid until the next call.
     func computeGradients(
@@ -36,9 +43,15 @@ public enum BatchSlice {
 ///     g = Σ_s (n_s/n)·g_s,    L = Σ_s (n_s/n)·L_s
 ///
 /// which is the gradient and loss of the whole batch, as one process would compute them.
-/// Micro-batches keep the BN running statistics of the first slice only, as rank 0 of a job
-/// does (its statistics are the ones saved and validated with); `num_batches_tracked` counts
-/// every slice.
+/// Micro-batches keep the BN running statistics and `num_batches_tracked` of the first slice
+/// only, as rank 0 of a job does (its statistics are the ones saved and validated with, as
+/// PyTorch DDP saves rank 0's), so a run in N micro-batches saves the state N ranks save.
+/// With `syncBatchNorm` (ranks only) every BN layer instead reduces its statistics over the
+/// ranks (`RankBatchStatistics`): each rank normalises with the whole batch's mean and variance,
+/// and backward gives each rank the gradient of BN over the whole batch, so g and L are those
+/// of one process stepping on the whole batch without slices (every rank's running statistics
+/// are then the batch's too). A rank without items in a short last batch still takes part in
+/// every BN sum.
 /// Ranks sum their gradients with MPI_Iallreduce in buckets started as soon as backward has
 /// finished them (overlapping the rest of backward); `deterministic` instead passes a running
 /// sum from rank to rank, adding in rank order exactly as micro-batches add in order, so both
@@ -50,12 +63,20 @@ final class SplitStep {
     let deterministic: Bool
     /// Floats per allreduce bucket.
     let bucketFloats: Int
+    /// The ranks' BN sums under `--sync-bn` (nil: BN statistics per slice).
+    let statistics: RankBatchStatistics?
     private let sum: UnsafeMutablePointer<Float>
     private let count: Int
 
-    init(network: SplittableNetwork, cluster: Cluster, microBatches: Int, deterministic: Bool, bucketFloats: Int) {
+    init(
+        network: SplittableNetwork, cluster: Cluster, microBatches: Int, deterministic: Bool, bucketFloats: Int,
+        syncBatchNorm: Bool = false
+    ) {
         self.network = network; self.cluster = cluster; self.microBatches = microBatches;
         self.deterministic = deterministic
+        let statistics = syncBatchNorm && cluster.isDistributed ? RankBatchStatistics(cluster: cluster) : nil
+        self.statistics = statistics
+        network.batchStatistics = statistics
         // At most 512 buckets in flight (the shim's request table holds 1024).
         self.bucketFloats = max(bucketFloats, (network.gradients.count + 511) / 512, 1)
         count = network.gradients.count
@@ -77,17 +98,31 @@ final class SplitStep {
             ? [0..<batch.count] : (0..<microBatches).map { BatchSlice.range(count: n, part: $0, parts: microBatches) }
         var parts: [[Double]] = []   // per slice: (n_s/n)·L_s, accuracy·count, count
         if !cluster.isDistributed { sum.update(repeating: 0, count: count) }
-        var firstRunning: [Float]?
-        defer { if let firstRunning { _ = network.runningStatistics.update(fromContentsOf: firstRunning) } }
-        for items in slices {
+        var firstSlice: (running: [Float], tracked: [Int64])?
+        defer {
+            if let firstSlice {
+                _ = network.runningStatistics.update(fromContentsOf: firstSlice.running)
+                _ = network.batchesTrackedCounts.update(fromContentsOf: firstSlice.tracked)
+            }
+        }
+        for (index, items) in slices.enumerated() {
+            // Micro-batch 0's statistics are kept (rank 0's, also when it had no items).
+            if index == 1 { firstSlice = (Array(network.runningStatistics), Array(network.batchesTrackedCounts)) }
             let scale = Float(items.count) / Float(n)
             var buckets = Buckets(self, scale: scale)
+            statistics?.share = Double(scale)
             guard !items.isEmpty else {
                 // A rank without items in the last batch still takes part in every sum.
                 parts.append([0, 0, 0])
                 guard cluster.isDistributed else { continue }
-                network.gradients.update(repeating: 0)
-                if buckets.active { buckets.ready(from: 0); buckets.finish() }
+                if statistics != nil {
+                    network.computeGradientsWithoutItems(
+                        gradientsFinal: buckets.active ? { buckets.ready(from: $0) } : nil)
+                } else {
+                    network.gradients.update(repeating: 0)
+                    if buckets.active { buckets.ready(from: 0) }
+                }
+                if buckets.active { buckets.finish() }
                 continue
             }
             let r = batch.input.withUnsafeBufferPointer { x in
@@ -101,7 +136,6 @@ final class SplitStep {
                 }
             }
             let acc = measure(r.output, items)
-            if !cluster.isDistributed && firstRunning == nil { firstRunning = Array(network.runningStatistics) }
             parts.append([Double(scale) * r.loss, acc.value * Double(acc.count), Double(acc.count)])
             if buckets.active { buckets.finish() } else if !cluster.isDistributed { add(scale) }
         }

@@ -76,8 +76,8 @@ public final class Trainer {
             }
             run.split = SplitStep(
                 network: splittable, cluster: cluster, microBatches: o.microBatches,
-                deterministic: o.deterministicReduce,
-                bucketFloats: o.allreduceBucketFloats)
+                deterministic: o.deterministicReduce, bucketFloats: o.allreduceBucketFloats,
+                syncBatchNorm: o.syncBatchNorm)
         }
 
         if !root {
@@ -257,6 +257,12 @@ public final class Trainer {
         if n > 1 && o.microBatches > 1 {
             throw TrainingError(
                 "--micro-batches splits the batch of one process; under mpirun the \(n) ranks already split it")
+        }
+        if o.syncBatchNorm && o.microBatches > 1 {
+            throw TrainingError("""
+                --sync-bn shares batch-norm statistics between the ranks of mpirun; --micro-batches slices run one \
+                after another and cannot (one process without --micro-batches already normalises over the whole batch)
+                """)
         }
         let parts = n * o.microBatches
         guard batchSize % parts == 0 else {

@@ -69,6 +69,9 @@ public struct TrainingOptions: Sendable {
     /// Gradients added in rank (or micro-batch) order, so N ranks and N micro-batches agree to
     /// the bit (`--deterministic-reduce`).
     public var deterministicReduce = false
+    /// Batch-norm statistics over the whole global batch under mpirun, every rank's items
+    /// together (`--sync-bn`, SyncBatchNorm); without it each rank's BN sees its slice alone.
+    public var syncBatchNorm = false
     /// Gradient floats per MPI_Iallreduce (`--bucket-mb`): smaller buckets start sooner behind
     /// backward, larger ones pay the per-message latency less often.
     public var allreduceBucketFloats = 1 << 20

@@ -17,6 +17,13 @@ struct DataParallelArguments: ParsableArguments {
         """)
     var deterministicReduce = false
 
+    @Flag(help: """
+        Batch-norm statistics of the whole global batch under mpirun (SyncBatchNorm): every rank normalises \
+        with the mean and variance of all ranks' items, as one process with the global batch. Worth it when a \
+        rank's slice is small (a few images); costs two small sums per BN layer and step.
+        """)
+    var syncBn = false
+
     @Option(help: """
         Megabytes of gradients per allreduce under mpirun: each bucket is sent as soon as backward has finished it, \
         overlapping the rest of backward.
@@ -26,6 +33,7 @@ struct DataParallelArguments: ParsableArguments {
     func apply(to options: inout TrainingOptions) {
         options.microBatches = microBatches
         options.deterministicReduce = deterministicReduce
+        options.syncBatchNorm = syncBn
         options.allreduceBucketFloats = Int(bucketMb * 1e6 / 4)
         options.cluster = Cluster.shared
     }

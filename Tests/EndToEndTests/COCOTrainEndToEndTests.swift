@@ -6,11 +6,11 @@ import XCTest
 /// fixture (ground-truth and detector boxes) with the tiny network, then `hrnet-train train` with
 /// COCO evaluation each epoch and `hrnet-train evaluate` on the detector-box set.
 final class COCOTrainEndToEndTests: XCTestCase {
-    func testTrainAndEvaluateWithCOCOAP() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("coco-e2e-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+    /// The golden tiny network (64×64 crops) with COCO's dataset keys and 17 joints, written to
+    /// `folder`/coco_tiny.yaml, and shards of the golden COCO fixture in `folder`: train (2
+    /// augmentation epochs), valid (ground-truth boxes) and det (the detector's boxes). Returns the config.
+    static func cocoShards(in folder: String) throws -> String {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        // The golden tiny network (64×64 crops) with COCO's dataset keys and 17 joints.
         let tiny = try String(contentsOfFile: Golden.path("hrnet_tiny/config.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "  DATASET: mpii", with: "  DATASET: coco")
             .replacingOccurrences(of: "  TEST_SET: valid", with: "  TEST_SET: val2017")
@@ -26,6 +26,13 @@ final class COCOTrainEndToEndTests: XCTestCase {
             let built = try Executable.run("hrprep", ["build-shards", "--config", config, "--root", root, "--set", set, "--out", out] + extra)
             XCTAssertEqual(built.status, 0, built.stderr)
         }
+        return config
+    }
+
+    func testTrainAndEvaluateWithCOCOAP() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("coco-e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try Self.cocoShards(in: folder)
         let run = try Executable.run("hrnet-train", ["train", "--config", config, "--shards", folder + "/train", "--valid-shards", folder + "/valid",
                                                      "--out", folder + "/run", "--batch", "8", "--epochs", "1", "--threads", "1", "--no-progress"])
         XCTAssertEqual(run.status, 0, run.stderr)

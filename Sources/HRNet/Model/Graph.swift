@@ -35,6 +35,8 @@ struct StepBuffers {
     var running: UnsafeMutablePointer<Float>
     var saved: UnsafeMutablePointer<Float>
     var workspace: UnsafeMutablePointer<Float>
+    /// SyncBatchNorm's per-channel sums (one layer at a time).
+    var statistics: UnsafeMutablePointer<Double>
     var batchesTracked: UnsafeMutablePointer<Int64>
     var valueOffset: UnsafeMutablePointer<Int>
     var gradientOffset: UnsafeMutablePointer<Int>

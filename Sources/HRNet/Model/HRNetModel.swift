@@ -79,6 +79,10 @@ public final class HRNetModel {
         }
         valueOffsets = ints(plan.values)
         gradientOffsets = ints(plan.gradients)
+        let widest = graph.layers.compactMap { ($0 as? BatchNormLayer)?.channels }.max() ?? 0
+        let statistics = UnsafeMutablePointer<Double>.allocate(capacity: BatchNorm.syncScratchCount(channels: widest))
+        statistics.initialize(repeating: 0, count: BatchNorm.syncScratchCount(channels: widest))
+        allocations.append(UnsafeMutableRawPointer(statistics))
         let tracked = UnsafeMutablePointer<Int64>.allocate(capacity: max(graph.batchesTrackedNames.count, 1))
         tracked.initialize(repeating: 0, count: max(graph.batchesTrackedNames.count, 1))
         allocations.append(UnsafeMutableRawPointer(tracked))
@@ -86,7 +90,7 @@ public final class HRNetModel {
             arena: floats(plan.arenaCount), input: floats(batchSize * input.perItem),
             parameters: floats(graph.parameterCount), gradients: floats(graph.parameterCount),
             running: floats(graph.runningCount), saved: floats(graph.savedCount),
-            workspace: floats(graph.workspaceCount(batch: batchSize)), batchesTracked: tracked,
+            workspace: floats(graph.workspaceCount(batch: batchSize)), statistics: statistics, batchesTracked: tracked,
             valueOffset: valueOffsets, gradientOffset: gradientOffsets)
         outputNCHW = floats(batchSize * out.perItem)
         outputGradNCHW = floats(batchSize * out.perItem)
@@ -215,6 +219,29 @@ public final class HRNetModel {
         return loss
     }
 
+    /// The processes this one shares its batches with, for batch norm (SyncBatchNorm): every BN
+    /// layer of a training forward then normalises with the statistics of the items of all of
+    /// them, and backward gives the input gradients of batch norm over the whole batch (see
+    /// `BatchNorm.forwardTraining(across:)`). nil (the default): the items of a call are the batch.
+    public var batchStatistics: BatchStatisticsReducer? {
+        didSet { for case let bn as BatchNormLayer in graph.layers { bn.reducer = batchStatistics } }
+    }
+
+    /// `computeGradients` for a process that holds none of the batch's items (the last, short
+    /// batch of an epoch split over more processes than it has items), under `batchStatistics`:
+    /// every BN layer takes part in its sums with nothing of its own, forward then backward, in
+    /// the order the other processes make them (so its running statistics follow the batch's as
+    /// theirs do), `gradientsFinal` is called as in a step, and the gradients are zero.
+    public func computeGradientsWithoutItems(gradientsFinal: ((_ from: Int) -> Void)? = nil) {
+        precondition(batchStatistics != nil, "a step without items needs the batch's other processes")
+        gradients.update(repeating: 0)
+        for case let bn as BatchNormLayer in graph.layers { bn.forward(buffers, batch: 0, training: true) }
+        for (i, layer) in graph.layers.enumerated().reversed() {
+            (layer as? BatchNormLayer)?.backward(buffers, batch: 0)
+            gradientsFinal?(gradientsFinalFrom[i])
+        }
+    }
+
     /// The BN running statistics (every `running_mean` and `running_var`, one flat allocation).
     public var runningStatistics: UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: buffers.running, count: graph.runningCount)
@@ -261,6 +288,10 @@ public final class HRNetModel {
         graph.runningStats.first { $0.name == name }.map {
             UnsafeMutableBufferPointer(start: buffers.running + $0.offset, count: $0.count)
         }
+    }
+    /// `num_batches_tracked` of every BatchNorm in BN order, the counts `batchesTracked` names.
+    public var batchesTrackedCounts: UnsafeMutableBufferPointer<Int64> {
+        UnsafeMutableBufferPointer(start: buffers.batchesTracked, count: graph.batchesTrackedNames.count)
     }
     /// `num_batches_tracked` of every BatchNorm (state_dict names).
     public var batchesTracked: [(name: String, value: Int64)] {

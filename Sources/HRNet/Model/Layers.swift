@@ -47,6 +47,10 @@ final class BatchNormLayer: GraphLayer {
     let relu: Bool
     var accumulate: [Bool] = [false]
     var saved: [Int] { relu ? [inputs[0], output] : inputs }
+    /// The processes sharing the batch (SyncBatchNorm; nil: this process's items are the batch),
+    /// and the batch's values per channel in the last training forward.
+    var reducer: BatchStatisticsReducer?
+    private var syncedCount = 0
 
     init(input: Int, output: Int, channels: Int, spatial: Int, gamma: Int, beta: Int, runningMean: Int, runningVar: Int,
          savedStats: Int, index: Int, relu: Bool, block: String) {
@@ -59,11 +63,12 @@ final class BatchNormLayer: GraphLayer {
 
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         if training {
-            BatchNorm.forwardTraining(
+            syncedCount = BatchNorm.forwardTraining(
                 batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
                 gamma: b.parameters + gamma, beta: b.parameters + beta, output: b.value(output),
                 savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
-                runningMean: b.running + runningMean, runningVar: b.running + runningVar, relu: relu)
+                runningMean: b.running + runningMean, runningVar: b.running + runningVar, relu: relu,
+                across: reducer, scratch: b.statistics)
             b.batchesTracked[index] += 1
         } else {
             BatchNorm.forwardInference(
@@ -81,7 +86,8 @@ final class BatchNormLayer: GraphLayer {
             savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
             outputGrad: b.gradient(output), reluOutput: relu ? UnsafePointer(b.value(output)) : nil,
             inputGrad: b.gradient(inputs[0]), accumulate: accumulate[0],
-            gammaGrad: b.gradients + gamma, betaGrad: b.gradients + beta)
+            gammaGrad: b.gradients + gamma, betaGrad: b.gradients + beta,
+            count: syncedCount, across: reducer, scratch: b.statistics)
     }
 }
 
