@@ -27,19 +27,27 @@ extension VectorKernel {
                     }
                     let src = plane + iy * width - p + j
                     for x in 0..<x0 { dst[x] = 0 }
-                    var x = x0
                     if s == 1 {
-                        while x + lanes <= x1 { store(load(src + x), dst + x); x += lanes }
-                    } else if s == 2 {
-                        // Two vectors of the plane hold 16 even columns; the odd column after the
-                        // last one read must exist, hence the strict bound.
-                        while x + lanes < x1 {
-                            let pair = SIMD32<Float>(lowHalf: load(src + 2 * x), highHalf: load(src + 2 * x + lanes))
-                            store(pair.evenHalf, dst + x)
-                            x += lanes
+                        copyRun(src + x0, dst + x0, count: x1 - x0, add: false)
+                    } else {
+                        var x = x0
+                        if s == 2 {
+                            // Two vectors of the plane hold 16 even columns (one, 8); the odd column
+                            // after the last one read must exist, hence the strict bounds.
+                            while x + lanes < x1 {
+                                let pair = SIMD32<Float>(
+                                    lowHalf: load(src + 2 * x), highHalf: load(src + 2 * x + lanes))
+                                store(pair.evenHalf, dst + x)
+                                x += lanes
+                            }
+                            if x + 8 < x1 {
+                                UnsafeMutableRawPointer(dst + x).storeBytes(of: load(src + 2 * x).evenHalf,
+                                                                            as: SIMD8<Float>.self)
+                                x += 8
+                            }
                         }
+                        while x < x1 { dst[x] = src[x * s]; x += 1 }
                     }
-                    while x < x1 { dst[x] = src[x * s]; x += 1 }
                     for x in x1..<wo { dst[x] = 0 }
                 }
             }
@@ -63,11 +71,11 @@ extension VectorKernel {
                     let iy = y * s - p + i
                     guard iy >= 0 && iy < height else { continue }
                     let src = rowBase + y * wo, dst = plane + iy * width - p + j
-                    var x = x0
                     if s == 1 {
-                        while x + lanes <= x1 { store(load(dst + x) + load(src + x), dst + x); x += lanes }
+                        copyRun(src + x0, dst + x0, count: x1 - x0, add: true)
+                    } else {
+                        for x in x0..<x1 { dst[x * s] += src[x] }
                     }
-                    while x < x1 { dst[x * s] += src[x]; x += 1 }
                 }
             }
         }

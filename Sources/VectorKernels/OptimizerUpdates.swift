@@ -24,7 +24,8 @@ extension VectorKernel {
     }
 
     /// `torch.optim.SGD`'s step (dampening 0): g ← g + wd·p (wd ≠ 0); with momentum μ ≠ 0,
-    /// b ← μ·b + g and g ← g + μ·b (nesterov) or g ← b; p ← p − lr·g. `buffer` is unused when μ = 0.
+    /// b ← μ·b + g and g ← g + μ·b (nesterov) or g ← b; p ← p − lr·g. `buffer` is not touched when
+    /// μ = 0 (its zero pages stay unmapped).
     @inline(never)
     public static func sgdUpdate(
         parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
@@ -32,7 +33,8 @@ extension VectorKernel {
         nesterov: Bool
     ) {
         let rv = Vector(repeating: rate), muv = Vector(repeating: mu), wdv = Vector(repeating: wd)
-        forEachVector(count, p, b, b, g) { pv, bv, _, gv in
+        let state = mu != 0 ? b : p
+        forEachVector(count, p, state, state, g) { pv, bv, _, gv in
             var grad = gv
             if wd != 0 { grad += wdv * pv }
             if mu != 0 {
@@ -44,8 +46,8 @@ extension VectorKernel {
     }
 
     /// Runs `body` on the vectors at 0, 16, 32, … of three updated arrays and one read-only one,
-    /// the last partial vector zero-padded; `b` and `c` may be the same array (then `c` is not
-    /// stored).
+    /// the last partial vector zero-padded. `b` and `c` may repeat an earlier array; a repeated one
+    /// is stored once, from its first place.
     @inline(__always)
     static func forEachVector(
         _ count: Int, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
@@ -56,8 +58,9 @@ extension VectorKernel {
         while i + lanes <= count {
             var av = load(a + i), bv = load(b + i), cv = load(c + i)
             body(&av, &bv, &cv, load(r + i))
-            store(av, a + i); store(bv, b + i)
-            if c != b { store(cv, c + i) }
+            store(av, a + i)
+            if b != a { store(bv, b + i) }
+            if c != a && c != b { store(cv, c + i) }
             i += lanes
         }
         let rest = count - i
@@ -66,8 +69,9 @@ extension VectorKernel {
         for l in 0..<rest { av[l] = a[i + l]; bv[l] = b[i + l]; cv[l] = c[i + l]; rv[l] = r[i + l] }
         body(&av, &bv, &cv, rv)
         for l in 0..<rest {
-            a[i + l] = av[l]; b[i + l] = bv[l]
-            if c != b { c[i + l] = cv[l] }
+            a[i + l] = av[l]
+            if b != a { b[i + l] = bv[l] }
+            if c != a && c != b { c[i + l] = cv[l] }
         }
     }
 }

@@ -49,7 +49,8 @@ final class InstructionSetEndToEndTests: XCTestCase {
     }
 
     /// Every variant this CPU has, forced: the summary names it; AVX2 and AVX-512 train to the same
-    /// losses bit for bit (their GEMMs sum in the same order, with FMA), the portable variant to
+    /// losses bit for bit (their GEMMs sum in the same order, with FMA; the elementwise kernels are
+    /// bit-identical in every variant), the portable variant to
     /// within rounding. On an AVX-512 host this is the AVX2 binary path run where AVX-512 exists.
     func testForcedVariantsTrainAlike() throws {
         let shards = folder + "/train"
@@ -122,7 +123,8 @@ final class InstructionSetEndToEndTests: XCTestCase {
 
     /// objdump of both executables: a function with an instruction past the x86-64 baseline (VEX or
     /// EVEX encoded, ymm/zmm/opmask registers, SHA, BMI, LZCNT, MOVBE, POPCNT, SSSE3, SSE4) belongs
-    /// to a per-ISA module (GEMMKernelsAVX2, GEMMKernelsAVX512, CropBlendAVX2), or is SHA-256 code
+    /// to a per-ISA module (GEMMKernelsAVX2, GEMMKernelsAVX512, VectorKernelsAVX2, VectorKernelsAVX512,
+    /// CropBlendAVX2), or is SHA-256 code
     /// using the SHA instructions, which it does only after the cpuid check.
     func testOnlyVariantModulesUseInstructionsBeyondTheBaseline() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/objdump") else { throw XCTSkip("objdump (binutils) not installed") }
@@ -130,7 +132,8 @@ final class InstructionSetEndToEndTests: XCTestCase {
         throw XCTSkip("x86-64 only")
         #endif
         let beyond = try NSRegularExpression(pattern: #"^(v\S+|sha\S+|andn|bextr|blsi|blsmsk|blsr|bzhi|pdep|pext|rorx|sarx|shlx|shrx|lzcnt|movbe|popcnt|pshufb|pmaddubsw|palignr|phadd\S*|phsub\S*|pabs[bwd]|psign[bwd]|pmulhrsw|pblend\S*|blendv?p[sd]|pmulld|pminsd|pmaxsd|pminud|pmaxud|pminsb|pmaxsb|pminuw|pmaxuw|ptest|round[ps][sd]|pinsr[bdq]|pextr[bdq]|pmov[sz]x\S*|insertps|extractps|dpp[sd]|mpsadbw|packusdw|pcmpeqq|pcmpgtq|crc32\S*|pclmul\S*|aes\S*)$"#)
-        let allowedModules = ["GEMMKernelsAVX2", "GEMMKernelsAVX512", "CropBlendAVX2"]
+        let allowedModules = ["GEMMKernelsAVX2", "GEMMKernelsAVX512", "VectorKernelsAVX2", "VectorKernelsAVX512",
+                              "CropBlendAVX2"]
         for tool in ["hrprep", "hrnet-train"] {
             guard let path = Executable.path(tool) else { throw XCTSkip("\(tool) is not built next to the tests") }
             let dump = try Self.runProgram("/usr/bin/objdump", ["-d", "--no-show-raw-insn", path])

@@ -142,20 +142,22 @@ public enum Conv2D {
             T.gemm(transA: true, transB: false, m: g.colRows, n: dcolLD, k: g.outChannels, alpha: 1,
                    a: weight, lda: g.colRows, b: dy, ldb: ld, beta: 0, c: dcol, ldc: dcolLD)
             let kernels = T.chunkKernels
-            ThreadPool.shared.parallelFor(g.inChannels * items) { job in
-                let c = job / items, n = job % items
-                let plane = inputGrad + c * inLD + (n0 + n) * inPlane
-                if !accumulate { plane.update(repeating: 0, count: inPlane) }
-                kernels.col2im(dcol + c * g.kernel * g.kernel * dcolLD + n * hw, ld: dcolLD, height: g.height,
-                               width: g.width, kernel: g.kernel, stride: g.stride, padding: g.padding, into: plane)
+            ThreadPool.shared.parallelRanges(g.inChannels * items, work: g.kernel * g.kernel * hw + inPlane) { jobs in
+                for job in jobs {
+                    let c = job / items, n = job % items
+                    let plane = inputGrad + c * inLD + (n0 + n) * inPlane
+                    if !accumulate { plane.update(repeating: 0, count: inPlane) }
+                    kernels.col2im(dcol + c * g.kernel * g.kernel * dcolLD + n * hw, ld: dcolLD, height: g.height,
+                                   width: g.width, kernel: g.kernel, stride: g.stride, padding: g.padding, into: plane)
+                }
             }
         }
     }
 
     /// The [colRows, items × pixels] matrix of a chunk and its row stride: the input itself for a
     /// pointwise convolution (a column block of [Cin, N·H·W]), else im2col of each item into
-    /// column block n of the workspace (`ChunkKernels.im2col`, one job per channel and item; the
-    /// backward's `col2im` is its adjoint).
+    /// column block n of the workspace (`ChunkKernels.im2col` per channel and item, in groups on
+    /// the pool; the backward's `col2im` is its adjoint).
     private static func columnMatrix<T: KernelScalar>(
         _ g: ConvGeometry, batch: Int, items: Range<Int>, input: UnsafePointer<T>, workspace: UnsafeMutablePointer<T>?
     ) -> (UnsafePointer<T>, Int) {
@@ -163,11 +165,13 @@ public enum Conv2D {
         if g.isPointwise { return (input + items.lowerBound * inPlane, batch * inPlane) }
         let col = workspace!, hw = g.outHeight * g.outWidth, ld = items.count * hw
         let kernels = T.chunkKernels
-        ThreadPool.shared.parallelFor(g.inChannels * items.count) { job in
-            let c = job / items.count, n = job % items.count
-            kernels.im2col(input + (c * batch + items.lowerBound + n) * inPlane, height: g.height, width: g.width,
-                           kernel: g.kernel, stride: g.stride, padding: g.padding,
-                           into: col + c * g.kernel * g.kernel * ld + n * hw, ld: ld)
+        ThreadPool.shared.parallelRanges(g.inChannels * items.count, work: g.kernel * g.kernel * hw + inPlane) { jobs in
+            for job in jobs {
+                let c = job / items.count, n = job % items.count
+                kernels.im2col(input + (c * batch + items.lowerBound + n) * inPlane, height: g.height, width: g.width,
+                               kernel: g.kernel, stride: g.stride, padding: g.padding,
+                               into: col + c * g.kernel * g.kernel * ld + n * hw, ld: ld)
+            }
         }
         return (UnsafePointer(col), ld)
     }

@@ -65,11 +65,12 @@ public enum ConvAlgorithm: Equatable, Sendable, CustomStringConvertible {
     public static let defaultTile = WinogradTile.f2
 
     /// Smallest image side on which `auto` runs Winograd. From `hrnet-train benchmark conv`
-    /// (batch 8, one thread, CPU time, AVX-512 and AVX2 alike): F(2×2) beats im2col + GEMM on
-    /// every HRNet shape from 16×16 up (forward 1.6–2.1×, backward with the im2col weight
-    /// gradient 1.0–1.3×) and loses at 8×8 (forward 0.7–0.9×: a row has 4 tiles, half of a
-    /// vector of tiles, and the weight transform is large against so few pixels).
-    public static let minimumWinogradSide = 16
+    /// (batch 8, one thread, CPU time) on every 3×3 shape of W32 and the compact W16: F(2×2)
+    /// beats im2col + GEMM on all of them, 8×8 to 64×64 and 16 to 256 channels, with every
+    /// variant of the kernels (forward 1.2–2.0× AVX-512, 1.1–1.9× AVX2, 1.8–2.2× portable; the
+    /// backward, whose weight gradient stays im2col, 1.0–1.3×). Smaller images were not measured
+    /// (HRNet's smallest branch at 256×256 is 8×8) and stay on im2col.
+    public static let minimumWinogradSide = 8
 
     /// The measured choice for one shape: F(2×2) Winograd on eligible convolutions whose
     /// images are at least `minimumWinogradSide` on both sides, im2col + GEMM elsewhere.
