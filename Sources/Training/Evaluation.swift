@@ -1,5 +1,6 @@
 import ExperimentConfig
 import Foundation
+import MessagePassing
 import SafeTensors
 
 /// `hrnet-train evaluate`: one validation pass of given weights over shards, written as
@@ -16,6 +17,9 @@ public struct Evaluation {
     public var outDirectory: String
     /// See `TrainingOptions.shardChecksums`.
     public var shardChecksums = true
+    /// The ranks of `mpirun -np N hrnet-train evaluate` (`.alone`: one process). They split the
+    /// batches as a training run's validation does; rank 0 writes the files.
+    public var cluster: Cluster = .alone
 
     public init(
         config: ExperimentConfig, configName: String, weights: String, validShards: String, groundTruth: String?,
@@ -42,14 +46,13 @@ public struct Evaluation {
         let network = try makeNetwork(config, batch, 0, false)
         try network.loadWeightFile(SafeTensorsFile(path: weights))
         let coco = try GroundTruthLocator.coco(shards: stream, config: config, outDirectory: outDirectory)
-        do { try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true) } catch {
-            throw TrainingError("\(outDirectory): cannot create the output folder (\(error.localizedDescription))")
-        }
-        let result = try Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth,
-                                   useTargetWeight: config.loss.useTargetWeight, coco: coco).run(network)
-        do { try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true) } catch {
-            throw TrainingError("\(outDirectory): cannot create the output folder (\(error.localizedDescription))")
-        }
+        if cluster.isRoot { try createOutDirectory() }
+        var validator = Validator(stream: stream, options: inference, batchSize: batch, groundTruth: truth,
+                                  useTargetWeight: config.loss.useTargetWeight, coco: coco)
+        validator.cluster = cluster
+        let result = try validator.run(network)
+        guard cluster.isRoot else { return result }
+        try createOutDirectory()
         let n = result.records.count
         let tensors = [
             TensorPayload(name: "record", shape: [n], values: result.records.map(Int64.init)),
@@ -64,5 +67,11 @@ public struct Evaluation {
             ],
             to: predictionsPath)
         return result
+    }
+
+    private func createOutDirectory() throws {
+        do { try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true) } catch {
+            throw TrainingError("\(outDirectory): cannot create the output folder (\(error.localizedDescription))")
+        }
     }
 }

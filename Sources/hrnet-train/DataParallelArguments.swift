@@ -41,7 +41,7 @@ struct DataParallelArguments: ParsableArguments {
     /// Runs `body` as this rank's part of the job: an error on any rank ends every rank (the
     /// others would wait in their next reduction), and MPI is left cleanly after success.
     /// Returns nil on ranks other than 0, which print nothing.
-    func run<T>(_ cluster: Cluster, _ body: () throws -> T) rethrows -> T? {
+    static func run<T>(_ cluster: Cluster, _ body: () throws -> T) rethrows -> T? {
         let result: T
         do { result = try body() } catch where cluster.isDistributed {
             cluster.abort("\(error)")

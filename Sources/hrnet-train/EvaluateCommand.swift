@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentConfig
 import Foundation
+import MessagePassing
 import PoseEval
 import Training
 
@@ -21,7 +22,8 @@ struct EvaluateCommand: ParsableCommand {
         On COCO-format shards it writes <out>/keypoints_<set>_results.json (COCO's results format, \
         after rescoring and OKS NMS: TEST.IN_VIS_THRE, OKS_THRE, SOFT_NMS) and prints COCO's 10-number \
         keypoint table, saying whether the people were found on ground-truth or detector boxes \
-        (PCK at 0.2 of the box size when the dataset has no OKS sigmas).
+        (PCK at 0.2 of the box size when the dataset has no OKS sigmas). Under `mpirun -np N` the \
+        ranks share the batches and rank 0 writes and prints what one process would.
 
         Example:
           hrnet-train evaluate --config experiments/mpii/w32_256x256_adam_lr1e-3.yaml \\
@@ -49,7 +51,11 @@ struct EvaluateCommand: ParsableCommand {
         var evaluation = Evaluation(config: cfg, configName: experiment.config, weights: weights,
                                     validShards: validShards, groundTruth: validation.groundTruth, outDirectory: out)
         evaluation.shardChecksums = validation.shardChecksums
-        let r = try evaluation.run(makeNetwork: ExperimentArguments.hrnet)
+        evaluation.cluster = Cluster.shared
+        guard
+            let r = try DataParallelArguments.run(
+                evaluation.cluster, { try evaluation.run(makeNetwork: ExperimentArguments.hrnet) })
+        else { return }
         print("""
             => \(r.records.count) samples, loss \(String(format: "%.5f", r.loss)), accuracy \
             \(String(format: "%.3f", r.accuracy))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HRNet
 import InstructionSets
 
 /// `hrnet-train`: trains HRNet from hrprep shards on the CPU, configured by the reference's YAML.
@@ -25,6 +26,7 @@ struct HRNetTrain: ParsableCommand {
         Speed on random data, and the network's size:
           hrnet-train benchmark --config CFG.yaml --batch 8
           hrnet-train benchmark gemm --openblas
+          hrnet-train benchmark conv --config CFG.yaml     (3x3 layers: im2col against Winograd)
           hrnet-train summary --config CFG.yaml
         """,
         version: "0.1.0",
@@ -34,7 +36,7 @@ struct HRNetTrain: ParsableCommand {
     /// the run without a word; ignored, the checkpoint write fails with EFBIG, naming the file.
     /// An old spelling is refused before parsing, with the command line that now does the same.
     /// Then the kernels' instruction-set variant is settled (cpuid; `HRNET_ISA` forces one), so a
-    /// variant this CPU lacks is refused before any work starts.
+    /// variant this CPU lacks is refused before any work starts, and so is an unknown `HRNET_CONV`.
     static func main() {
         signal(SIGXFSZ, SIG_IGN)
         if let replacement = LegacySpelling.replacement(for: Array(CommandLine.arguments.dropFirst())) {
@@ -45,6 +47,7 @@ struct HRNetTrain: ParsableCommand {
                 """))
         }
         _ = ISA.selected
+        _ = ConvAlgorithm.policy
         main(nil)
     }
 }

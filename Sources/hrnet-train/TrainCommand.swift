@@ -101,7 +101,7 @@ struct TrainCommand: ParsableCommand {
         options.progressBar = !noProgress
         parallel.apply(to: &options)
         guard
-            let summary = try parallel.run(
+            let summary = try DataParallelArguments.run(
                 options.cluster, { try Trainer(options: options, makeNetwork: ExperimentArguments.hrnet).run() })
         else { return }
         var fields = [

@@ -166,7 +166,8 @@ final class DataParallelEndToEndTests: XCTestCase {
 
     /// COCO validation split over 2 ranks (the detector's boxes: rescoring and OKS NMS over every
     /// rank's people) writes the results file and AP table of one process: after one epoch with
-    /// the same weights (2 ranks against 2 micro-batches, `--deterministic-reduce`), byte for byte.
+    /// the same weights (2 ranks against 2 micro-batches, `--deterministic-reduce`), byte for byte;
+    /// and so does `hrnet-train evaluate` under mpirun.
     func testCOCOValidationOverRanksGivesTheResultsOfOneProcess() throws {
         let coco = folder + "/coco"
         let config = try COCOTrainEndToEndTests.cocoShards(in: coco)
@@ -200,6 +201,22 @@ final class DataParallelEndToEndTests: XCTestCase {
         XCTAssertEqual(try epochRow("ranks").map { $0.split(separator: ",", omittingEmptySubsequences: false)[10...] },
                        try epochRow("micro").map { $0.split(separator: ",", omittingEmptySubsequences: false)[10...] },
                        "validation loss, accuracy and AP of the epoch")
+
+        // `hrnet-train evaluate` under mpirun: the ranks share the batches, rank 0 writes and prints one process's.
+        var printed: [String] = []
+        for (out, ranks) in [("eval1", 1), ("eval2", 2)] {
+            let eval = try Executable.run("hrnet-train", ["evaluate", "--config", config, "--valid-shards", coco + "/det", "--weights",
+                                                          coco + "/ranks/final_state.safetensors", "--out", coco + "/" + out, "--threads", "1"],
+                                          via: ranks > 1 ? mpirun(ranks) : [], environment: Self.environment)
+            XCTAssertEqual(eval.status, 0, eval.stderr)
+            printed.append(eval.stdout.replacingOccurrences(of: "/" + out + "/", with: "/OUT/"))
+        }
+        XCTAssertTrue(printed[0].contains("COCO keypoint AP on DETECTOR boxes"), printed[0])
+        XCTAssertEqual(printed[1], printed[0], "what rank 0 prints")
+        for file in [results, "/predictions.safetensors"] {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: coco + "/eval2" + file)),
+                           try Data(contentsOf: URL(fileURLWithPath: coco + "/eval1" + file)), file)
+        }
     }
 
     func testResumeWithAnotherRankCountAndAKilledRank() throws {

@@ -64,16 +64,22 @@ public enum ConvAlgorithm: Equatable, Sendable, CustomStringConvertible {
     /// runs only when forced (`HRNET_CONV=winograd4`).
     public static let defaultTile = WinogradTile.f2
 
-    /// Smallest image side on which `auto` runs Winograd. From `hrnet-train benchmark conv`
-    /// (batch 8, one thread, CPU time, AVX-512 and AVX2 alike): F(2×2) beats im2col + GEMM on
-    /// every HRNet shape from 16×16 up (forward 1.6–2.1×, backward with the im2col weight
-    /// gradient 1.0–1.3×) and loses at 8×8 (forward 0.7–0.9×: a row has 4 tiles, half of a
-    /// vector of tiles, and the weight transform is large against so few pixels).
-    public static let minimumWinogradSide = 16
+    /// Where `auto` runs Winograd, from `hrnet-train benchmark conv` (batch 8, one thread, CPU
+    /// time) on every 3×3 shape of W32, the compact W16 and the golden tests' tiny network. F(2×2)
+    /// beats im2col + GEMM on all of W32's and W16's, 8×8 to 64×64 and 16 to 256 channels, with
+    /// every variant of the kernels (forward 1.2–2.0× AVX-512, 1.1–1.9× AVX2, 1.8–2.2× portable; the
+    /// backward, whose weight gradient stays im2col, 1.0–1.3×); these have ≥ 9.4 M multiply-adds
+    /// per image. It loses (0.4–0.6×) on the tiny network's thin layers, 8 channels at 16×16 down
+    /// to 64 at 2×2, 0.15 M multiply-adds per image: there the transforms' fixed costs (the
+    /// filter transform, three parallel loops, part-empty vectors) outweigh the multiplies saved.
+    /// The line is drawn between, at 2²⁰ multiply-adds; images under 8×8 gained nowhere measured.
+    public static let minimumWinogradSide = 8, minimumWinogradMultiplyAdds = 1 << 20
 
-    /// The measured choice for one shape: F(2×2) Winograd on eligible convolutions whose
-    /// images are at least `minimumWinogradSide` on both sides, im2col + GEMM elsewhere.
+    /// The measured choice for one shape: F(2×2) Winograd on eligible convolutions at least
+    /// `minimumWinogradSide` on both sides with at least `minimumWinogradMultiplyAdds` per image,
+    /// im2col + GEMM elsewhere.
     public static func automatic(for g: ConvGeometry) -> ConvAlgorithm {
-        g.isWinogradEligible && min(g.height, g.width) >= minimumWinogradSide ? .winograd(defaultTile) : .im2col
+        g.isWinogradEligible && min(g.height, g.width) >= minimumWinogradSide
+            && g.multiplyAdds >= minimumWinogradMultiplyAdds ? .winograd(defaultTile) : .im2col
     }
 }

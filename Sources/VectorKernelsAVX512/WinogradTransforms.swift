@@ -1,0 +1,1 @@
+../VectorKernels/WinogradTransforms.swift
