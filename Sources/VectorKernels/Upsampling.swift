@@ -63,6 +63,55 @@ extension VectorKernel {
         }
     }
 
+    /// A sum's first two terms when neither is upsampled (every residual sum): dst = a + b, then the
+    /// ReLU when `relu`, in one pass instead of a copy and an add.
+    @inline(never)
+    public static func add(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int,
+        relu: Bool
+    ) {
+        var i = 0
+        while i + lanes <= count {
+            let v = load(a + i) + load(b + i)
+            store(relu ? positivePart(v) : v, dst + i)
+            i += lanes
+        }
+        while i < count { let v = a[i] + b[i]; dst[i] = relu && v < 0 ? 0 : v; i += 1 }
+    }
+
+    /// The adjoint of `add`: g = dstGrad, masked first by the ReLU's output y when given (and then
+    /// stored back masked when `storeMasked`: later terms read it), and `aGrad (+)= g`,
+    /// `bGrad (+)= g` (each overwritten unless its `accumulate`), in one pass.
+    @inline(never)
+    public static func addAdjoint(
+        _ g: UnsafeMutablePointer<Float>, reluOutput y: UnsafePointer<Float>?, storeMasked: Bool,
+        into aGrad: UnsafeMutablePointer<Float>, accumulate accumulateA: Bool, _ bGrad: UnsafeMutablePointer<Float>,
+        accumulate accumulateB: Bool, count: Int
+    ) {
+        let zero = Vector(repeating: 0)
+        var i = 0
+        while i + lanes <= count {
+            var v = load(g + i)
+            if let y {
+                v = zero.replacing(with: v, where: load(y + i) .> 0)
+                if storeMasked { store(v, g + i) }
+            }
+            store(accumulateA ? load(aGrad + i) + v : v, aGrad + i)
+            store(accumulateB ? load(bGrad + i) + v : v, bGrad + i)
+            i += lanes
+        }
+        while i < count {
+            var v = g[i]
+            if let y, !(y[i] > 0) {
+                v = 0
+                if storeMasked { g[i] = 0 }
+            }
+            aGrad[i] = accumulateA ? aGrad[i] + v : v
+            bGrad[i] = accumulateB ? bGrad[i] + v : v
+            i += 1
+        }
+    }
+
     /// t[k] = t[2k] + t[2k + 1] for k in 0..<count, in place (each write lands below the reads still to come).
     @inline(__always)
     static func pairSums(_ t: UnsafeMutablePointer<Float>, count: Int) {

@@ -160,6 +160,49 @@ final class VectorKernelVariantTests: XCTestCase {
         }
     }
 
+    /// The two-term sum and its adjoint: with and without the ReLU (and its mask, stored back or
+    /// not), each gradient overwritten or accumulated.
+    func testTwoTermAddAndAdjoint() {
+        for n in Self.counts {
+            let a = values(n, seed: 18), b = values(n, seed: 19), g = values(n, seed: 20)
+            let ga = values(n, seed: 21), gb = values(n, seed: 22)
+            for relu in [false, true] {
+                for (storeMasked, accumulateA, accumulateB) in [(false, false, true), (true, true, false), (true, false, false)] {
+                    let label = "add n=\(n) relu=\(relu) store=\(storeMasked) acc=\(accumulateA),\(accumulateB)"
+                    assertVariantsAgree(label, [a, b, a, g, ga, gb]) { k, buffers in
+                        let x = buffers[0], y = buffers[1]
+                        k.add(x, y, into: &buffers[2], count: n, relu: relu)
+                        var (dOut, dA, dB) = (buffers[3], buffers[4], buffers[5])
+                        let out = buffers[2]
+                        out.withUnsafeBufferPointer { yp in
+                            k.addAdjoint(&dOut, reluOutput: relu ? yp.baseAddress : nil, storeMasked: storeMasked,
+                                         into: &dA, accumulate: accumulateA, &dB, accumulate: accumulateB, count: n)
+                        }
+                        (buffers[3], buffers[4], buffers[5]) = (dOut, dA, dB)
+                        return []
+                    }
+                    let k = ISA.portable.vectorKernels
+                    var sum = a, dOut = g, dA = ga, dB = gb
+                    k.add(a, b, into: &sum, count: n, relu: relu)
+                    sum.withUnsafeBufferPointer { yp in
+                        k.addAdjoint(&dOut, reluOutput: relu ? yp.baseAddress : nil, storeMasked: storeMasked,
+                                     into: &dA, accumulate: accumulateA, &dB, accumulate: accumulateB, count: n)
+                    }
+                    var refSum = a.map(Double.init), refOut = g.map(Double.init)
+                    var refA = ga.map(Double.init), refB = gb.map(Double.init)
+                    Reference.add(a.map(Double.init), b.map(Double.init), into: &refSum, count: n, relu: relu)
+                    refSum.withUnsafeBufferPointer { yp in
+                        Reference.addAdjoint(&refOut, reluOutput: relu ? yp.baseAddress : nil, storeMasked: storeMasked,
+                                             into: &refA, accumulate: accumulateA, &refB, accumulate: accumulateB,
+                                             count: n)
+                    }
+                    XCTAssertEqual(sum, refSum.map(Float.init), label + " forward against Float64")
+                    XCTAssertEqual(dOut + dA + dB, (refOut + refA + refB).map(Float.init), label + " adjoint against Float64")
+                }
+            }
+        }
+    }
+
     /// Strides 1 and 2, padding 0 and 1, planes narrower than a vector and rows with a vector and
     /// a tail, 1×1 planes; the column matrix with a row stride beyond one item (`ld`).
     func testIm2ColAndAdjoint() {

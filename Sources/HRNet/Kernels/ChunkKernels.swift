@@ -30,6 +30,13 @@ public protocol ChunkKernels<Scalar> {
     static func upsampleAdjoint(
         _ dstGrad: UnsafeMutablePointer<Scalar>, into srcGrad: UnsafeMutablePointer<Scalar>, planes: Int,
         height: Int, width: Int, shift: Int, accumulate: Bool, reluOutput: UnsafePointer<Scalar>?)
+    static func add(
+        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, count: Int,
+        relu: Bool)
+    static func addAdjoint(
+        _ g: UnsafeMutablePointer<Scalar>, reluOutput y: UnsafePointer<Scalar>?, storeMasked: Bool,
+        into aGrad: UnsafeMutablePointer<Scalar>, accumulate accumulateA: Bool, _ bGrad: UnsafeMutablePointer<Scalar>,
+        accumulate accumulateB: Bool, count: Int)
     static func im2col(
         _ plane: UnsafePointer<Scalar>, height: Int, width: Int, kernel k: Int, stride s: Int, padding p: Int,
         into col: UnsafeMutablePointer<Scalar>, ld: Int)
@@ -143,6 +150,27 @@ public enum ScalarLoopKernels<Scalar: KernelScalar>: ChunkKernels {
                     srcGrad[(p * sh + (y >> shift)) * sw + (x >> shift)] += dstGrad[(p * height + y) * width + x]
                 }
             }
+        }
+    }
+
+    public static func add(
+        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, count: Int,
+        relu: Bool
+    ) {
+        upsample(a, into: dst, planes: 1, height: 1, width: count, shift: 0, accumulate: false, relu: false)
+        upsample(b, into: dst, planes: 1, height: 1, width: count, shift: 0, accumulate: true, relu: relu)
+    }
+
+    public static func addAdjoint(
+        _ g: UnsafeMutablePointer<Scalar>, reluOutput y: UnsafePointer<Scalar>?, storeMasked: Bool,
+        into aGrad: UnsafeMutablePointer<Scalar>, accumulate accumulateA: Bool, _ bGrad: UnsafeMutablePointer<Scalar>,
+        accumulate accumulateB: Bool, count: Int
+    ) {
+        for i in 0..<count {
+            let v = (y.map { $0[i] > 0 } ?? true) ? g[i] : 0
+            if storeMasked { g[i] = v }
+            aGrad[i] = (accumulateA ? aGrad[i] : 0) + v
+            bGrad[i] = (accumulateB ? bGrad[i] : 0) + v
         }
     }
 

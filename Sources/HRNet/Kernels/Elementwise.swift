@@ -43,6 +43,34 @@ public enum Upsample {
         }
     }
 
+    /// `dst = a + b` (then max(·, 0) when `relu`) over `count` values: a sum's first two terms
+    /// when neither is upsampled, in one pass.
+    public static func add<T: KernelScalar>(
+        _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, into dst: UnsafeMutablePointer<T>, count: Int, relu: Bool
+    ) {
+        let kernels = T.chunkKernels
+        ThreadPool.shared.parallelRanges(count, work: 3) { r in
+            let o = r.lowerBound
+            kernels.add(a + o, b + o, into: dst + o, count: r.count, relu: relu)
+        }
+    }
+
+    /// The adjoint of `add`: `aGrad (+)= g`, `bGrad (+)= g` with g = `destinationGrad`, masked by
+    /// the ReLU's output first when `reluOutput` is given (and stored back masked when
+    /// `storeMasked`, for the terms still to come).
+    public static func addBackward<T: KernelScalar>(
+        destinationGrad g: UnsafeMutablePointer<T>, reluOutput: UnsafePointer<T>?, storeMasked: Bool,
+        aGrad: UnsafeMutablePointer<T>, accumulateA: Bool, bGrad: UnsafeMutablePointer<T>, accumulateB: Bool, count: Int
+    ) {
+        let kernels = T.chunkKernels
+        ThreadPool.shared.parallelRanges(count, work: 5) { r in
+            let o = r.lowerBound
+            kernels.addAdjoint(g + o, reluOutput: reluOutput.map { $0 + o }, storeMasked: storeMasked,
+                               into: aGrad + o, accumulate: accumulateA, bGrad + o, accumulate: accumulateB,
+                               count: r.count)
+        }
+    }
+
     /// The adjoint: each source pixel receives the sum of the 2^shift × 2^shift destination
     /// gradients it was copied to. `accumulate == false` overwrites `sourceGrad`. With
     /// `reluOutput` (shift 0 only), the sum's ReLU backward is applied first, masking

@@ -109,27 +109,40 @@ final class SumLayer: GraphLayer {
 
     var multiplyAddsPerImage: Int { 0 }
 
+    /// The first two terms go in one pass when neither is upsampled (every residual sum, and the
+    /// fusion sums' first two terms at the lowest output resolutions).
+    var firstTwoUnscaled: Bool { inputs.count >= 2 && shifts[0] == 0 && shifts[1] == 0 && inputs[0] != inputs[1] }
+
     /// The ReLU is applied with the last term's add (no pass of its own).
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
-        let out = b.value(output)
-        for (j, t) in inputs.enumerated() {
+        let out = b.value(output), last = inputs.count - 1
+        if firstTwoUnscaled {
+            Upsample.add(b.value(inputs[0]), b.value(inputs[1]), into: out, count: batch * channels * height * width,
+                         relu: relu && last == 1)
+        }
+        for j in (firstTwoUnscaled ? 2 : 0)..<inputs.count {
             Upsample.forward(planes: batch * channels, height: height, width: width, shift: shifts[j],
-                             source: b.value(t), destination: out, accumulate: j > 0,
-                             relu: relu && j == inputs.count - 1)
+                             source: b.value(inputs[j]), destination: out, accumulate: j > 0, relu: relu && j == last)
         }
     }
 
     /// The ReLU's mask is applied by the first term's backward when that term is not upsampled
     /// (always in HRNet: the residual, or the same-resolution or downsampled branch), so the
-    /// output gradient is read once less.
+    /// output gradient is read once less; two unscaled first terms take their gradients in one pass.
     func backward(_ b: StepBuffers, batch: Int) {
         let dOut = b.gradient(output), count = batch * channels * height * width
         let fuseMask = relu && shifts[0] == 0, y = UnsafePointer(b.value(output))
         if relu && !fuseMask { ReLU.maskGradient(output: y, gradient: dOut, count: count) }
-        for (j, t) in inputs.enumerated() {
+        if firstTwoUnscaled {
+            Upsample.addBackward(
+                destinationGrad: dOut, reluOutput: fuseMask ? y : nil, storeMasked: inputs.count > 2,
+                aGrad: b.gradient(inputs[0]), accumulateA: accumulate[0], bGrad: b.gradient(inputs[1]),
+                accumulateB: accumulate[1], count: count)
+        }
+        for j in (firstTwoUnscaled ? 2 : 0)..<inputs.count {
             Upsample.backward(planes: batch * channels, height: height, width: width, shift: shifts[j],
                               destinationGrad: dOut, reluOutput: fuseMask && j == 0 ? y : nil,
-                              sourceGrad: b.gradient(t), accumulate: accumulate[j])
+                              sourceGrad: b.gradient(inputs[j]), accumulate: accumulate[j])
         }
     }
 }
