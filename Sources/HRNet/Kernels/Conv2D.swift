@@ -108,12 +108,6 @@ public enum Conv2D {
         weightGrad: UnsafeMutablePointer<T>, biasGrad: UnsafeMutablePointer<T>?, workspace: UnsafeMutablePointer<T>?,
         chunk: Int? = nil, algorithm: ConvAlgorithm = .im2col
     ) {
-        defer {
-            if case .winograd(let tile) = algorithm, let inputGrad {
-                Winograd.backwardData(g, tile: tile, batch: batch, weight: weight, outputGrad: outputGrad,
-                                      inputGrad: inputGrad, accumulate: accumulate, workspace: workspace!)
-            }
-        }
         let hw = g.outHeight * g.outWidth, ld = batch * hw
         let inPlane = g.height * g.width, inLD = batch * inPlane
         if let biasGrad {
@@ -151,6 +145,10 @@ public enum Conv2D {
                                    width: g.width, kernel: g.kernel, stride: g.stride, padding: g.padding, into: plane)
                 }
             }
+        }
+        if case .winograd(let tile) = algorithm, let inputGrad {
+            Winograd.backwardData(g, tile: tile, batch: batch, weight: weight, outputGrad: outputGrad,
+                                  inputGrad: inputGrad, accumulate: accumulate, workspace: workspace!)
         }
     }
 
