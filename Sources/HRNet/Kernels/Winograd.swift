@@ -175,7 +175,7 @@ public enum Winograd {
 
 /// The per-plane transforms of one instruction-set variant (`WinogradTransform` of VectorKernels,
 /// …AVX2, …AVX512: one generic source, three instruction sets, the same results).
-protocol WinogradTransforms {
+public protocol WinogradTransforms {
     static func input<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
         matrixStride: Int)
@@ -194,11 +194,17 @@ extension VectorKernelsAVX512.WinogradTransform: WinogradTransforms {}
 extension ISA {
     /// The Winograd transforms of this variant (Float runs them specialised; Double, the tests'
     /// type, the same source generically).
-    var winogradTransforms: any WinogradTransforms.Type {
+    public var winogradTransforms: any WinogradTransforms.Type {
+        choose(portable: VectorKernels.WinogradTransform.self, avx2: VectorKernelsAVX2.WinogradTransform.self,
+               avx512: VectorKernelsAVX512.WinogradTransform.self)
+    }
+
+    /// The one of three per-variant values (a kernel module's type) that belongs to this variant.
+    func choose<Value>(portable: Value, avx2: Value, avx512: Value) -> Value {
         switch self {
-        case .avx512: return VectorKernelsAVX512.WinogradTransform.self
-        case .avx2: return VectorKernelsAVX2.WinogradTransform.self
-        case .portable: return VectorKernels.WinogradTransform.self
+        case .portable: return portable
+        case .avx2: return avx2
+        case .avx512: return avx512
         }
     }
 }
