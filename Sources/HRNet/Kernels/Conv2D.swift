@@ -36,11 +36,12 @@ public struct ConvGeometry: Hashable, Sendable {
     /// keep it near `workspaceBudget` floats (a 3×3 conv on 256 channels at 64×64 needs 38 MB per item).
     public func workspaceCount(batch: Int) -> Int { workspaceCount(chunk: chunkItems(batch: batch)) }
 
-    /// Scratch elements for `batch` items under `algorithm`: Winograd's, or im2col's (the weight
-    /// gradient always runs im2col), whichever is larger.
+    /// Scratch elements for `batch` items under `algorithm`: Winograd's, and where the weight
+    /// gradient stays im2col's (images under 4×4) the larger of Winograd's and im2col's.
     public func workspaceCount(batch: Int, algorithm: ConvAlgorithm) -> Int {
         guard case .winograd(let tile) = algorithm else { return workspaceCount(batch: batch) }
-        return max(workspaceCount(batch: batch), Winograd.workspaceCount(self, tile: tile, batch: batch))
+        let winograd = Winograd.workspaceCount(self, tile: tile, batch: batch)
+        return isWinogradWeightGradientEligible ? winograd : max(workspaceCount(batch: batch), winograd)
     }
 
     /// Scratch for chunks of `items` batch items.
@@ -100,7 +101,8 @@ public enum Conv2D {
 
     /// Weight (and bias) gradients are overwritten; the input gradient is overwritten or, with
     /// `accumulate`, added to (a tensor read by several layers sums their contributions). Under
-    /// Winograd the input gradient is computed by `Winograd.backwardData` after the weight gradient.
+    /// Winograd both come from `Winograd` (`backwardWeights`, then `backwardData`), except the weight
+    /// gradient of images under 4×4, which stays im2col's (`isWinogradWeightGradientEligible`).
     @_specialize(where T == Float)
     public static func backward<T: KernelScalar>(
         _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>,
@@ -118,6 +120,20 @@ public enum Conv2D {
                 biasGrad[o] = s
             }
         }
+        if case .winograd(let tile) = algorithm {
+            if g.isWinogradWeightGradientEligible {
+                Winograd.backwardWeights(g, tile: tile, batch: batch, input: input, outputGrad: outputGrad,
+                                         weightGrad: weightGrad, workspace: workspace!)
+            } else {
+                backward(g, batch: batch, input: input, weight: weight, outputGrad: outputGrad, inputGrad: nil,
+                         accumulate: false, weightGrad: weightGrad, biasGrad: nil, workspace: workspace)
+            }
+            if let inputGrad {
+                Winograd.backwardData(g, tile: tile, batch: batch, weight: weight, outputGrad: outputGrad,
+                                      inputGrad: inputGrad, accumulate: accumulate, workspace: workspace!)
+            }
+            return
+        }
         let chunk = chunk ?? g.chunkItems(batch: batch)
         for n0 in stride(from: 0, to: batch, by: chunk) {
             let items = min(chunk, batch - n0), dy = outputGrad + n0 * hw
@@ -125,7 +141,7 @@ public enum Conv2D {
                 g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
             T.gemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: items * hw, alpha: 1,
                    a: dy, lda: ld, b: col, ldb: ldcol, beta: n0 > 0 ? 1 : 0, c: weightGrad, ldc: g.colRows)
-            guard let inputGrad, algorithm == .im2col else { continue }
+            guard let inputGrad else { continue }
             if g.isPointwise {
                 T.gemm(transA: true, transB: false, m: g.inChannels, n: items * hw, k: g.outChannels, alpha: 1,
                     a: weight, lda: g.colRows, b: dy, ldb: ld, beta: accumulate ? 1 : 0, c: inputGrad + n0 * hw,
@@ -145,10 +161,6 @@ public enum Conv2D {
                                    width: g.width, kernel: g.kernel, stride: g.stride, padding: g.padding, into: plane)
                 }
             }
-        }
-        if case .winograd(let tile) = algorithm, let inputGrad {
-            Winograd.backwardData(g, tile: tile, batch: batch, weight: weight, outputGrad: outputGrad,
-                                  inputGrad: inputGrad, accumulate: accumulate, workspace: workspace!)
         }
     }
 

@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// How `Conv2D` computes a convolution: im2col + GEMM (any shape), or Winograd F(m×m, 3×3) for the
-/// forward and the input gradient of a 3×3 stride-1 pad-1 convolution (the weight gradient stays
-/// im2col + GEMM).
+/// forward and both gradients of a 3×3 stride-1 pad-1 convolution (the weight gradient of images
+/// under 4×4 stays im2col + GEMM: `ConvGeometry.isWinogradWeightGradientEligible`).
 public enum ConvAlgorithm: Equatable, Sendable, CustomStringConvertible {
     case im2col
     case winograd(WinogradTile)
