@@ -141,16 +141,20 @@ public enum Winograd {
         }
 
         /// `output (+)= Winograd(input, U) + bias` with `weights` = U at the start of `workspace`.
+        /// Each thread transforms, multiplies and transforms back its own items (`ItemGroups`), in
+        /// its own slot of V and M after U.
         func convolve<T: KernelScalar>(
             batch: Int, input: UnsafePointer<T>, inChannels: Int, outChannels: Int, weights: UnsafePointer<T>,
             bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>, accumulate: Bool,
             workspace: UnsafeMutablePointer<T>
         ) {
-            let alpha = tile.inputSize, chunk = chunkItems(batch: batch), plane = height * width
+            let alpha = tile.inputSize, plane = height * width
             let transforms = ISA.active.winogradTransforms
-            for n0 in stride(from: 0, to: batch, by: chunk) {
-                let items = min(chunk, batch - n0), ld = items * tilesPerItem
-                let v = workspace + weightCount, m = v + alpha * alpha * inChannels * ld
+            let groups = ItemGroups(batch: batch, capacity: chunkItems(batch: batch))
+            groups.forEachChunk(batch: batch) { slot, chunk in
+                let items = chunk.count, n0 = chunk.lowerBound, ld = items * tilesPerItem
+                let v = workspace + weightCount + slot * groups.slotItems * perItem
+                let m = v + alpha * alpha * inChannels * ld
                 ThreadPool.shared.parallelFor(inChannels * items) { job in
                     let c = job / items, n = job % items
                     transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane, height: height,
