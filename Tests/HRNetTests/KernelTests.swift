@@ -37,6 +37,8 @@ final class KernelTests: XCTestCase {
         (1, ConvGeometry(inChannels: 4, outChannels: 3, kernel: 3, stride: 1, padding: 1, height: 1, width: 1), false),
         (3, ConvGeometry(inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 1, height: 1, width: 1), false),
         (1, ConvGeometry(inChannels: 17, outChannels: 19, kernel: 1, stride: 1, padding: 0, height: 1, width: 1), false),
+        // Enough input channels that the weight gradient is split between threads by channel.
+        (3, ConvGeometry(inChannels: 9, outChannels: 4, kernel: 3, stride: 1, padding: 1, height: 4, width: 3), false),
     ]
 
     /// out[o,n,y,x] = b[o] + Σ w[o,c,i,j]·in[c,n,y·s−p+i, x·s−p+j] (channel-major), written out directly.
@@ -105,6 +107,41 @@ final class KernelTests: XCTestCase {
                 assertClose(dx2, zip(dx, prior).map(-), tolerance: 1e-12, "conv dX overwrite \(g) chunk \(chunk)")
                 assertClose(dw2, dw, tolerance: 1e-12, "conv dW chunk \(chunk)")
                 if bias { assertClose(db2, db, tolerance: 1e-12, "conv db chunk \(chunk)") }
+            }
+        }
+    }
+
+    /// Splitting a layer's items (forward, input gradient) or input channels (weight gradient)
+    /// between threads changes who computes a value, never how: one thread and every thread give
+    /// the same bits, for im2col and Winograd, whole batches and chunks.
+    func testThreadSplitLeavesResultsBitIdentical() {
+        let pool = ThreadPool.shared, before = pool.parallelism, threads = pool.threadCount
+        defer { pool.parallelism = before }
+        let g = ConvGeometry(inChannels: 16, outChannels: 12, kernel: 3, stride: 1, padding: 1, height: 9, width: 7)
+        let batch = 5
+        let x = random(batch * g.inputCount).map(Float.init), w = random(g.weightCount).map(Float.init)
+        let r = random(batch * g.outputCount).map(Float.init)
+        for algorithm in [ConvAlgorithm.im2col, .winograd(.f2)] {
+            for chunk in [nil, 1, 2] {
+                func run(threads: Int) -> [[Float]] {
+                    pool.parallelism = threads
+                    var y = [Float](repeating: .nan, count: batch * g.outputCount)
+                    var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: .nan, count: w.count)
+                    let count = algorithm == .im2col ? g.workspaceCount(chunk: chunk ?? batch)
+                        : g.workspaceCount(batch: batch, algorithm: algorithm)
+                    var ws = [Float](repeating: .nan, count: count)
+                    Conv2D.forward(g, batch: batch, input: x, weight: w, bias: nil, output: &y, workspace: &ws,
+                                   chunk: chunk, algorithm: algorithm)
+                    Conv2D.backward(g, batch: batch, input: x, weight: w, outputGrad: r, inputGrad: &dx,
+                                    accumulate: false, weightGrad: &dw, biasGrad: nil, workspace: &ws, chunk: chunk,
+                                    algorithm: algorithm)
+                    return [y, dx, dw]
+                }
+                let serial = run(threads: 1), parallel = run(threads: threads)
+                for (name, (a, b)) in zip(["y", "dX", "dW"], zip(serial, parallel)) {
+                    XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern),
+                                   "\(algorithm) chunk \(String(describing: chunk)) \(name): 1 vs \(threads) threads")
+                }
             }
         }
     }

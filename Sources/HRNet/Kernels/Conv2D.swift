@@ -83,13 +83,18 @@ public enum Conv2D {
                                     output: output, workspace: workspace!)
         }
         let hw = g.outHeight * g.outWidth, ld = batch * hw
-        let chunk = chunk ?? g.chunkItems(batch: batch)
-        for n0 in stride(from: 0, to: batch, by: chunk) {
-            let items = min(chunk, batch - n0)
-            let (col, ldcol) = columnMatrix(
-                g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
-            T.gemm(transA: false, transB: false, m: g.outChannels, n: items * hw, k: g.colRows, alpha: 1,
-                   a: weight, lda: g.colRows, b: col, ldb: ldcol, beta: 0, c: output + n0 * hw, ldc: ld)
+        if g.isPointwise {
+            T.gemm(transA: false, transB: false, m: g.outChannels, n: ld, k: g.colRows, alpha: 1,
+                   a: weight, lda: g.colRows, b: input, ldb: ld, beta: 0, c: output, ldc: ld)
+        } else {
+            let groups = ItemGroups(batch: batch, capacity: chunk ?? g.chunkItems(batch: batch))
+            groups.forEachChunk(batch: batch) { slot, items in
+                let col = workspace! + slot * groups.slotItems * g.colRows * hw, ldcol = items.count * hw
+                im2col(g, batch: batch, items: items, channels: 0..<g.inChannels, input: input, into: col)
+                T.gemm(transA: false, transB: false, m: g.outChannels, n: ldcol, k: g.colRows, alpha: 1,
+                       a: weight, lda: g.colRows, b: col, ldb: ldcol, beta: 0, c: output + items.lowerBound * hw,
+                       ldc: ld)
+            }
         }
         if let bias {
             ThreadPool.shared.parallelFor(g.outChannels) { o in
@@ -135,27 +140,47 @@ public enum Conv2D {
             return
         }
         let chunk = chunk ?? g.chunkItems(batch: batch)
+        // dW = Σ_chunks dY · colᵀ. Each thread im2cols the rows of its own input channels and
+        // computes the columns of dW they feed, so the columns never leave the core that wrote them.
+        // A layer with few input channels (the stem's 3) would split unevenly: it keeps one group,
+        // whose im2col and GEMM then spread over the pool by themselves.
+        let threads = ThreadPool.shared.parallelism
+        let channelGroups = g.inChannels >= 4 * threads ? threads : 1
         for n0 in stride(from: 0, to: batch, by: chunk) {
-            let items = min(chunk, batch - n0), dy = outputGrad + n0 * hw
-            let (col, ldcol) = columnMatrix(
-                g, batch: batch, items: n0..<(n0 + items), input: input, workspace: workspace)
-            T.gemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: items * hw, alpha: 1,
-                   a: dy, lda: ld, b: col, ldb: ldcol, beta: n0 > 0 ? 1 : 0, c: weightGrad, ldc: g.colRows)
-            guard let inputGrad else { continue }
+            let items = n0..<min(n0 + chunk, batch), dy = outputGrad + n0 * hw, ldcol = items.count * hw
             if g.isPointwise {
-                T.gemm(transA: true, transB: false, m: g.inChannels, n: items * hw, k: g.outChannels, alpha: 1,
-                    a: weight, lda: g.colRows, b: dy, ldb: ld, beta: accumulate ? 1 : 0, c: inputGrad + n0 * hw,
-                    ldc: inLD)
+                T.gemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: ldcol, alpha: 1,
+                       a: dy, lda: ld, b: input + n0 * inPlane, ldb: inLD, beta: n0 > 0 ? 1 : 0, c: weightGrad,
+                       ldc: g.colRows)
                 continue
             }
-            let dcol = workspace!, dcolLD = items * hw
+            ThreadPool.shared.parallelFor(channelGroups) { group in
+                let channels = ThreadPool.chunkRange(group, of: channelGroups, total: g.inChannels)
+                let rows = g.kernel * g.kernel * channels.lowerBound, col = workspace! + rows * ldcol
+                im2col(g, batch: batch, items: items, channels: channels, input: input, into: col)
+                T.gemm(transA: false, transB: true, m: g.outChannels, n: g.kernel * g.kernel * channels.count,
+                       k: ldcol, alpha: 1, a: dy, lda: ld, b: col, ldb: ldcol, beta: n0 > 0 ? 1 : 0,
+                       c: weightGrad + rows, ldc: g.colRows)
+            }
+        }
+        guard let inputGrad else { return }
+        if g.isPointwise {
+            return T.gemm(transA: true, transB: false, m: g.inChannels, n: ld, k: g.outChannels, alpha: 1,
+                          a: weight, lda: g.colRows, b: outputGrad, ldb: ld, beta: accumulate ? 1 : 0, c: inputGrad,
+                          ldc: inLD)
+        }
+        // dX = col2im(Wᵀ · dY), each thread on its own items in its own slot of the workspace.
+        let groups = ItemGroups(batch: batch, capacity: chunk)
+        let kernels = T.chunkKernels
+        groups.forEachChunk(batch: batch) { slot, items in
+            let dcol = workspace! + slot * groups.slotItems * g.colRows * hw, dcolLD = items.count * hw
             T.gemm(transA: true, transB: false, m: g.colRows, n: dcolLD, k: g.outChannels, alpha: 1,
-                   a: weight, lda: g.colRows, b: dy, ldb: ld, beta: 0, c: dcol, ldc: dcolLD)
-            let kernels = T.chunkKernels
-            ThreadPool.shared.parallelRanges(g.inChannels * items, work: g.kernel * g.kernel * hw + inPlane) { jobs in
+                   a: weight, lda: g.colRows, b: outputGrad + items.lowerBound * hw, ldb: ld, beta: 0, c: dcol,
+                   ldc: dcolLD)
+            ThreadPool.shared.parallelRanges(g.inChannels * items.count, work: g.kernel * g.kernel * hw + inPlane) { jobs in
                 for job in jobs {
-                    let c = job / items, n = job % items
-                    let plane = inputGrad + c * inLD + (n0 + n) * inPlane
+                    let c = job / items.count, n = job % items.count
+                    let plane = inputGrad + c * inLD + (items.lowerBound + n) * inPlane
                     if !accumulate { plane.update(repeating: 0, count: inPlane) }
                     kernels.col2im(dcol + c * g.kernel * g.kernel * dcolLD + n * hw, ld: dcolLD, height: g.height,
                                    width: g.width, kernel: g.kernel, stride: g.stride, padding: g.padding, into: plane)
@@ -164,25 +189,22 @@ public enum Conv2D {
         }
     }
 
-    /// The [colRows, items × pixels] matrix of a chunk and its row stride: the input itself for a
-    /// pointwise convolution (a column block of [Cin, N·H·W]), else im2col of each item into
-    /// column block n of the workspace (`ChunkKernels.im2col` per channel and item, in groups on
-    /// the pool; the backward's `col2im` is its adjoint).
-    private static func columnMatrix<T: KernelScalar>(
-        _ g: ConvGeometry, batch: Int, items: Range<Int>, input: UnsafePointer<T>, workspace: UnsafeMutablePointer<T>?
-    ) -> (UnsafePointer<T>, Int) {
-        let inPlane = g.height * g.width
-        if g.isPointwise { return (input + items.lowerBound * inPlane, batch * inPlane) }
-        let col = workspace!, hw = g.outHeight * g.outWidth, ld = items.count * hw
-        let kernels = T.chunkKernels
-        ThreadPool.shared.parallelRanges(g.inChannels * items.count, work: g.kernel * g.kernel * hw + inPlane) { jobs in
+    /// im2col of `channels` of the batch's `items` into rows `channels` · k² … of `col`, a
+    /// [rows, items × pixels] matrix (`ChunkKernels.im2col` per channel and item, in groups on the
+    /// pool; the backward's `col2im` is its adjoint).
+    private static func im2col<T: KernelScalar>(
+        _ g: ConvGeometry, batch: Int, items: Range<Int>, channels: Range<Int>, input: UnsafePointer<T>,
+        into col: UnsafeMutablePointer<T>
+    ) {
+        let inPlane = g.height * g.width, ld = items.count * g.outHeight * g.outWidth, hw = g.outHeight * g.outWidth
+        let kernels = T.chunkKernels, count = items.count
+        ThreadPool.shared.parallelRanges(channels.count * count, work: g.kernel * g.kernel * hw + inPlane) { jobs in
             for job in jobs {
-                let c = job / items.count, n = job % items.count
-                kernels.im2col(input + (c * batch + items.lowerBound + n) * inPlane, height: g.height, width: g.width,
-                               kernel: g.kernel, stride: g.stride, padding: g.padding,
-                               into: col + c * g.kernel * g.kernel * ld + n * hw, ld: ld)
+                let c = job / count, n = job % count
+                kernels.im2col(input + ((channels.lowerBound + c) * batch + items.lowerBound + n) * inPlane,
+                               height: g.height, width: g.width, kernel: g.kernel, stride: g.stride,
+                               padding: g.padding, into: col + c * g.kernel * g.kernel * ld + n * hw, ld: ld)
             }
         }
-        return (UnsafePointer(col), ld)
     }
 }

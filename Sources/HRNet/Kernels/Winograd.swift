@@ -112,19 +112,28 @@ public enum Winograd {
     ///
     ///     dU[ξν] = Σ_t Ŷ[ξν][·, t] · V[ξν][·, t]ᵀ,   Ŷ[ξν][o, t] = (A dY_ot Aᵀ)[ξ, ν],   dW_oc = Gᵀ dU_oc G
     ///
-    /// (V as in the forward; α² products [Cout, tiles] · [tiles, Cin], summed over the chunks).
+    /// (V as in the forward; α² products [Cout, tiles] · [tiles, Cin], summed over the chunks). The
+    /// chunks run in turn, each one's transforms and products spread over the pool: the sum runs
+    /// through every item, so giving each thread its own items (as `convolve` does) would make the
+    /// result depend on the thread count.
     public static func backwardWeights<T: KernelScalar>(
         _ g: ConvGeometry, tile: WinogradTile, batch: Int, input: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
         weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
     ) {
         precondition(g.isWinogradEligible, "Winograd needs a 3x3 stride-1 pad-1 convolution")
-        let plan = Plan(g, tile: tile), transforms = ISA.active.winogradTransforms
-        let (cin, cout, alpha) = (g.inChannels, g.outChannels, tile.inputSize), du = workspace
-        plan.forEachChunk(batch: batch, input: input, channels: cin, workspace: workspace) { n0, items, ld, v in
-            let y = v + alpha * alpha * cin * ld
+        let plan = Plan(g, tile: tile), transforms = ISA.active.winogradTransforms, chunk = plan.chunkItems(batch: batch)
+        let (cin, cout, alpha, plane) = (g.inChannels, g.outChannels, tile.inputSize, g.height * g.width)
+        let du = workspace, v = workspace + plan.weightCount
+        for n0 in stride(from: 0, to: batch, by: chunk) {
+            let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem, y = v + alpha * alpha * cin * ld
+            ThreadPool.shared.parallelFor(cin * items) { job in
+                let c = job / items, n = job % items
+                transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane, height: g.height,
+                                 width: g.width, into: v + c * ld + n * plan.tilesPerItem, matrixStride: cin * ld)
+            }
             ThreadPool.shared.parallelFor(cout * items) { job in
                 let o = job / items, n = job % items
-                transforms.outputGradient(tile: tile.outputSize, outputGrad + (o * batch + n0 + n) * g.height * g.width,
+                transforms.outputGradient(tile: tile.outputSize, outputGrad + (o * batch + n0 + n) * plane,
                                           height: g.height, width: g.width, into: y + o * ld + n * plan.tilesPerItem,
                                           matrixStride: cout * ld)
             }
@@ -187,34 +196,26 @@ public enum Winograd {
             min(batch, max(1, (ConvGeometry.workspaceBudget - weightCount) / perItem))
         }
 
-        /// For each chunk of batch items, V of its `channels` input planes at the workspace after the
-        /// transformed weights: `body(first item, items, tiles of the chunk, V)`.
-        func forEachChunk<T: KernelScalar>(
-            batch: Int, input: UnsafePointer<T>, channels: Int, workspace: UnsafeMutablePointer<T>,
-            _ body: (Int, Int, Int, UnsafeMutablePointer<T>) -> Void
-        ) {
-            let chunk = chunkItems(batch: batch), plane = height * width, v = workspace + weightCount
-            let transforms = ISA.active.winogradTransforms
-            for n0 in stride(from: 0, to: batch, by: chunk) {
-                let items = min(chunk, batch - n0), ld = items * tilesPerItem
-                ThreadPool.shared.parallelFor(channels * items) { job in
-                    let c = job / items, n = job % items
-                    transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane, height: height,
-                                     width: width, into: v + c * ld + n * tilesPerItem, matrixStride: channels * ld)
-                }
-                body(n0, items, ld, v)
-            }
-        }
-
         /// `output (+)= Winograd(input, U) + bias` with `weights` = U at the start of `workspace`.
+        /// Each thread transforms, multiplies and transforms back its own items (`ItemGroups`), in
+        /// its own slot of V and M after U.
         func convolve<T: KernelScalar>(
             batch: Int, input: UnsafePointer<T>, inChannels: Int, outChannels: Int, weights: UnsafePointer<T>,
             bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>, accumulate: Bool,
             workspace: UnsafeMutablePointer<T>
         ) {
-            let alpha = tile.inputSize, plane = height * width, transforms = ISA.active.winogradTransforms
-            forEachChunk(batch: batch, input: input, channels: inChannels, workspace: workspace) { n0, items, ld, v in
+            let alpha = tile.inputSize, plane = height * width
+            let transforms = ISA.active.winogradTransforms
+            let groups = ItemGroups(batch: batch, capacity: chunkItems(batch: batch))
+            groups.forEachChunk(batch: batch) { slot, chunk in
+                let items = chunk.count, n0 = chunk.lowerBound, ld = items * tilesPerItem
+                let v = workspace + weightCount + slot * groups.slotItems * perItem
                 let m = v + alpha * alpha * inChannels * ld
+                ThreadPool.shared.parallelFor(inChannels * items) { job in
+                    let c = job / items, n = job % items
+                    transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane, height: height,
+                                     width: width, into: v + c * ld + n * tilesPerItem, matrixStride: inChannels * ld)
+                }
                 ThreadPool.shared.parallelFor(alpha * alpha) { e in
                     T.gemm(transA: false, transB: false, m: outChannels, n: ld, k: inChannels, alpha: 1,
                            a: weights + e * outChannels * inChannels, lda: inChannels,
