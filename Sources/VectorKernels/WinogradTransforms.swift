@@ -12,11 +12,13 @@ public enum WinogradTransform {
     /// at `v` + (ξα + ν)·`matrixStride` + t (tiles row-major, ⌈height/m⌉ × ⌈width/m⌉), tile row by
     /// tile row: Bᵀ down the α image rows of the tile row (rows outside the image are zeros),
     /// contiguous along the row; then B across each tile's α columns, eight tiles at a time,
-    /// reading column m·t + j of the eight tiles with one wide load (`strided`).
+    /// reading column m·t + j of the eight tiles with one wide load (`strided`). With `rows`, only
+    /// the elements ξν of those ξ are written (the second pass runs for them alone): a thread that
+    /// multiplies only those elements transforms them itself; nil writes all.
     @_specialize(where T == Float)
     public static func input<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
-        matrixStride: Int
+        matrixStride: Int, rows: Range<Int>?
     ) {
         let alpha = m + 2, tiles = Tiles(m: m, height: height, width: width), length = tiles.lineLength
         withUnsafeTemporaryAllocation(of: T.self, capacity: alpha * length + width) { scratch in
@@ -31,7 +33,7 @@ public enum WinogradTransform {
                     let y = ty * m - 1 + r
                     return load((y >= 0 && y < height ? plane + y * width : UnsafePointer(zeros)) + i, n)
                 }, { xi, i, n, value in store(value, down + xi * length + 1 + i, n) })
-                for xi in 0..<alpha {
+                for xi in rows ?? 0..<alpha {
                     let line = UnsafePointer(down + xi * length)
                     let out = v + xi * alpha * matrixStride + ty * tiles.columns
                     transform(.data, m, tiles.columns, { j, i, _ in strided(m, line + m * i + j) }, {
@@ -109,11 +111,11 @@ public enum WinogradTransform {
     /// The weight gradient's transform of the output gradient: Ŷ[ξν][t] = (A dY_t Aᵀ)[ξ, ν] for
     /// the m×m tiles dY_t of one `height × width` plane (zeros past the border), stored as `input`
     /// stores V. A is Aᵀ's transpose: the adjoint of the output transform, which spreads each
-    /// tile's output gradient back over the α×α products it was summed from.
+    /// tile's output gradient back over the α×α products it was summed from. `rows` as in `input`.
     @_specialize(where T == Float)
     public static func outputGradient<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
-        matrixStride: Int
+        matrixStride: Int, rows: Range<Int>?
     ) {
         let alpha = m + 2, tiles = Tiles(m: m, height: height, width: width), length = tiles.lineLength
         withUnsafeTemporaryAllocation(of: T.self, capacity: alpha * length + width) { scratch in
@@ -125,7 +127,7 @@ public enum WinogradTransform {
                     let y = ty * m + r
                     return load((y < height ? plane + y * width : UnsafePointer(zeros)) + i, n)
                 }, { xi, i, n, value in store(value, down + xi * length + i, n) })
-                for xi in 0..<alpha {
+                for xi in rows ?? 0..<alpha {
                     let line = UnsafePointer(down + xi * length)
                     let out = v + xi * alpha * matrixStride + ty * tiles.columns
                     transform(.outputAdjoint, m, tiles.columns, { p, i, _ in strided(m, line + m * i + p) }, {

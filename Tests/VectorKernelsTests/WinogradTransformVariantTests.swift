@@ -4,7 +4,8 @@ import XCTest
 
 /// The Winograd transforms (the forward's, and the weight gradient's adjoints) of every
 /// instruction-set variant against the portable one, bit for bit, on planes whose sides are not
-/// multiples of the tile, 1×1, and one lane group and more wide.
+/// multiples of the tile, 1×1, and one lane group and more wide; and the input and output-gradient
+/// transforms of some rows ξ alone (a thread's share of the weight gradient).
 /// (Reached through HRNet's `ISA.winogradTransforms`, as the convolutions call them; their
 /// arithmetic against direct convolution: HRNetTests' `WinogradTests`.)
 final class WinogradTransformVariantTests: XCTestCase {
@@ -38,10 +39,21 @@ final class WinogradTransformVariantTests: XCTestCase {
                     var yhat = [Float](repeating: .nan, count: alpha * alpha * tiles)
                     var dg = [Float](repeating: .nan, count: 9 * 21)
                     transforms.outputGradient(tile: m, plane, height: height, width: width, into: &yhat,
-                                              matrixStride: tiles)
+                                              matrixStride: tiles, rows: nil)
                     transforms.kernelGradients(tile: m, matrices, matrixStride: 21, count: 21, into: &dg,
                                                scratch: &scratch)
                     results.append((isa, v + y + u + yhat + dg))
+                    // Rows ξ 1..<3 alone: those elements, the same bits; the others not written.
+                    var part = [Float](repeating: .nan, count: alpha * alpha * tiles), partHat = part
+                    transforms.input(tile: m, plane, height: height, width: width, into: &part, matrixStride: tiles,
+                                     rows: 1..<3)
+                    transforms.outputGradient(tile: m, plane, height: height, width: width, into: &partHat,
+                                              matrixStride: tiles, rows: 1..<3)
+                    let mine = (alpha * tiles)..<(3 * alpha * tiles)
+                    for (name, full, rows) in [("V", v, part), ("Ŷ", yhat, partHat)] {
+                        XCTAssertEqual(rows[mine].map(\.bitPattern), full[mine].map(\.bitPattern), "\(name) rows 1..<3 \(isa)")
+                        XCTAssertTrue(rows.indices.allSatisfy { mine.contains($0) || rows[$0].isNaN }, "\(name) other rows \(isa)")
+                    }
                 }
                 XCTAssertFalse(results[0].1.contains { $0.isNaN }, "F(\(m)) \(height)x\(width): every element written")
                 for (isa, bits) in results.dropFirst() {

@@ -113,9 +113,13 @@ public enum Winograd {
     ///     dU[ξν] = Σ_t Ŷ[ξν][·, t] · V[ξν][·, t]ᵀ,   Ŷ[ξν][o, t] = (A dY_ot Aᵀ)[ξ, ν],   dW_oc = Gᵀ dU_oc G
     ///
     /// (V as in the forward; α² products [Cout, tiles] · [tiles, Cin], summed over the chunks). The
-    /// chunks run in turn, each one's transforms and products spread over the pool: the sum runs
+    /// chunks run in turn, the threads splitting each by rows ξ of the α × α elements: the sum runs
     /// through every item, so giving each thread its own items (as `convolve` does) would make the
-    /// result depend on the thread count.
+    /// result depend on the thread count, and a split of the transforms by channel and of the
+    /// products by element would hand most of V and Ŷ from one core to the other (measured with
+    /// the two cores far apart: W16's 3×3 layers then took 1.15–1.25× as long as with im2col's
+    /// weight gradient). Per row the first pass of each transform runs in every task (α lines,
+    /// of which a task keeps its own); the second pass, the products and their operands do not.
     public static func backwardWeights<T: KernelScalar>(
         _ g: ConvGeometry, tile: WinogradTile, batch: Int, input: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
         weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
@@ -124,22 +128,33 @@ public enum Winograd {
         let plan = Plan(g, tile: tile), transforms = ISA.active.winogradTransforms, chunk = plan.chunkItems(batch: batch)
         let (cin, cout, alpha, plane) = (g.inChannels, g.outChannels, tile.inputSize, g.height * g.width)
         let du = workspace, v = workspace + plan.weightCount
+        // Each task transforms and multiplies the elements ξν of its own rows ξ (up to α tasks), so
+        // V and Ŷ are read by the core that wrote them.
+        let groups = min(ThreadPool.shared.parallelism, alpha)
         for n0 in stride(from: 0, to: batch, by: chunk) {
             let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem, y = v + alpha * alpha * cin * ld
-            ThreadPool.shared.parallelFor(cin * items) { job in
-                let c = job / items, n = job % items
-                transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane, height: g.height,
-                                 width: g.width, into: v + c * ld + n * plan.tilesPerItem, matrixStride: cin * ld)
-            }
-            ThreadPool.shared.parallelFor(cout * items) { job in
-                let o = job / items, n = job % items
-                transforms.outputGradient(tile: tile.outputSize, outputGrad + (o * batch + n0 + n) * plane,
-                                          height: g.height, width: g.width, into: y + o * ld + n * plan.tilesPerItem,
-                                          matrixStride: cout * ld)
-            }
-            ThreadPool.shared.parallelFor(alpha * alpha) { e in
-                T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1, a: y + e * cout * ld, lda: ld,
-                       b: v + e * cin * ld, ldb: ld, beta: n0 > 0 ? 1 : 0, c: du + e * cout * cin, ldc: cin)
+            ThreadPool.shared.parallelFor(groups) { group in
+                let rows = ThreadPool.chunkRange(group, of: groups, total: alpha)
+                for c in 0..<cin {
+                    for n in 0..<items {
+                        transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane, height: g.height,
+                                         width: g.width, into: v + c * ld + n * plan.tilesPerItem,
+                                         matrixStride: cin * ld, rows: rows)
+                    }
+                }
+                for o in 0..<cout {
+                    for n in 0..<items {
+                        transforms.outputGradient(tile: tile.outputSize, outputGrad + (o * batch + n0 + n) * plane,
+                                                  height: g.height, width: g.width,
+                                                  into: y + o * ld + n * plan.tilesPerItem, matrixStride: cout * ld,
+                                                  rows: rows)
+                    }
+                }
+                for e in (rows.lowerBound * alpha)..<(rows.upperBound * alpha) {
+                    T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1, a: y + e * cout * ld,
+                           lda: ld, b: v + e * cin * ld, ldb: ld, beta: n0 > 0 ? 1 : 0, c: du + e * cout * cin,
+                           ldc: cin)
+                }
             }
         }
         ThreadPool.shared.parallelFor(cout) { o in
@@ -238,7 +253,7 @@ public enum Winograd {
 public protocol WinogradTransforms {
     static func input<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
-        matrixStride: Int)
+        matrixStride: Int, rows: Range<Int>?)
     static func output<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ mp: UnsafePointer<T>, matrixStride: Int, height: Int, width: Int,
         into plane: UnsafeMutablePointer<T>, bias: T, accumulate: Bool)
@@ -247,10 +262,20 @@ public protocol WinogradTransforms {
         scratch gg: UnsafeMutablePointer<T>)
     static func outputGradient<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
-        matrixStride: Int)
+        matrixStride: Int, rows: Range<Int>?)
     static func kernelGradients<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ du: UnsafePointer<T>, matrixStride: Int, count: Int, into g: UnsafeMutablePointer<T>,
         scratch t: UnsafeMutablePointer<T>)
+}
+
+extension WinogradTransforms {
+    /// `input` writing every element ξν.
+    public static func input<T: BinaryFloatingPoint & SIMDScalar>(
+        tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
+        matrixStride: Int
+    ) {
+        input(tile: m, plane, height: height, width: width, into: v, matrixStride: matrixStride, rows: nil)
+    }
 }
 
 extension VectorKernels.WinogradTransform: WinogradTransforms {}
