@@ -116,10 +116,14 @@ public enum Winograd {
     /// chunks run in turn, the threads splitting each by rows ξ of the α × α elements: the sum runs
     /// through every item, so giving each thread its own items (as `convolve` does) would make the
     /// result depend on the thread count, and a split of the transforms by channel and of the
-    /// products by element would hand most of V and Ŷ from one core to the other (measured with
-    /// the two cores far apart: W16's 3×3 layers then took 1.15–1.25× as long as with im2col's
-    /// weight gradient). Per row the first pass of each transform runs in every task (α lines,
-    /// of which a task keeps its own); the second pass, the products and their operands do not.
+    /// products by element would hand most of V and Ŷ from one core to the other. Per row the
+    /// first pass of each transform runs in every task (α lines, of which a task keeps its own);
+    /// the second pass, the products and their operands do not. Measured with the two cores far
+    /// apart (W16's 3×3 layers, forward + backward, batch 8): 1.15–1.25× as long as with im2col's
+    /// weight gradient under the channel/element split, and still 1.15–1.23× with rows split but V
+    /// and Ŷ in separate blocks (the input gradient's item-group slots then cut across every
+    /// task's share, and half the scratch changed cores twice per layer); 0.8× with the shares
+    /// laid out as those slots.
     public static func backwardWeights<T: KernelScalar>(
         _ g: ConvGeometry, tile: WinogradTile, batch: Int, input: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
         weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
@@ -129,31 +133,33 @@ public enum Winograd {
         let (cin, cout, alpha, plane) = (g.inChannels, g.outChannels, tile.inputSize, g.height * g.width)
         let du = workspace, v = workspace + plan.weightCount
         // Each task transforms and multiplies the elements ξν of its own rows ξ (up to α tasks), so
-        // V and Ŷ are read by the core that wrote them.
+        // V and Ŷ are read by the core that wrote them. Element e keeps V[e] and Ŷ[e] together
+        // (matrix stride (Cin + Cout)·tiles), so a task's rows are one contiguous share of the
+        // scratch: with two threads its first or second half, the slots `ItemGroups` gives the
+        // forward and the input gradient, which then find the same lines on the same core.
         let groups = min(ThreadPool.shared.parallelism, alpha)
         for n0 in stride(from: 0, to: batch, by: chunk) {
-            let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem, y = v + alpha * alpha * cin * ld
+            let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem, stride = (cin + cout) * ld
             ThreadPool.shared.parallelFor(groups) { group in
                 let rows = ThreadPool.chunkRange(group, of: groups, total: alpha)
                 for c in 0..<cin {
                     for n in 0..<items {
                         transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane, height: g.height,
-                                         width: g.width, into: v + c * ld + n * plan.tilesPerItem,
-                                         matrixStride: cin * ld, rows: rows)
+                                         width: g.width, into: v + c * ld + n * plan.tilesPerItem, matrixStride: stride,
+                                         rows: rows)
                     }
                 }
                 for o in 0..<cout {
                     for n in 0..<items {
                         transforms.outputGradient(tile: tile.outputSize, outputGrad + (o * batch + n0 + n) * plane,
                                                   height: g.height, width: g.width,
-                                                  into: y + o * ld + n * plan.tilesPerItem, matrixStride: cout * ld,
+                                                  into: v + (cin + o) * ld + n * plan.tilesPerItem, matrixStride: stride,
                                                   rows: rows)
                     }
                 }
                 for e in (rows.lowerBound * alpha)..<(rows.upperBound * alpha) {
-                    T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1, a: y + e * cout * ld,
-                           lda: ld, b: v + e * cin * ld, ldb: ld, beta: n0 > 0 ? 1 : 0, c: du + e * cout * cin,
-                           ldc: cin)
+                    T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1, a: v + e * stride + cin * ld,
+                           lda: ld, b: v + e * stride, ldb: ld, beta: n0 > 0 ? 1 : 0, c: du + e * cout * cin, ldc: cin)
                 }
             }
         }
