@@ -30,6 +30,30 @@ final class ParallelThreadPoolTests: XCTestCase {
         XCTAssertGreaterThan(Set(threads.map { UInt($0) }).count, 1)
     }
 
+    /// A loop of as many tasks as threads runs owner-first: task 0 on the caller, task k on worker
+    /// k, loop after loop, so consecutive layers' k-th parts share a core. (The tasks sleep, so no
+    /// thread runs out of work early and takes another's.)
+    func testSmallLoopsRunEachTaskOnItsOwnThread() {
+        let pool = ThreadPool(threads: 3)
+        let caller = pthread_self()
+        let threads = UnsafeMutableBufferPointer<pthread_t>.allocate(capacity: 3 * 10)
+        defer { threads.deallocate() }
+        for loop in 0..<10 {
+            pool.parallelFor(3) { i in
+                threads[loop * 3 + i] = pthread_self()
+                usleep(2000)
+            }
+        }
+        for loop in 0..<10 {
+            XCTAssertNotEqual(pthread_equal(threads[loop * 3], caller), 0, "loop \(loop): task 0 runs on the caller")
+            for i in 1..<3 {
+                XCTAssertNotEqual(pthread_equal(threads[loop * 3 + i], threads[i]), 0, "loop \(loop): task \(i) on its worker")
+                XCTAssertEqual(pthread_equal(threads[loop * 3 + i], caller), 0, "loop \(loop): task \(i) not on the caller")
+            }
+        }
+        XCTAssertEqual(pthread_equal(threads[1], threads[2]), 0, "tasks 1 and 2 run on different workers")
+    }
+
     /// `parallelism = 1` and nested loops run on the calling thread, without deadlock.
     func testSerialModesRunOnCaller() {
         let pool = ThreadPool(threads: 2)
