@@ -230,6 +230,55 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The network's channel-major layout gives batch norm's NCHW results, transposed, to the bit;
+    /// and so does any thread count (the sums are taken per channel and item, then over the items
+    /// in order, whoever computes them).
+    func testBatchNormChannelMajorAndThreadCountsGiveTheSameBits() {
+        let pool = ThreadPool.shared, before = pool.parallelism
+        defer { pool.parallelism = before }
+        let batch = 5, channels = 24, spatial = 300  // enough values for one item group per thread
+        let x = random(batch * channels * spatial).map(Float.init), r = random(x.count).map(Float.init)
+        let gamma = random(channels).map(Float.init), beta = random(channels).map(Float.init)
+        func transposed(_ v: [Float]) -> [Float] {
+            var out = v
+            Layout.toChannelMajor(v, &out, batch: batch, channels: channels, plane: spatial)
+            return out
+        }
+        func run(_ order: BatchNorm.Order, threads: Int) -> [[Float]] {
+            pool.parallelism = threads
+            let input = order == .channelMajor ? transposed(x) : x
+            var dy = order == .channelMajor ? transposed(r) : r
+            var y = [Float](repeating: .nan, count: x.count), dx = y, inference = y
+            var mean = [Float](repeating: 0, count: channels), variance = [Float](repeating: 1, count: channels)
+            var saved = [Float](repeating: .nan, count: 2 * channels), dGamma = gamma, dBeta = beta
+            saved.withUnsafeMutableBufferPointer { s in
+                BatchNorm.forwardTraining(batch: batch, channels: channels, spatial: spatial, order: order, input: input,
+                                          gamma: gamma, beta: beta, output: &y, savedMean: s.baseAddress!,
+                                          savedInvStd: s.baseAddress! + channels, runningMean: &mean,
+                                          runningVar: &variance, relu: true)
+            }
+            BatchNorm.backward(batch: batch, channels: channels, spatial: spatial, order: order, input: input,
+                               gamma: gamma, savedMean: saved, savedInvStd: Array(saved[channels...]), outputGrad: &dy,
+                               reluOutput: y, inputGrad: &dx, accumulate: false, gammaGrad: &dGamma, betaGrad: &dBeta)
+            BatchNorm.forwardInference(batch: batch, channels: channels, spatial: spatial, order: order, input: input,
+                                       gamma: gamma, beta: beta, runningMean: mean, runningVar: variance,
+                                       output: &inference, relu: false)
+            let back = order == .channelMajor ? { (v: [Float]) -> [Float] in
+                var out = v
+                Layout.toBatchMajor(v, &out, batch: batch, channels: channels, plane: spatial)
+                return out
+            } : { $0 }
+            return [back(y), back(dx), back(inference), saved, mean + variance, dGamma + dBeta]
+        }
+        let reference = run(.batchMajor, threads: 1)
+        for (order, threads) in [(BatchNorm.Order.batchMajor, pool.threadCount), (.channelMajor, 1),
+                                 (.channelMajor, pool.threadCount)] {
+            for (name, (a, b)) in zip(["y", "dX", "inference", "saved", "running", "dγ dβ"], zip(run(order, threads: threads), reference)) {
+                XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "\(order) \(threads) threads: \(name)")
+            }
+        }
+    }
+
     // MARK: ReLU, upsample-sum, loss
 
     func testReLUForwardAndMask() {

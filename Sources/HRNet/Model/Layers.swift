@@ -64,7 +64,7 @@ final class BatchNormLayer: GraphLayer {
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         if training {
             syncedCount = BatchNorm.forwardTraining(
-                batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
+                batch: batch, channels: channels, spatial: spatial, order: .channelMajor, input: b.value(inputs[0]),
                 gamma: b.parameters + gamma, beta: b.parameters + beta, output: b.value(output),
                 savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
                 runningMean: b.running + runningMean, runningVar: b.running + runningVar, relu: relu,
@@ -72,7 +72,7 @@ final class BatchNormLayer: GraphLayer {
             b.batchesTracked[index] += 1
         } else {
             BatchNorm.forwardInference(
-                batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
+                batch: batch, channels: channels, spatial: spatial, order: .channelMajor, input: b.value(inputs[0]),
                 gamma: b.parameters + gamma, beta: b.parameters + beta,
                 runningMean: b.running + runningMean, runningVar: b.running + runningVar,
                 output: b.value(output), relu: relu)
@@ -81,7 +81,7 @@ final class BatchNormLayer: GraphLayer {
 
     func backward(_ b: StepBuffers, batch: Int) {
         BatchNorm.backward(
-            batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
+            batch: batch, channels: channels, spatial: spatial, order: .channelMajor, input: b.value(inputs[0]),
             gamma: b.parameters + gamma,
             savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
             outputGrad: b.gradient(output), reluOutput: relu ? UnsafePointer(b.value(output)) : nil,
