@@ -291,12 +291,15 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(g, [0, 0, 3, 0, 5])
     }
 
+    /// Over `channels` × `batch` planes; the last case is large enough to be split between threads by items.
     func testUpsampleForwardAndAdjoint() {
-        for (planes, h, w, shift) in [(1, 2, 2, 1), (5, 8, 4, 2), (3, 3, 5, 0), (2, 8, 8, 3)] {
-            let sh = h >> shift, sw = w >> shift
+        for (channels, batch, h, w, shift) in [(1, 1, 2, 2, 1), (5, 3, 8, 4, 2), (3, 2, 3, 5, 0), (2, 1, 8, 8, 3),
+                                               (16, 4, 32, 32, 1)] {
+            let planes = channels * batch, sh = h >> shift, sw = w >> shift
             let src = random(planes * sh * sw), base = random(planes * h * w)
             var dst = base
-            Upsample.forward(planes: planes, height: h, width: w, shift: shift, source: src, destination: &dst, accumulate: true)
+            Upsample.forward(channels: channels, batch: batch, height: h, width: w, shift: shift, source: src,
+                             destination: &dst, accumulate: true)
             for p in 0..<planes { for y in 0..<h { for x in 0..<w {
                 let i = (p * h + y) * w + x
                 XCTAssertEqual(dst[i], base[i] + src[(p * sh + (y >> shift)) * sw + (x >> shift)], accuracy: 1e-12)
@@ -304,11 +307,13 @@ final class KernelTests: XCTestCase {
             // Linear map: the backward must be its exact adjoint, ⟨up(s), r⟩ = ⟨s, upᵀ(r)⟩.
             var r = random(planes * h * w)
             var up = [Double](repeating: .nan, count: r.count)
-            Upsample.forward(planes: planes, height: h, width: w, shift: shift, source: src, destination: &up, accumulate: false)
+            Upsample.forward(channels: channels, batch: batch, height: h, width: w, shift: shift, source: src,
+                             destination: &up, accumulate: false)
             var back = [Double](repeating: .nan, count: src.count)
-            Upsample.backward(planes: planes, height: h, width: w, shift: shift, destinationGrad: &r, sourceGrad: &back,
-                              accumulate: false)
-            XCTAssertEqual(zip(up, r).map(*).reduce(0, +), zip(src, back).map(*).reduce(0, +), accuracy: 1e-9)
+            Upsample.backward(channels: channels, batch: batch, height: h, width: w, shift: shift, destinationGrad: &r,
+                              sourceGrad: &back, accumulate: false)
+            XCTAssertEqual(zip(up, r).map(*).reduce(0, +), zip(src, back).map(*).reduce(0, +),
+                           accuracy: 1e-9 * Double(planes))
         }
     }
 

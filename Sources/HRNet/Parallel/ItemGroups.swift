@@ -49,3 +49,14 @@ extension ThreadPool {
         parallelFor(groups) { body(Self.chunkRange($0, of: groups, total: batch)) }
     }
 }
+
+extension ThreadPool {
+    /// `parallelItems` over a channel-major `[C, N, …]` tensor of `channels` × `batch` planes:
+    /// `body` gets each channel's run of planes of a thread's items, `c·N + items` (`work`
+    /// values touched per plane).
+    public func parallelChannelRuns(channels: Int, batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        parallelItems(batch, work: channels * work) { items in
+            for c in 0..<channels { body((c * batch + items.lowerBound)..<(c * batch + items.upperBound)) }
+        }
+    }
+}

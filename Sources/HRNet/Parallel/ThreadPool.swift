@@ -110,7 +110,9 @@ public final class ThreadPool: @unchecked Sendable {
             self.body = escapable
             self.count = count
             nextIndex.store(0, ordering: .relaxed)
-            takenTasks.store(0, ordering: .relaxed)
+            // In an owner-first loop task 0 is the caller's from the start: nobody else can take it
+            // while the caller is still waking the workers.
+            takenTasks.store(1, ordering: .relaxed)
             finished.store(0, ordering: .relaxed)
             let gen = generation.load(ordering: .relaxed) &+ 1
             joinState.store(Self.tag(gen) << 32, ordering: .relaxed)
@@ -167,7 +169,11 @@ public final class ThreadPool: @unchecked Sendable {
         func take(_ i: Int) -> Bool {
             takenTasks.bitwiseOr(1 << UInt64(i), ordering: .relaxed).oldValue & (1 << UInt64(i)) == 0
         }
-        if slot < count, take(slot) { body(slot) }
+        if slot == 0 {
+            body(0)  // taken for the caller when the loop was published
+        } else if slot < count, take(slot) {
+            body(slot)
+        }
         while true {
             let free = all & ~takenTasks.load(ordering: .relaxed)
             if free == 0 { return }
