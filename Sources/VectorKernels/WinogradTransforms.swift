@@ -12,11 +12,13 @@ public enum WinogradTransform {
     /// at `v` + (ξα + ν)·`matrixStride` + t (tiles row-major, ⌈height/m⌉ × ⌈width/m⌉), tile row by
     /// tile row: Bᵀ down the α image rows of the tile row (rows outside the image are zeros),
     /// contiguous along the row; then B across each tile's α columns, eight tiles at a time,
-    /// reading column m·t + j of the eight tiles with one wide load (`strided`).
+    /// reading column m·t + j of the eight tiles with one wide load (`strided`). With `rows`, only
+    /// the elements ξν of those ξ are written (the second pass runs for them alone): a thread that
+    /// multiplies only those elements transforms them itself; nil writes all.
     @_specialize(where T == Float)
     public static func input<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
-        matrixStride: Int
+        matrixStride: Int, rows: Range<Int>?
     ) {
         let alpha = m + 2, tiles = Tiles(m: m, height: height, width: width), length = tiles.lineLength
         withUnsafeTemporaryAllocation(of: T.self, capacity: alpha * length + width) { scratch in
@@ -31,7 +33,7 @@ public enum WinogradTransform {
                     let y = ty * m - 1 + r
                     return load((y >= 0 && y < height ? plane + y * width : UnsafePointer(zeros)) + i, n)
                 }, { xi, i, n, value in store(value, down + xi * length + 1 + i, n) })
-                for xi in 0..<alpha {
+                for xi in rows ?? 0..<alpha {
                     let line = UnsafePointer(down + xi * length)
                     let out = v + xi * alpha * matrixStride + ty * tiles.columns
                     transform(.data, m, tiles.columns, { j, i, _ in strided(m, line + m * i + j) }, {
@@ -106,6 +108,57 @@ public enum WinogradTransform {
         }
     }
 
+    /// The weight gradient's transform of the output gradient: Ŷ[ξν][t] = (A dY_t Aᵀ)[ξ, ν] for
+    /// the m×m tiles dY_t of one `height × width` plane (zeros past the border), stored as `input`
+    /// stores V. A is Aᵀ's transpose: the adjoint of the output transform, which spreads each
+    /// tile's output gradient back over the α×α products it was summed from. `rows` as in `input`.
+    @_specialize(where T == Float)
+    public static func outputGradient<T: BinaryFloatingPoint & SIMDScalar>(
+        tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
+        matrixStride: Int, rows: Range<Int>?
+    ) {
+        let alpha = m + 2, tiles = Tiles(m: m, height: height, width: width), length = tiles.lineLength
+        withUnsafeTemporaryAllocation(of: T.self, capacity: alpha * length + width) { scratch in
+            let down = scratch.baseAddress!, zeros = down + alpha * length  // down[ξ]: column x at x
+            zeros.update(repeating: 0, count: width)
+            for xi in 0..<alpha { (down + xi * length + width).update(repeating: 0, count: length - width) }
+            for ty in 0..<tiles.rows {
+                transform(.outputAdjoint, m, width, { r, i, n in
+                    let y = ty * m + r
+                    return load((y < height ? plane + y * width : UnsafePointer(zeros)) + i, n)
+                }, { xi, i, n, value in store(value, down + xi * length + i, n) })
+                for xi in rows ?? 0..<alpha {
+                    let line = UnsafePointer(down + xi * length)
+                    let out = v + xi * alpha * matrixStride + ty * tiles.columns
+                    transform(.outputAdjoint, m, tiles.columns, { p, i, _ in strided(m, line + m * i + p) }, {
+                        nu, i, n, value in store(value, out + nu * matrixStride + i, n)
+                    })
+                }
+            }
+        }
+    }
+
+    /// dg_q = Gᵀ dU_q G for `count` kernels, dU_q[ξ, ν] = `du`[(ξα + ν)·`matrixStride` + q] (the
+    /// adjoint of `kernels`), written as nine lines: dg_q[i, j] at `g`[(3i + j)·count + q].
+    /// `scratch` holds 3α·count elements.
+    @_specialize(where T == Float)
+    public static func kernelGradients<T: BinaryFloatingPoint & SIMDScalar>(
+        tile m: Int, _ du: UnsafePointer<T>, matrixStride: Int, count: Int, into g: UnsafeMutablePointer<T>,
+        scratch t: UnsafeMutablePointer<T>
+    ) {
+        let alpha = m + 2  // t[ξ·3 + j] = (dU G)[ξ, j]
+        for xi in 0..<alpha {
+            transform(.kernelAdjoint, m, count, { nu, at, n in load(du + (xi * alpha + nu) * matrixStride + at, n) }, {
+                j, at, n, value in store(value, t + (xi * 3 + j) * count + at, n)
+            })
+        }
+        for j in 0..<3 {
+            transform(.kernelAdjoint, m, count, { xi, at, n in load(t + (xi * 3 + j) * count + at, n) }, {
+                i, at, n, value in store(value, g + (i * 3 + j) * count + at, n)
+            })
+        }
+    }
+
     /// The tile grid of a plane and the scratch-line sizes derived from it.
     struct Tiles {
         let m: Int, rows: Int, columns: Int
@@ -175,7 +228,11 @@ public enum WinogradTransform {
     }
 
     /// The three transform matrices: Bᵀ (α lines in, α out), G (3 in, α out), Aᵀ (α in, m out).
-    enum Matrix { case data, kernel, output }
+    enum Matrix {
+        case data, kernel, output
+        /// The weight gradient's adjoints: A (m lines in, α out) and Gᵀ (α in, 3 out).
+        case outputAdjoint, kernelAdjoint
+    }
 
     /// `output(k) = Σ_j X[k, j] · input(j)` for X = `matrix` of F(m×m, 3×3), eight lanes at a time (the
     /// constants folded into a few adds and scalings).
@@ -214,6 +271,23 @@ public enum WinogradTransform {
                 let (x0, x1, x2, x3, x4, x5) = (x(0), x(1), x(2), x(3), x(4), x(5))
                 let a = x1 + x2, b = x1 - x2, c = x3 + x4, d = x3 - x4
                 y(0, x0 + a + c); y(1, b + 2 * d); y(2, a + 4 * c); y(3, b + 8 * d + x5)
+            case (.outputAdjoint, true):
+                let (x0, x1) = (x(0), x(1))
+                y(0, x0); y(1, x0 + x1); y(2, x0 - x1); y(3, -x1)
+            case (.outputAdjoint, false):
+                let (x0, x1, x2, x3) = (x(0), x(1), x(2), x(3))
+                let even = x0 + x2, odd = x1 + x3, even4 = x0 + 4 * x2, odd4 = 2 * x1 + 8 * x3
+                y(0, x0); y(1, even + odd); y(2, even - odd); y(3, even4 + odd4); y(4, even4 - odd4); y(5, x3)
+            case (.kernelAdjoint, true):
+                let (x0, x1, x2, x3) = (x(0), x(1), x(2), x(3))
+                let half = T(1) / 2, sum = half * (x1 + x2)
+                y(0, x0 + sum); y(1, half * (x1 - x2)); y(2, sum + x3)
+            case (.kernelAdjoint, false):
+                let (x0, x1, x2, x3, x4, x5) = (x(0), x(1), x(2), x(3), x(4), x(5))
+                let sixth = T(1) / 6, sum = x1 + x2, sum2 = x3 + x4
+                y(0, T(1) / 4 * x0 - sixth * sum + T(1) / 24 * sum2)
+                y(1, sixth * (x2 - x1) + T(1) / 12 * (x3 - x4))
+                y(2, sixth * (sum2 - sum) + x5)
             }
             i += n
         }

@@ -15,7 +15,9 @@ struct ConvBenchmarkCommand: ParsableCommand {
             For every distinct 3x3 stride-1 pad-1 convolution of the --config network (channels, \
             height x width, and how many layers have it), times the forward and the backward \
             (weight and input gradient) for --batch images under im2col + GEMM, Winograd F(2x2,3x3) \
-            and F(4x4,3x3): the median of --runs rounds, algorithms alternating within a round. \
+            and F(4x4,3x3) (Winograd computes both gradients, except the weight gradient of images \
+            under 4x4, which stays im2col's): the median of --runs rounds, algorithms alternating \
+            within a round. \
             Prints milliseconds per call, each Winograd variant's speed-up over im2col, and which \
             algorithm HRNET_CONV=auto runs for the shape. The last line sums the network's layers.
 

@@ -36,11 +36,12 @@ public struct ConvGeometry: Hashable, Sendable {
     /// keep it near `workspaceBudget` floats (a 3×3 conv on 256 channels at 64×64 needs 38 MB per item).
     public func workspaceCount(batch: Int) -> Int { workspaceCount(chunk: chunkItems(batch: batch)) }
 
-    /// Scratch elements for `batch` items under `algorithm`: Winograd's, or im2col's (the weight
-    /// gradient always runs im2col), whichever is larger.
+    /// Scratch elements for `batch` items under `algorithm`: Winograd's, and where the weight
+    /// gradient stays im2col's (images under 4×4) the larger of Winograd's and im2col's.
     public func workspaceCount(batch: Int, algorithm: ConvAlgorithm) -> Int {
         guard case .winograd(let tile) = algorithm else { return workspaceCount(batch: batch) }
-        return max(workspaceCount(batch: batch), Winograd.workspaceCount(self, tile: tile, batch: batch))
+        let winograd = Winograd.workspaceCount(self, tile: tile, batch: batch)
+        return isWinogradWeightGradientEligible ? winograd : max(workspaceCount(batch: batch), winograd)
     }
 
     /// Scratch for chunks of `items` batch items.
@@ -105,7 +106,8 @@ public enum Conv2D {
 
     /// Weight (and bias) gradients are overwritten; the input gradient is overwritten or, with
     /// `accumulate`, added to (a tensor read by several layers sums their contributions). Under
-    /// Winograd the input gradient is computed by `Winograd.backwardData` after the weight gradient.
+    /// Winograd both come from `Winograd` (`backwardWeights`, then `backwardData`), except the weight
+    /// gradient of images under 4×4, which stays im2col's (`isWinogradWeightGradientEligible`).
     @_specialize(where T == Float)
     public static func backward<T: KernelScalar>(
         _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>,
@@ -122,6 +124,20 @@ public enum Conv2D {
                 for p in 0..<ld { s += row[p] }
                 biasGrad[o] = s
             }
+        }
+        if case .winograd(let tile) = algorithm {
+            if g.isWinogradWeightGradientEligible {
+                Winograd.backwardWeights(g, tile: tile, batch: batch, input: input, outputGrad: outputGrad,
+                                         weightGrad: weightGrad, workspace: workspace!)
+            } else {
+                backward(g, batch: batch, input: input, weight: weight, outputGrad: outputGrad, inputGrad: nil,
+                         accumulate: false, weightGrad: weightGrad, biasGrad: nil, workspace: workspace)
+            }
+            if let inputGrad {
+                Winograd.backwardData(g, tile: tile, batch: batch, weight: weight, outputGrad: outputGrad,
+                                      inputGrad: inputGrad, accumulate: accumulate, workspace: workspace!)
+            }
+            return
         }
         let chunk = chunk ?? g.chunkItems(batch: batch)
         // dW = Σ_chunks dY · colᵀ. Each thread im2cols the rows of its own input channels and
@@ -148,10 +164,6 @@ public enum Conv2D {
             }
         }
         guard let inputGrad else { return }
-        if case .winograd(let tile) = algorithm {
-            return Winograd.backwardData(g, tile: tile, batch: batch, weight: weight, outputGrad: outputGrad,
-                                         inputGrad: inputGrad, accumulate: accumulate, workspace: workspace!)
-        }
         if g.isPointwise {
             return T.gemm(transA: true, transB: false, m: g.inChannels, n: ld, k: g.outChannels, alpha: 1,
                           a: weight, lda: g.colRows, b: outputGrad, ldb: ld, beta: accumulate ? 1 : 0, c: inputGrad,

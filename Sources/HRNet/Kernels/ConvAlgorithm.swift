@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// How `Conv2D` computes a convolution: im2col + GEMM (any shape), or Winograd F(m×m, 3×3) for the
-/// forward and the input gradient of a 3×3 stride-1 pad-1 convolution (the weight gradient stays
-/// im2col + GEMM).
+/// forward and both gradients of a 3×3 stride-1 pad-1 convolution (the weight gradient of images
+/// under 4×4 stays im2col + GEMM: `ConvGeometry.isWinogradWeightGradientEligible`).
 public enum ConvAlgorithm: Equatable, Sendable, CustomStringConvertible {
     case im2col
     case winograd(WinogradTile)
@@ -68,7 +68,7 @@ public enum ConvAlgorithm: Equatable, Sendable, CustomStringConvertible {
     /// time) on every 3×3 shape of W32, the compact W16 and the golden tests' tiny network. F(2×2)
     /// beats im2col + GEMM on all of W32's and W16's, 8×8 to 64×64 and 16 to 256 channels, with
     /// every variant of the kernels (forward 1.2–2.0× AVX-512, 1.1–1.9× AVX2, 1.8–2.2× portable; the
-    /// backward, whose weight gradient stays im2col, 1.0–1.3×); these have ≥ 9.4 M multiply-adds
+    /// backward, its weight gradient then still im2col, 1.0–1.3×); these have ≥ 9.4 M multiply-adds
     /// per image. It loses (0.4–0.6×) on the tiny network's thin layers, 8 channels at 16×16 down
     /// to 64 at 2×2, 0.15 M multiply-adds per image: there the transforms' fixed costs (the
     /// filter transform, three parallel loops, part-empty vectors) outweigh the multiplies saved.

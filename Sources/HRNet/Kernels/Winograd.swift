@@ -49,10 +49,22 @@ public enum WinogradTile: Int, CaseIterable, Sendable {
 extension ConvGeometry {
     /// The convolutions Winograd computes here: 3×3, stride 1, padding 1 (same-size output).
     public var isWinogradEligible: Bool { kernel == 3 && stride == 1 && padding == 1 }
+
+    /// Where Winograd computes the weight gradient too: eligible convolutions of at least 4×4
+    /// (`auto` picks Winograd only from 8×8, so this limits the forced modes). On a 2×2 image each
+    /// corner tap of the kernel reads one pixel per item, so after a ReLU many of its gradients are
+    /// exactly zero (batch 2: a quarter); im2col sums zeros and gets 0, Winograd gets a cancellation of
+    /// transformed sums, rounding noise near 1e-7 of the tensor's largest gradient, which Adam's
+    /// m/√v turns into whole ±lr steps. Measured (Float, ReLU'd input, batch 2, 64 channels at 2×2):
+    /// 3442 of 36864 elements off by more than 1% against a Float64 direct sum (im2col: 0); at 4×4
+    /// and above as few as im2col's. With F(2×2) forced on every layer of the golden tiny network, its
+    /// two 2×2 convolutions alone moved the second Adam step from 282 to 1361 of 48752 elements
+    /// beyond 1e-5 (limit 487). Not a summation-order effect: those sums have two terms.
+    public var isWinogradWeightGradientEligible: Bool { isWinogradEligible && min(height, width) >= 4 }
 }
 
-/// Forward and input-gradient convolution by `WinogradTile`'s F(m×m, 3×3) over channel-major
-/// `[C, N, H, W]` tensors, in chunks of batch items so the scratch stays near
+/// Forward, input-gradient and weight-gradient convolution by `WinogradTile`'s F(m×m, 3×3) over
+/// channel-major `[C, N, H, W]` tensors, in chunks of batch items so the scratch stays near
 /// `ConvGeometry.workspaceBudget`.
 ///
 /// The input gradient of a same-padded 3×3 convolution is itself one: with w̃[c, o, i, j] =
@@ -94,6 +106,65 @@ public enum Winograd {
         }
         plan.convolve(batch: batch, input: outputGrad, inChannels: g.outChannels, outChannels: g.inChannels,
                       weights: workspace, bias: nil, output: inputGrad, accumulate: accumulate, workspace: workspace)
+    }
+
+    /// The weight gradient (overwritten), the adjoint of the forward in the weights:
+    ///
+    ///     dU[ξν] = Σ_t Ŷ[ξν][·, t] · V[ξν][·, t]ᵀ,   Ŷ[ξν][o, t] = (A dY_ot Aᵀ)[ξ, ν],   dW_oc = Gᵀ dU_oc G
+    ///
+    /// (V as in the forward; α² products [Cout, tiles] · [tiles, Cin], summed over the chunks). The
+    /// chunks run in turn, the threads splitting each by rows ξ of the α × α elements: the sum runs
+    /// through every item, so giving each thread its own items (as `convolve` does) would make the
+    /// result depend on the thread count, and a split of the transforms by channel and of the
+    /// products by element would hand most of V and Ŷ from one core to the other (measured with
+    /// the two cores far apart: W16's 3×3 layers then took 1.15–1.25× as long as with im2col's
+    /// weight gradient). Per row the first pass of each transform runs in every task (α lines,
+    /// of which a task keeps its own); the second pass, the products and their operands do not.
+    public static func backwardWeights<T: KernelScalar>(
+        _ g: ConvGeometry, tile: WinogradTile, batch: Int, input: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
+        weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
+    ) {
+        precondition(g.isWinogradEligible, "Winograd needs a 3x3 stride-1 pad-1 convolution")
+        let plan = Plan(g, tile: tile), transforms = ISA.active.winogradTransforms, chunk = plan.chunkItems(batch: batch)
+        let (cin, cout, alpha, plane) = (g.inChannels, g.outChannels, tile.inputSize, g.height * g.width)
+        let du = workspace, v = workspace + plan.weightCount
+        // Each task transforms and multiplies the elements ξν of its own rows ξ (up to α tasks), so
+        // V and Ŷ are read by the core that wrote them.
+        let groups = min(ThreadPool.shared.parallelism, alpha)
+        for n0 in stride(from: 0, to: batch, by: chunk) {
+            let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem, y = v + alpha * alpha * cin * ld
+            ThreadPool.shared.parallelFor(groups) { group in
+                let rows = ThreadPool.chunkRange(group, of: groups, total: alpha)
+                for c in 0..<cin {
+                    for n in 0..<items {
+                        transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane, height: g.height,
+                                         width: g.width, into: v + c * ld + n * plan.tilesPerItem,
+                                         matrixStride: cin * ld, rows: rows)
+                    }
+                }
+                for o in 0..<cout {
+                    for n in 0..<items {
+                        transforms.outputGradient(tile: tile.outputSize, outputGrad + (o * batch + n0 + n) * plane,
+                                                  height: g.height, width: g.width,
+                                                  into: y + o * ld + n * plan.tilesPerItem, matrixStride: cout * ld,
+                                                  rows: rows)
+                    }
+                }
+                for e in (rows.lowerBound * alpha)..<(rows.upperBound * alpha) {
+                    T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1, a: y + e * cout * ld,
+                           lda: ld, b: v + e * cin * ld, ldb: ld, beta: n0 > 0 ? 1 : 0, c: du + e * cout * cin,
+                           ldc: cin)
+                }
+            }
+        }
+        ThreadPool.shared.parallelFor(cout) { o in
+            withUnsafeTemporaryAllocation(of: T.self, capacity: (9 + 3 * alpha) * cin) { scratch in
+                let dg = scratch.baseAddress!
+                transforms.kernelGradients(tile: tile.outputSize, du + o * cin, matrixStride: cout * cin, count: cin,
+                                           into: dg, scratch: dg + 9 * cin)
+                for c in 0..<cin { for k in 0..<9 { weightGrad[(o * cin + c) * 9 + k] = dg[k * cin + c] } }
+            }
+        }
     }
 
     /// U[ξν][r, q] = (G g_rq Gᵀ)[ξ, ν] for the 3×3 kernels g_rq[i, j] = weight[index(r, q, i, j)]
@@ -182,13 +253,29 @@ public enum Winograd {
 public protocol WinogradTransforms {
     static func input<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
-        matrixStride: Int)
+        matrixStride: Int, rows: Range<Int>?)
     static func output<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ mp: UnsafePointer<T>, matrixStride: Int, height: Int, width: Int,
         into plane: UnsafeMutablePointer<T>, bias: T, accumulate: Bool)
     static func kernels<T: BinaryFloatingPoint & SIMDScalar>(
         tile m: Int, _ g: UnsafePointer<T>, count: Int, into u: UnsafeMutablePointer<T>, matrixStride: Int,
         scratch gg: UnsafeMutablePointer<T>)
+    static func outputGradient<T: BinaryFloatingPoint & SIMDScalar>(
+        tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
+        matrixStride: Int, rows: Range<Int>?)
+    static func kernelGradients<T: BinaryFloatingPoint & SIMDScalar>(
+        tile m: Int, _ du: UnsafePointer<T>, matrixStride: Int, count: Int, into g: UnsafeMutablePointer<T>,
+        scratch t: UnsafeMutablePointer<T>)
+}
+
+extension WinogradTransforms {
+    /// `input` writing every element ξν.
+    public static func input<T: BinaryFloatingPoint & SIMDScalar>(
+        tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
+        matrixStride: Int
+    ) {
+        input(tile: m, plane, height: height, width: width, into: v, matrixStride: matrixStride, rows: nil)
+    }
 }
 
 extension VectorKernels.WinogradTransform: WinogradTransforms {}
