@@ -18,17 +18,19 @@ public enum NetworkBenchmark {
         public let gflopsPerSecond: Double
         public let peakRSSMegabytes: Double
         public let arenaMegabytes: Double
+        /// `CoreRoundTrip` before and after the timed steps (nil: one thread).
+        public let coreRoundTripNanoseconds: [Double?]
 
         /// One JSON object (the benchmark's last output line).
         public var json: String {
             String(format: """
                 {\"mode\": \"%@\", \"network\": \"%@\", \"batch\": %d, \"threads\": %d, \"steps\": %d, \
                 \"seconds_per_step\": %.4f, \"images_per_s\": %.3f, \"gflops_per_s\": %.2f, \"peak_rss_mb\": %.1f, \
-                \"arena_mb\": %.1f, \"isa\": \"%@\"}
+                \"arena_mb\": %.1f, \"isa\": \"%@\", \"core_round_trip_ns\": [%@]}
                 """,
                 mode, network, batch, threads, steps, secondsPerStep, imagesPerSecond, gflopsPerSecond,
-                peakRSSMegabytes, arenaMegabytes,
-                   ISA.active.rawValue)
+                peakRSSMegabytes, arenaMegabytes, ISA.active.rawValue,
+                coreRoundTripNanoseconds.map { $0.map { String(format: "%.0f", $0) } ?? "null" }.joined(separator: ", "))
         }
     }
 
@@ -49,6 +51,7 @@ public enum NetworkBenchmark {
             }
         }
         for _ in 0..<warmup { once() }
+        let roundTripBefore = CoreRoundTrip.measure()
         model.profile = profile
         profile?.steps = steps
         var times: [Double] = []
@@ -58,6 +61,7 @@ public enum NetworkBenchmark {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             progress?(s, times.last!)
         }
+        let roundTrips = [roundTripBefore, CoreRoundTrip.measure()]
         let seconds = times.sorted()[times.count / 2]
         let flopsPerImage = 2.0 * Double(macs) * (forwardOnly ? 1 : 3)
         let extra = config.model.extra, size = config.model.imageSize
@@ -69,7 +73,8 @@ public enum NetworkBenchmark {
             threads: ThreadPool.shared.parallelism, steps: steps,
             secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
             gflopsPerSecond: flopsPerImage * Double(batch) / seconds / 1e9,
-            peakRSSMegabytes: peakResidentMegabytes(), arenaMegabytes: Double(model.arenaBytes) / 1_048_576)
+            peakRSSMegabytes: peakResidentMegabytes(), arenaMegabytes: Double(model.arenaBytes) / 1_048_576,
+            coreRoundTripNanoseconds: roundTrips)
     }
 
     /// The process's peak resident set (`VmHWM` of /proc/self/status), in MB; 0 where unavailable.

@@ -29,7 +29,14 @@ struct NetworkBenchmarkCommand: ParsableCommand {
             HRNET_THREADS or every core), runs --warmup untimed steps, then --steps timed ones and \
             reports the median: images/s, GFLOP/s (2 × multiply-adds per image; a training step \
             counts 3 × the forward) and the peak resident memory. The last line is one JSON object \
-            (images_per_s, gflops_per_s, peak_rss_mb, batch, threads, mode).
+            (images_per_s, gflops_per_s, peak_rss_mb, batch, threads, mode, core_round_trip_ns).
+
+            With two or more threads it also measures, before and after the timed steps, how long a \
+            cache line takes to go from the first thread's core to the second's and back: about \
+            60 ns when the cores share a cache, several hundred when they sit on different dies or \
+            sockets, where every layer's hand-over between threads costs more. On a virtual \
+            machine the host may move the cores between the two within minutes; compare only \
+            runs with similar round trips.
 
             Example: hrnet-train benchmark --config experiments/mpii/w32_256x256_adam_lr1e-3.yaml --batch 8 --steps 3
             """)
@@ -67,6 +74,11 @@ struct NetworkBenchmarkCommand: ParsableCommand {
             print("step \(step + 1)/\(steps): \(String(format: "%.3f", seconds)) s")
         }
         if let layers { print(layers.table(peakGflops: peak)) }
+        if result.coreRoundTripNanoseconds.allSatisfy({ $0 != nil }) {
+            print("cache-line round trip between the first two threads: "
+                  + result.coreRoundTripNanoseconds.map { String(format: "%.0f ns", $0!) }.joined(separator: " before, ")
+                  + " after the timed steps")
+        }
         print(result.json)
     }
 }

@@ -230,6 +230,55 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The network's channel-major layout gives batch norm's NCHW results, transposed, to the bit;
+    /// and so does any thread count (the sums are taken per channel and item, then over the items
+    /// in order, whoever computes them).
+    func testBatchNormChannelMajorAndThreadCountsGiveTheSameBits() {
+        let pool = ThreadPool.shared, before = pool.parallelism
+        defer { pool.parallelism = before }
+        let batch = 5, channels = 24, spatial = 300  // enough values for one item group per thread
+        let x = random(batch * channels * spatial).map(Float.init), r = random(x.count).map(Float.init)
+        let gamma = random(channels).map(Float.init), beta = random(channels).map(Float.init)
+        func transposed(_ v: [Float]) -> [Float] {
+            var out = v
+            Layout.toChannelMajor(v, &out, batch: batch, channels: channels, plane: spatial)
+            return out
+        }
+        func run(_ order: BatchNorm.Order, threads: Int) -> [[Float]] {
+            pool.parallelism = threads
+            let input = order == .channelMajor ? transposed(x) : x
+            var dy = order == .channelMajor ? transposed(r) : r
+            var y = [Float](repeating: .nan, count: x.count), dx = y, inference = y
+            var mean = [Float](repeating: 0, count: channels), variance = [Float](repeating: 1, count: channels)
+            var saved = [Float](repeating: .nan, count: 2 * channels), dGamma = gamma, dBeta = beta
+            saved.withUnsafeMutableBufferPointer { s in
+                BatchNorm.forwardTraining(batch: batch, channels: channels, spatial: spatial, order: order, input: input,
+                                          gamma: gamma, beta: beta, output: &y, savedMean: s.baseAddress!,
+                                          savedInvStd: s.baseAddress! + channels, runningMean: &mean,
+                                          runningVar: &variance, relu: true)
+            }
+            BatchNorm.backward(batch: batch, channels: channels, spatial: spatial, order: order, input: input,
+                               gamma: gamma, savedMean: saved, savedInvStd: Array(saved[channels...]), outputGrad: &dy,
+                               reluOutput: y, inputGrad: &dx, accumulate: false, gammaGrad: &dGamma, betaGrad: &dBeta)
+            BatchNorm.forwardInference(batch: batch, channels: channels, spatial: spatial, order: order, input: input,
+                                       gamma: gamma, beta: beta, runningMean: mean, runningVar: variance,
+                                       output: &inference, relu: false)
+            let back = order == .channelMajor ? { (v: [Float]) -> [Float] in
+                var out = v
+                Layout.toBatchMajor(v, &out, batch: batch, channels: channels, plane: spatial)
+                return out
+            } : { $0 }
+            return [back(y), back(dx), back(inference), saved, mean + variance, dGamma + dBeta]
+        }
+        let reference = run(.batchMajor, threads: 1)
+        for (order, threads) in [(BatchNorm.Order.batchMajor, pool.threadCount), (.channelMajor, 1),
+                                 (.channelMajor, pool.threadCount)] {
+            for (name, (a, b)) in zip(["y", "dX", "inference", "saved", "running", "dγ dβ"], zip(run(order, threads: threads), reference)) {
+                XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "\(order) \(threads) threads: \(name)")
+            }
+        }
+    }
+
     // MARK: ReLU, upsample-sum, loss
 
     func testReLUForwardAndMask() {
@@ -242,12 +291,15 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(g, [0, 0, 3, 0, 5])
     }
 
+    /// Over `channels` × `batch` planes; the last case is large enough to be split between threads by items.
     func testUpsampleForwardAndAdjoint() {
-        for (planes, h, w, shift) in [(1, 2, 2, 1), (5, 8, 4, 2), (3, 3, 5, 0), (2, 8, 8, 3)] {
-            let sh = h >> shift, sw = w >> shift
+        for (channels, batch, h, w, shift) in [(1, 1, 2, 2, 1), (5, 3, 8, 4, 2), (3, 2, 3, 5, 0), (2, 1, 8, 8, 3),
+                                               (16, 4, 32, 32, 1)] {
+            let planes = channels * batch, sh = h >> shift, sw = w >> shift
             let src = random(planes * sh * sw), base = random(planes * h * w)
             var dst = base
-            Upsample.forward(planes: planes, height: h, width: w, shift: shift, source: src, destination: &dst, accumulate: true)
+            Upsample.forward(channels: channels, batch: batch, height: h, width: w, shift: shift, source: src,
+                             destination: &dst, accumulate: true)
             for p in 0..<planes { for y in 0..<h { for x in 0..<w {
                 let i = (p * h + y) * w + x
                 XCTAssertEqual(dst[i], base[i] + src[(p * sh + (y >> shift)) * sw + (x >> shift)], accuracy: 1e-12)
@@ -255,11 +307,13 @@ final class KernelTests: XCTestCase {
             // Linear map: the backward must be its exact adjoint, ⟨up(s), r⟩ = ⟨s, upᵀ(r)⟩.
             var r = random(planes * h * w)
             var up = [Double](repeating: .nan, count: r.count)
-            Upsample.forward(planes: planes, height: h, width: w, shift: shift, source: src, destination: &up, accumulate: false)
+            Upsample.forward(channels: channels, batch: batch, height: h, width: w, shift: shift, source: src,
+                             destination: &up, accumulate: false)
             var back = [Double](repeating: .nan, count: src.count)
-            Upsample.backward(planes: planes, height: h, width: w, shift: shift, destinationGrad: &r, sourceGrad: &back,
-                              accumulate: false)
-            XCTAssertEqual(zip(up, r).map(*).reduce(0, +), zip(src, back).map(*).reduce(0, +), accuracy: 1e-9)
+            Upsample.backward(channels: channels, batch: batch, height: h, width: w, shift: shift, destinationGrad: &r,
+                              sourceGrad: &back, accumulate: false)
+            XCTAssertEqual(zip(up, r).map(*).reduce(0, +), zip(src, back).map(*).reduce(0, +),
+                           accuracy: 1e-9 * Double(planes))
         }
     }
 

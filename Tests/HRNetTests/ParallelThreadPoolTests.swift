@@ -30,6 +30,31 @@ final class ParallelThreadPoolTests: XCTestCase {
         XCTAssertGreaterThan(Set(threads.map { UInt($0) }).count, 1)
     }
 
+    /// A loop of as many tasks as threads runs owner-first: task 0 on the caller, task k on worker
+    /// k, loop after loop, so consecutive layers' k-th parts share a core. The tasks sleep, so no
+    /// thread runs out of work early and takes another's unless it was not scheduled for the whole
+    /// 2 ms; on a loaded machine that may happen now and then, hence 15 of 20 loops.
+    func testSmallLoopsRunEachTaskOnItsOwnThread() {
+        let pool = ThreadPool(threads: 3), loops = 20
+        let caller = UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
+        let threads = UnsafeMutableBufferPointer<UInt>.allocate(capacity: 3 * loops)
+        defer { threads.deallocate() }
+        for loop in -3..<loops {  // three loops to start the workers
+            pool.parallelFor(3) { i in
+                if loop >= 0 { threads[loop * 3 + i] = UInt(pthread_self()) }
+                usleep(2000)
+            }
+        }
+        func mostCommon(_ task: Int) -> UInt {
+            let counts = Dictionary((0..<loops).map { (threads[$0 * 3 + task], 1) }, uniquingKeysWith: +)
+            return counts.max { $0.value < $1.value }!.key
+        }
+        let owners = [caller, mostCommon(1), mostCommon(2)]
+        XCTAssertEqual(Set(owners).count, 3, "tasks 0, 1, 2 have three different threads")
+        let owned = (0..<loops).filter { loop in (0..<3).allSatisfy { threads[loop * 3 + $0] == owners[$0] } }.count
+        XCTAssertGreaterThanOrEqual(owned, 15, "loops whose every task ran on its own thread")
+    }
+
     /// `parallelism = 1` and nested loops run on the calling thread, without deadlock.
     func testSerialModesRunOnCaller() {
         let pool = ThreadPool(threads: 2)
@@ -88,20 +113,20 @@ final class ParallelThreadPoolTests: XCTestCase {
     }
 
     /// Past 2³¹ and 2³² parallel loops (a long training run's count) every loop still shares its
-    /// work: in each, index 0 waits until another thread has taken index 1 (a worker must join,
-    /// or the wait times out and the caller takes it itself).
+    /// work: in each, both indices wait until the other has started (a worker must join, or the
+    /// wait times out and the caller runs both itself).
     func testWorkersStillJoinAfterTheJobCounterWraps() {
         for start in [(1 << 31) - 3, (1 << 32) - 3] {
             let pool = ThreadPool(threads: 2, firstGeneration: start)
             let runners = UnsafeMutableBufferPointer<pthread_t>.allocate(capacity: 2)
             defer { runners.deallocate() }
             for loop in 0..<8 {
-                let secondTaken = Atomic<Bool>(false)
+                let started = Atomic<Int>(0)
                 pool.parallelFor(2) { i in
                     runners[i] = pthread_self()
-                    if i == 1 { secondTaken.store(true, ordering: .releasing); return }
+                    started.add(1, ordering: .acquiringAndReleasing)
                     let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
-                    while !secondTaken.load(ordering: .acquiring) && DispatchTime.now().uptimeNanoseconds < deadline { sched_yield() }
+                    while started.load(ordering: .acquiring) < 2 && DispatchTime.now().uptimeNanoseconds < deadline { sched_yield() }
                 }
                 XCTAssertEqual(pool.generationCount, start + loop + 1)
                 XCTAssertEqual(pthread_equal(runners[0], runners[1]), 0, "loop \(start + loop + 1) ran on one thread")

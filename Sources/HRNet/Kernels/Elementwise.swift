@@ -21,37 +21,39 @@ public enum ReLU {
     }
 }
 
-/// Nearest-neighbour upsampling by 2^shift over NCHW planes, fused with the sum it feeds (HRNet
-/// only ever adds an upsampled tensor to another): `dst[y, x] (+)= src[y >> shift, x >> shift]`
-/// for a `height × width` destination plane. Shift 0 is a plain copy or add (the residual and
-/// same-resolution fusion terms). Groups of planes run on the pool.
+/// Nearest-neighbour upsampling by 2^shift over the planes of channel-major `[C, N, H, W]`
+/// tensors, fused with the sum it feeds (HRNet only ever adds an upsampled tensor to another):
+/// `dst[y, x] (+)= src[y >> shift, x >> shift]` for a `height × width` destination plane. Shift 0
+/// is a plain copy or add (the residual and same-resolution fusion terms). The items are split
+/// between threads (`parallelChannelRuns`), as the convolutions and batch norms around them are.
 public enum Upsample {
     /// `accumulate == false` overwrites `dst`; `relu` applies max(·, 0) after the add (the last
     /// term of a sum followed by a ReLU).
     public static func forward<T: KernelScalar>(
-        planes: Int, height: Int, width: Int, shift: Int, source: UnsafePointer<T>,
+        channels: Int, batch: Int, height: Int, width: Int, shift: Int, source: UnsafePointer<T>,
         destination: UnsafeMutablePointer<T>, accumulate: Bool, relu: Bool = false
     ) {
         let sh = height >> shift, sw = width >> shift
         precondition(
             sh << shift == height && sw << shift == width, "upsample ×\(1 << shift) cannot produce \(height)x\(width)")
         let kernels = T.chunkKernels
-        ThreadPool.shared.parallelRanges(planes, work: 3 * height * width) { r in
+        ThreadPool.shared.parallelChannelRuns(channels: channels, batch: batch, work: 3 * height * width) { r in
             kernels.upsample(
                 source + r.lowerBound * sh * sw, into: destination + r.lowerBound * height * width, planes: r.count,
                 height: height, width: width, shift: shift, accumulate: accumulate, relu: relu)
         }
     }
 
-    /// `dst = a + b` (then max(·, 0) when `relu`) over `count` values: a sum's first two terms
-    /// when neither is upsampled, in one pass.
+    /// `dst = a + b` (then max(·, 0) when `relu`) over `channels` × `batch` planes of `plane`
+    /// values: a sum's first two terms when neither is upsampled, in one pass.
     public static func add<T: KernelScalar>(
-        _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, into dst: UnsafeMutablePointer<T>, count: Int, relu: Bool
+        _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, into dst: UnsafeMutablePointer<T>, channels: Int, batch: Int,
+        plane: Int, relu: Bool
     ) {
         let kernels = T.chunkKernels
-        ThreadPool.shared.parallelRanges(count, work: 3) { r in
-            let o = r.lowerBound
-            kernels.add(a + o, b + o, into: dst + o, count: r.count, relu: relu)
+        ThreadPool.shared.parallelChannelRuns(channels: channels, batch: batch, work: 3 * plane) { r in
+            let o = r.lowerBound * plane
+            kernels.add(a + o, b + o, into: dst + o, count: r.count * plane, relu: relu)
         }
     }
 
@@ -60,14 +62,15 @@ public enum Upsample {
     /// `storeMasked`, for the terms still to come).
     public static func addBackward<T: KernelScalar>(
         destinationGrad g: UnsafeMutablePointer<T>, reluOutput: UnsafePointer<T>?, storeMasked: Bool,
-        aGrad: UnsafeMutablePointer<T>, accumulateA: Bool, bGrad: UnsafeMutablePointer<T>, accumulateB: Bool, count: Int
+        aGrad: UnsafeMutablePointer<T>, accumulateA: Bool, bGrad: UnsafeMutablePointer<T>, accumulateB: Bool,
+        channels: Int, batch: Int, plane: Int
     ) {
         let kernels = T.chunkKernels
-        ThreadPool.shared.parallelRanges(count, work: 5) { r in
-            let o = r.lowerBound
+        ThreadPool.shared.parallelChannelRuns(channels: channels, batch: batch, work: 5 * plane) { r in
+            let o = r.lowerBound * plane
             kernels.addAdjoint(g + o, reluOutput: reluOutput.map { $0 + o }, storeMasked: storeMasked,
                                into: aGrad + o, accumulate: accumulateA, bGrad + o, accumulate: accumulateB,
-                               count: r.count)
+                               count: r.count * plane)
         }
     }
 
@@ -76,12 +79,12 @@ public enum Upsample {
     /// `reluOutput` (shift 0 only), the sum's ReLU backward is applied first, masking
     /// `destinationGrad` in place for this and later terms.
     public static func backward<T: KernelScalar>(
-        planes: Int, height: Int, width: Int, shift: Int, destinationGrad: UnsafeMutablePointer<T>,
+        channels: Int, batch: Int, height: Int, width: Int, shift: Int, destinationGrad: UnsafeMutablePointer<T>,
         reluOutput: UnsafePointer<T>? = nil, sourceGrad: UnsafeMutablePointer<T>, accumulate: Bool
     ) {
         let sh = height >> shift, sw = width >> shift
         let kernels = T.chunkKernels
-        ThreadPool.shared.parallelRanges(planes, work: 3 * height * width) { r in
+        ThreadPool.shared.parallelChannelRuns(channels: channels, batch: batch, work: 3 * height * width) { r in
             let o = r.lowerBound * height * width
             kernels.upsampleAdjoint(
                 destinationGrad + o, into: sourceGrad + r.lowerBound * sh * sw, planes: r.count, height: height,

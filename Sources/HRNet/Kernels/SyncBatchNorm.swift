@@ -25,7 +25,7 @@ extension BatchNorm {
     /// and the running variance takes σ²·M/(M − 1), as one process with all the items would.
     /// Returns M, which `backward(across:)` needs.
     public static func forwardTraining<T: KernelScalar>(
-        batch: Int, channels: Int, spatial: Int, input: UnsafePointer<T>,
+        batch: Int, channels: Int, spatial: Int, order: Order = .batchMajor, input: UnsafePointer<T>,
         gamma: UnsafePointer<T>, beta: UnsafePointer<T>, output: UnsafeMutablePointer<T>,
         savedMean: UnsafeMutablePointer<T>, savedInvStd: UnsafeMutablePointer<T>,
         runningMean: UnsafeMutablePointer<T>, runningVar: UnsafeMutablePointer<T>, relu: Bool,
@@ -33,35 +33,35 @@ extension BatchNorm {
     ) -> Int {
         guard let reducer else {
             forwardTraining(
-                batch: batch, channels: channels, spatial: spatial, input: input, gamma: gamma, beta: beta,
-                output: output, savedMean: savedMean, savedInvStd: savedInvStd, runningMean: runningMean,
+                batch: batch, channels: channels, spatial: spatial, order: order, input: input, gamma: gamma,
+                beta: beta, output: output, savedMean: savedMean, savedInvStd: savedInvStd, runningMean: runningMean,
                 runningVar: runningVar, relu: relu)
             return batch * spatial
         }
         let f = ForwardChannels(
-            batch: batch, channels: channels, spatial: spatial, input: input, gamma: gamma, beta: beta,
-            output: output, savedMean: savedMean, savedInvStd: savedInvStd, runningMean: runningMean,
-            runningVar: runningVar, relu: relu)
+            planes: Planes(batch: batch, channels: channels, spatial: spatial, order: order), input: input,
+            gamma: gamma, beta: beta, output: output, savedMean: savedMean, savedInvStd: savedInvStd,
+            runningMean: runningMean, runningVar: runningVar, relu: relu)
         let local = Double(batch * spatial)
-        ThreadPool.shared.parallelRanges(channels, work: 2 * batch * spatial) { group in
-            for c in group {
-                let (sum, squares) = f.moments(c)
-                let s = Double(sum)
+        var count = 0.0
+        f.planes.withScratch(perChannel: 2) { stats, partial in
+            f.moments(into: stats, partial: partial)
+            for c in 0..<channels {
+                let s = Double(stats[c])
                 scratch[2 * c] = s
-                scratch[2 * c + 1] = Double(squares) + (local > 0 ? s * s / local : 0)
+                scratch[2 * c + 1] = Double(stats[channels + c]) + (local > 0 ? s * s / local : 0)
             }
-        }
-        scratch[2 * channels] = local
-        reducer.sum(scratch, count: syncScratchCount(channels: channels))
-        let count = scratch[2 * channels]
-        ThreadPool.shared.parallelRanges(channels, work: 2 * batch * spatial) { group in
-            for c in group {
+            scratch[2 * channels] = local
+            reducer.sum(scratch, count: syncScratchCount(channels: channels))
+            count = scratch[2 * channels]
+            for c in 0..<channels {
                 let mean = scratch[2 * c] / count
                 let squares = max(0, scratch[2 * c + 1] - mean * scratch[2 * c])
                 let variance = squares / count
-                f.normalize(c, mean: T(mean), variance: T(variance),
-                            unbiased: T(count > 1 ? squares / (count - 1) : variance))
+                f.setStatistics(c, mean: T(mean), variance: T(variance),
+                                unbiased: T(count > 1 ? squares / (count - 1) : variance), coefficients: stats)
             }
+            f.normalize(coefficients: stats)
         }
         return Int(count)
     }
@@ -74,39 +74,39 @@ extension BatchNorm {
     /// process's own Σ dy·x̂ and Σ dy: the processes' parameter gradients are summed afterwards,
     /// like every other parameter's.
     public static func backward<T: KernelScalar>(
-        batch: Int, channels: Int, spatial: Int, input: UnsafePointer<T>, gamma: UnsafePointer<T>,
-        savedMean: UnsafePointer<T>, savedInvStd: UnsafePointer<T>, outputGrad: UnsafeMutablePointer<T>,
-        reluOutput: UnsafePointer<T>? = nil, inputGrad: UnsafeMutablePointer<T>, accumulate: Bool,
-        gammaGrad: UnsafeMutablePointer<T>, betaGrad: UnsafeMutablePointer<T>,
+        batch: Int, channels: Int, spatial: Int, order: Order = .batchMajor, input: UnsafePointer<T>,
+        gamma: UnsafePointer<T>, savedMean: UnsafePointer<T>, savedInvStd: UnsafePointer<T>,
+        outputGrad: UnsafeMutablePointer<T>, reluOutput: UnsafePointer<T>? = nil, inputGrad: UnsafeMutablePointer<T>,
+        accumulate: Bool, gammaGrad: UnsafeMutablePointer<T>, betaGrad: UnsafeMutablePointer<T>,
         count: Int, across reducer: BatchStatisticsReducer?, scratch: UnsafeMutablePointer<Double>
     ) {
         guard let reducer else {
             backward(
-                batch: batch, channels: channels, spatial: spatial, input: input, gamma: gamma, savedMean: savedMean,
-                savedInvStd: savedInvStd, outputGrad: outputGrad, reluOutput: reluOutput, inputGrad: inputGrad,
-                accumulate: accumulate, gammaGrad: gammaGrad, betaGrad: betaGrad)
+                batch: batch, channels: channels, spatial: spatial, order: order, input: input, gamma: gamma,
+                savedMean: savedMean, savedInvStd: savedInvStd, outputGrad: outputGrad, reluOutput: reluOutput,
+                inputGrad: inputGrad, accumulate: accumulate, gammaGrad: gammaGrad, betaGrad: betaGrad)
             return
         }
         let b = BackwardChannels(
-            batch: batch, channels: channels, spatial: spatial, input: input, gamma: gamma, savedMean: savedMean,
-            savedInvStd: savedInvStd, outputGrad: outputGrad, reluOutput: reluOutput, inputGrad: inputGrad,
-            accumulate: accumulate)
+            planes: Planes(batch: batch, channels: channels, spatial: spatial, order: order), input: input,
+            gamma: gamma, savedMean: savedMean, savedInvStd: savedInvStd, outputGrad: outputGrad,
+            reluOutput: reluOutput, inputGrad: inputGrad, accumulate: accumulate)
         let share = reducer.share
-        ThreadPool.shared.parallelRanges(channels, work: 3 * batch * spatial) { group in
-            for c in group {
-                let (sdy, sdyx) = b.sums(c)
+        b.planes.withScratch(perChannel: 3, partials: 2) { stats, partial in
+            b.sums(into: stats, partial: partial)
+            for c in 0..<channels {
+                let sdy = stats[c], sdyx = stats[channels + c]
                 gammaGrad[c] = sdyx * savedInvStd[c]; betaGrad[c] = sdy
                 scratch[2 * c] = share * Double(sdy)
                 scratch[2 * c + 1] = share * Double(sdyx)
             }
-        }
-        reducer.sum(scratch, count: 2 * channels)
-        guard batch * spatial > 0 else { return }
-        ThreadPool.shared.parallelRanges(channels, work: 2 * batch * spatial) { group in
-            for c in group {
+            reducer.sum(scratch, count: 2 * channels)
+            guard batch * spatial > 0 else { return }
+            for c in 0..<channels {
                 let dBeta = T(scratch[2 * c] / share), dGamma = T(scratch[2 * c + 1] / share) * savedInvStd[c]
-                b.inputGradient(c, dBeta: dBeta, dGamma: dGamma, count: T(count))
+                b.setCoefficients(c, dBeta: dBeta, dGamma: dGamma, count: T(count), coefficients: stats)
             }
+            b.inputGradient(coefficients: stats)
         }
     }
 }

@@ -64,7 +64,7 @@ final class BatchNormLayer: GraphLayer {
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         if training {
             syncedCount = BatchNorm.forwardTraining(
-                batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
+                batch: batch, channels: channels, spatial: spatial, order: .channelMajor, input: b.value(inputs[0]),
                 gamma: b.parameters + gamma, beta: b.parameters + beta, output: b.value(output),
                 savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
                 runningMean: b.running + runningMean, runningVar: b.running + runningVar, relu: relu,
@@ -72,7 +72,7 @@ final class BatchNormLayer: GraphLayer {
             b.batchesTracked[index] += 1
         } else {
             BatchNorm.forwardInference(
-                batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
+                batch: batch, channels: channels, spatial: spatial, order: .channelMajor, input: b.value(inputs[0]),
                 gamma: b.parameters + gamma, beta: b.parameters + beta,
                 runningMean: b.running + runningMean, runningVar: b.running + runningVar,
                 output: b.value(output), relu: relu)
@@ -81,7 +81,7 @@ final class BatchNormLayer: GraphLayer {
 
     func backward(_ b: StepBuffers, batch: Int) {
         BatchNorm.backward(
-            batch: 1, channels: channels, spatial: batch * spatial, input: b.value(inputs[0]),
+            batch: batch, channels: channels, spatial: spatial, order: .channelMajor, input: b.value(inputs[0]),
             gamma: b.parameters + gamma,
             savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
             outputGrad: b.gradient(output), reluOutput: relu ? UnsafePointer(b.value(output)) : nil,
@@ -117,11 +117,11 @@ final class SumLayer: GraphLayer {
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         let out = b.value(output), last = inputs.count - 1
         if firstTwoUnscaled {
-            Upsample.add(b.value(inputs[0]), b.value(inputs[1]), into: out, count: batch * channels * height * width,
-                         relu: relu && last == 1)
+            Upsample.add(b.value(inputs[0]), b.value(inputs[1]), into: out, channels: channels, batch: batch,
+                         plane: height * width, relu: relu && last == 1)
         }
         for j in (firstTwoUnscaled ? 2 : 0)..<inputs.count {
-            Upsample.forward(planes: batch * channels, height: height, width: width, shift: shifts[j],
+            Upsample.forward(channels: channels, batch: batch, height: height, width: width, shift: shifts[j],
                              source: b.value(inputs[j]), destination: out, accumulate: j > 0, relu: relu && j == last)
         }
     }
@@ -137,10 +137,10 @@ final class SumLayer: GraphLayer {
             Upsample.addBackward(
                 destinationGrad: dOut, reluOutput: fuseMask ? y : nil, storeMasked: inputs.count > 2,
                 aGrad: b.gradient(inputs[0]), accumulateA: accumulate[0], bGrad: b.gradient(inputs[1]),
-                accumulateB: accumulate[1], count: count)
+                accumulateB: accumulate[1], channels: channels, batch: batch, plane: height * width)
         }
         for j in (firstTwoUnscaled ? 2 : 0)..<inputs.count {
-            Upsample.backward(planes: batch * channels, height: height, width: width, shift: shifts[j],
+            Upsample.backward(channels: channels, batch: batch, height: height, width: width, shift: shifts[j],
                               destinationGrad: dOut, reluOutput: fuseMask && j == 0 ? y : nil,
                               sourceGrad: b.gradient(inputs[j]), accumulate: accumulate[j])
         }

@@ -37,3 +37,26 @@ struct ItemGroups {
         }
     }
 }
+
+extension ThreadPool {
+    /// Runs `body` over contiguous ranges of `0..<batch` items, one per thread (owner-first, so the
+    /// k-th range runs on thread k, like the k-th group of `ItemGroups` and the k-th part of a
+    /// column-split GEMM), fewer when the work is small: `work` values touched per item, at least
+    /// `minimumTaskWork` per range. For layers whose per-item work spans every channel.
+    public func parallelItems(_ batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        let groups = min(parallelism, batch, max(1, batch * work / Self.minimumTaskWork))
+        if groups <= 1 { return batch > 0 ? body(0..<batch) : () }
+        parallelFor(groups) { body(Self.chunkRange($0, of: groups, total: batch)) }
+    }
+}
+
+extension ThreadPool {
+    /// `parallelItems` over a channel-major `[C, N, …]` tensor of `channels` × `batch` planes:
+    /// `body` gets each channel's run of planes of a thread's items, `c·N + items` (`work`
+    /// values touched per plane).
+    public func parallelChannelRuns(channels: Int, batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        parallelItems(batch, work: channels * work) { items in
+            for c in 0..<channels { body((c * batch + items.lowerBound)..<(c * batch + items.upperBound)) }
+        }
+    }
+}

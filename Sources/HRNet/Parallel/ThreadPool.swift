@@ -19,6 +19,14 @@ import Synchronization
 /// number of chunks (`parallelFor(chunks)`, partial result per chunk index) and combine the partials
 /// in index order — `chunkRange` gives the fixed partition.
 ///
+/// Affinity: a loop of at most `threadCount` tasks (a GEMM's or a convolution's per-thread parts)
+/// (and at most 64) runs owner-first: task i is taken by thread i (the caller is thread 0, worker k is thread k), and
+/// only a thread that has run out of its own work takes another's that has not started. So the
+/// k-th part of one layer and the k-th part of the next, usually the same items of the batch, run
+/// on the same core, and what one wrote the next reads from that core's caches. That matters when
+/// the cores sit on different dies or sockets (see `ItemGroups`). Larger loops hand out indices in
+/// order to whichever thread asks.
+///
 /// Nesting and concurrent callers are safe: a `parallelFor` issued while the pool is busy (from a
 /// body, or from another thread) runs serially on the calling thread. `count` 0 or 1 never wakes a
 /// worker.
@@ -56,6 +64,8 @@ public final class ThreadPool: @unchecked Sendable {
     private let finished = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let maxJoiners: Atomic<Int>
+    /// An owner-first loop's tasks, bit i set once task i is taken.
+    private let takenTasks = Atomic<UInt64>(0)
 
     private var mutex = pthread_mutex_t()
     private var wake = pthread_cond_t()
@@ -74,12 +84,12 @@ public final class ThreadPool: @unchecked Sendable {
         maxJoiners = Atomic(threadCount - 1)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wake, nil)
-        for _ in 1..<max(threadCount, 1) {
+        for slot in 1..<max(threadCount, 1) {
             var thread = pthread_t()
-            let box = Unmanaged.passRetained(self).toOpaque()
+            let box = Unmanaged.passRetained(Worker(pool: self, slot: slot)).toOpaque()
             let rc = pthread_create(&thread, nil, { raw in
-                let pool = Unmanaged<ThreadPool>.fromOpaque(raw!).takeRetainedValue()
-                pool.workerLoop()
+                let worker = Unmanaged<Worker>.fromOpaque(raw!).takeRetainedValue()
+                worker.pool.workerLoop(slot: worker.slot)
                 return nil
             }, box)
             precondition(rc == 0, "ThreadPool: pthread_create failed (\(rc))")
@@ -100,6 +110,9 @@ public final class ThreadPool: @unchecked Sendable {
             self.body = escapable
             self.count = count
             nextIndex.store(0, ordering: .relaxed)
+            // In an owner-first loop task 0 is the caller's from the start: nobody else can take it
+            // while the caller is still waking the workers.
+            takenTasks.store(1, ordering: .relaxed)
             finished.store(0, ordering: .relaxed)
             let gen = generation.load(ordering: .relaxed) &+ 1
             joinState.store(Self.tag(gen) << 32, ordering: .relaxed)
@@ -108,7 +121,7 @@ public final class ThreadPool: @unchecked Sendable {
             if sleepers > 0 { pthread_cond_broadcast(&wake) }
             pthread_mutex_unlock(&mutex)
 
-            runClaims(escapable, count)
+            runClaims(escapable, count, slot: 0)
 
             // Close the job: workers that have not joined by now never touch it.
             let joined =
@@ -141,7 +154,8 @@ public final class ThreadPool: @unchecked Sendable {
         parallelFor(parts) { body(Self.chunkRange($0, of: parts, total: count)) }
     }
 
-    private func runClaims(_ body: (Int) -> Void, _ count: Int) {
+    private func runClaims(_ body: (Int) -> Void, _ count: Int, slot: Int) {
+        if count <= min(threadCount, 64) { return runOwnerFirst(body, count, slot: slot) }
         while true {
             let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
             if i >= count { return }
@@ -149,7 +163,32 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
-    private func workerLoop() {
+    /// Task `slot` first (if it exists and nobody took it), then any task not yet taken.
+    private func runOwnerFirst(_ body: (Int) -> Void, _ count: Int, slot: Int) {
+        let all: UInt64 = count == 64 ? ~0 : (1 << UInt64(count)) - 1
+        func take(_ i: Int) -> Bool {
+            takenTasks.bitwiseOr(1 << UInt64(i), ordering: .relaxed).oldValue & (1 << UInt64(i)) == 0
+        }
+        if slot == 0 {
+            body(0)  // taken for the caller when the loop was published
+        } else if slot < count, take(slot) {
+            body(slot)
+        }
+        while true {
+            let free = all & ~takenTasks.load(ordering: .relaxed)
+            if free == 0 { return }
+            let i = free.trailingZeroBitCount
+            if take(i) { body(i) }
+        }
+    }
+
+    /// A worker thread's pool and its slot (its task in an owner-first loop).
+    private final class Worker {
+        let pool: ThreadPool, slot: Int
+        init(pool: ThreadPool, slot: Int) { self.pool = pool; self.slot = slot }
+    }
+
+    private func workerLoop(slot: Int) {
         var seen = 0
         while true {
             var polls = 0
@@ -167,7 +206,7 @@ public final class ThreadPool: @unchecked Sendable {
             }
             seen = gen
             if join(gen) {
-                runJoinedJob()
+                runJoinedJob(slot: slot)
                 finished.wrappingAdd(1, ordering: .releasing)
             }
         }
@@ -176,9 +215,9 @@ public final class ThreadPool: @unchecked Sendable {
     /// Not inlined so that the worker's reference to the body is released before it reports
     /// `finished` (the caller's `withoutActuallyEscaping` checks that no reference outlives the loop).
     @inline(never)
-    private func runJoinedJob() {
+    private func runJoinedJob(slot: Int) {
         let job = body!
-        runClaims(job, count)
+        runClaims(job, count, slot: slot)
     }
 
     /// The join tag of job `gen`: its low 32 bits (a worker that read `gen` joins within that job's
