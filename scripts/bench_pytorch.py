@@ -6,6 +6,9 @@ rounds alternate ours and PyTorch's (`scripts/hrnet_pytorch_bench.py`), same bat
 so a burst of load from other processes hits both; the figure per side is the median over rounds
 of each run's median step. Prints images/s, the ratio ours / PyTorch (> 1: we are faster) and
 each process's peak resident memory with the ratio (ours / PyTorch), and writes JSON lines.
+With each of our rounds it prints the cache-line round trip between our two threads before and
+after the timed steps (about 60 ns: cores that share a cache; several hundred: cores far apart,
+which a virtual machine's host may choose from one minute to the next).
 """
 import argparse
 import json
@@ -60,6 +63,9 @@ def main():
                 "pytorch_images_per_s": statistics.median(r["images_per_s"] for r in theirs),
                 "ours_peak_rss_mb": max(r["peak_rss_mb"] for r in ours),
                 "pytorch_peak_rss_mb": max(r["peak_rss_mb"] for r in theirs),
+                "ours_rounds_images_per_s": [r["images_per_s"] for r in ours],
+                "pytorch_rounds_images_per_s": [r["images_per_s"] for r in theirs],
+                "core_round_trip_ns": [r.get("core_round_trip_ns") for r in ours],
             }
             row["speed_ratio"] = round(row["ours_images_per_s"] / row["pytorch_images_per_s"], 3)
             row["memory_ratio"] = round(row["ours_peak_rss_mb"] / row["pytorch_peak_rss_mb"], 3)
@@ -68,6 +74,10 @@ def main():
                   f"PyTorch {row['pytorch_images_per_s']:6.2f} img/s, ratio {row['speed_ratio']:.2f}; "
                   f"peak memory ours {row['ours_peak_rss_mb']:.0f} MB, PyTorch {row['pytorch_peak_rss_mb']:.0f} MB, "
                   f"ratio {row['memory_ratio']:.2f}", flush=True)
+            trips = ", ".join("/".join("-" if t is None else f"{t:.0f}" for t in r) for r in row["core_round_trip_ns"]
+                              if r is not None)
+            print(f"{'':>18} {'':>7}  rounds: ours {row['ours_rounds_images_per_s']}, PyTorch "
+                  f"{row['pytorch_rounds_images_per_s']}; our threads' round trip per round {trips} ns", flush=True)
             if args.json:
                 with open(args.json, "a") as f:
                     f.write(json.dumps(row) + "\n")
