@@ -20,28 +20,8 @@ public enum WinogradTransform {
         tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
         matrixStride: Int, rows: Range<Int>?
     ) {
-        let alpha = m + 2, tiles = Tiles(m: m, height: height, width: width), length = tiles.lineLength
-        withUnsafeTemporaryAllocation(of: T.self, capacity: alpha * length + width) { scratch in
-            let down = scratch.baseAddress!, zeros = down + alpha * length  // down[ξ]: column x at x + 1
-            zeros.update(repeating: 0, count: width)
-            for xi in 0..<alpha {
-                down[xi * length] = 0
-                (down + xi * length + 1 + width).update(repeating: 0, count: length - 1 - width)
-            }
-            for ty in 0..<tiles.rows {
-                transform(.data, m, width, { r, i, n in
-                    let y = ty * m - 1 + r
-                    return load((y >= 0 && y < height ? plane + y * width : UnsafePointer(zeros)) + i, n)
-                }, { xi, i, n, value in store(value, down + xi * length + 1 + i, n) })
-                for xi in rows ?? 0..<alpha {
-                    let line = UnsafePointer(down + xi * length)
-                    let out = v + xi * alpha * matrixStride + ty * tiles.columns
-                    transform(.data, m, tiles.columns, { j, i, _ in strided(m, line + m * i + j) }, {
-                        nu, i, n, value in store(value, out + nu * matrixStride + i, n)
-                    })
-                }
-            }
-        }
+        tileTransform(.data, m, shift: 1, plane, height: height, width: width, into: v, matrixStride: matrixStride,
+                      rows: rows)
     }
 
     /// One `height × width` output plane from M (tile t of element ξν at `mp` + (ξα + ν)·`matrixStride`
@@ -117,20 +97,38 @@ public enum WinogradTransform {
         tile m: Int, _ plane: UnsafePointer<T>, height: Int, width: Int, into v: UnsafeMutablePointer<T>,
         matrixStride: Int, rows: Range<Int>?
     ) {
+        tileTransform(.outputAdjoint, m, shift: 0, plane, height: height, width: width, into: v,
+                      matrixStride: matrixStride, rows: rows)
+    }
+
+    /// `matrix` (Bᵀ or A) down the rows of each tile row, then across each tile's columns: the
+    /// tiles start `shift` pixels above and left of their m × m output block (1 for the input's
+    /// α × α patches, 0 for the output gradient's m × m tiles), zeros outside the plane. The first
+    /// pass writes line ξ of the tile row, image column x at x + `shift` (zeros before and past
+    /// the border as far as the wide loads reach); the second runs for the rows ξ in `rows`.
+    /// Inlined, so each caller's `matrix` is a constant in the loops.
+    @inline(__always)
+    private static func tileTransform<T: BinaryFloatingPoint & SIMDScalar>(
+        _ matrix: Matrix, _ m: Int, shift: Int, _ plane: UnsafePointer<T>, height: Int, width: Int,
+        into v: UnsafeMutablePointer<T>, matrixStride: Int, rows: Range<Int>?
+    ) {
         let alpha = m + 2, tiles = Tiles(m: m, height: height, width: width), length = tiles.lineLength
         withUnsafeTemporaryAllocation(of: T.self, capacity: alpha * length + width) { scratch in
-            let down = scratch.baseAddress!, zeros = down + alpha * length  // down[ξ]: column x at x
+            let down = scratch.baseAddress!, zeros = down + alpha * length
             zeros.update(repeating: 0, count: width)
-            for xi in 0..<alpha { (down + xi * length + width).update(repeating: 0, count: length - width) }
+            for xi in 0..<alpha {
+                (down + xi * length).update(repeating: 0, count: shift)
+                (down + xi * length + shift + width).update(repeating: 0, count: length - shift - width)
+            }
             for ty in 0..<tiles.rows {
-                transform(.outputAdjoint, m, width, { r, i, n in
-                    let y = ty * m + r
-                    return load((y < height ? plane + y * width : UnsafePointer(zeros)) + i, n)
-                }, { xi, i, n, value in store(value, down + xi * length + i, n) })
+                transform(matrix, m, width, { r, i, n in
+                    let y = ty * m - shift + r
+                    return load((y >= 0 && y < height ? plane + y * width : UnsafePointer(zeros)) + i, n)
+                }, { xi, i, n, value in store(value, down + xi * length + shift + i, n) })
                 for xi in rows ?? 0..<alpha {
                     let line = UnsafePointer(down + xi * length)
                     let out = v + xi * alpha * matrixStride + ty * tiles.columns
-                    transform(.outputAdjoint, m, tiles.columns, { p, i, _ in strided(m, line + m * i + p) }, {
+                    transform(matrix, m, tiles.columns, { j, i, _ in strided(m, line + m * i + j) }, {
                         nu, i, n, value in store(value, out + nu * matrixStride + i, n)
                     })
                 }

@@ -122,7 +122,7 @@ public enum Winograd {
     /// apart (W16's 3×3 layers, forward + backward, batch 8): 1.15–1.25× as long as with im2col's
     /// weight gradient under the channel/element split, and still 1.15–1.23× with rows split but V
     /// and Ŷ in separate blocks (the input gradient's item-group slots then cut across every
-    /// task's share, and half the scratch changed cores twice per layer); 0.8× with the shares
+    /// task's share, and half the scratch changed cores twice per layer); 0.83× with the shares
     /// laid out as those slots.
     public static func backwardWeights<T: KernelScalar>(
         _ g: ConvGeometry, tile: WinogradTile, batch: Int, input: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
