@@ -30,7 +30,8 @@ public enum NetworkBenchmark {
                 """,
                 mode, network, batch, threads, steps, secondsPerStep, imagesPerSecond, gflopsPerSecond,
                 peakRSSMegabytes, arenaMegabytes, ISA.active.rawValue,
-                coreRoundTripNanoseconds.map { $0.map { String(format: "%.0f", $0) } ?? "null" }.joined(separator: ", "))
+                coreRoundTripNanoseconds.map { $0.map { String(format: "%.0f", $0) } ?? "null" }
+                    .joined(separator: ", "))
         }
     }
 

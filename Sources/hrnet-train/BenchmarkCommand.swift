@@ -75,9 +75,9 @@ struct NetworkBenchmarkCommand: ParsableCommand {
         }
         if let layers { print(layers.table(peakGflops: peak)) }
         if result.coreRoundTripNanoseconds.allSatisfy({ $0 != nil }) {
+            let trips = result.coreRoundTripNanoseconds.map { String(format: "%.0f ns", $0!) }
             print("cache-line round trip between the first two threads: "
-                  + result.coreRoundTripNanoseconds.map { String(format: "%.0f ns", $0!) }.joined(separator: " before, ")
-                  + " after the timed steps")
+                  + trips.joined(separator: " before, ") + " after the timed steps")
         }
         print(result.json)
     }

@@ -10,9 +10,9 @@
 /// all channels of its own items: the convolution before wrote those items on the same core, and
 /// the one after reads them there. So the per-channel sums are taken per (channel, item) first and
 /// added over the items in order afterwards, which also makes them independent of the thread
-/// count. Values go through the chunk kernels of the element type (`KernelScalar.chunkKernels`). SyncBatchNorm (statistics over the
-/// slices of several processes) is in SyncBatchNorm.swift, built from the same per-channel steps
-/// (`ForwardChannels`, `BackwardChannels`).
+/// count. Values go through the chunk kernels of the element type (`KernelScalar.chunkKernels`).
+/// SyncBatchNorm (statistics over the slices of several processes) is in SyncBatchNorm.swift,
+/// built from the same steps (`ForwardChannels`, `BackwardChannels`).
 public enum BatchNorm {
     public static let epsilon = 1e-5
     public static let momentum = 0.1
@@ -194,7 +194,8 @@ public enum BatchNorm {
             planes.forEachItemGroup(work: 3) { c, n in
                 let o = planes.offset(c, n)
                 let sums = kernels.gradientSums(
-                    outputGrad + o, input + o, count: spatial, center: savedMean[c], reluOutput: reluOutput.map { $0 + o })
+                    outputGrad + o, input + o, count: spatial, center: savedMean[c],
+                    reluOutput: reluOutput.map { $0 + o })
                 partial[c * batch + n] = sums.sum; dots[c * batch + n] = sums.dot
             }
             planes.addItems(partial, into: stats)

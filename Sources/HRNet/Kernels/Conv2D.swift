@@ -177,7 +177,8 @@ public enum Conv2D {
             T.gemm(transA: true, transB: false, m: g.colRows, n: dcolLD, k: g.outChannels, alpha: 1,
                    a: weight, lda: g.colRows, b: outputGrad + items.lowerBound * hw, ldb: ld, beta: 0, c: dcol,
                    ldc: dcolLD)
-            ThreadPool.shared.parallelRanges(g.inChannels * items.count, work: g.kernel * g.kernel * hw + inPlane) { jobs in
+            let work = g.kernel * g.kernel * hw + inPlane
+            ThreadPool.shared.parallelRanges(g.inChannels * items.count, work: work) { jobs in
                 for job in jobs {
                     let c = job / items.count, n = job % items.count
                     let plane = inputGrad + c * inLD + (items.lowerBound + n) * inPlane

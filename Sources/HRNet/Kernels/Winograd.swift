@@ -129,7 +129,8 @@ public enum Winograd {
         weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
     ) {
         precondition(g.isWinogradEligible, "Winograd needs a 3x3 stride-1 pad-1 convolution")
-        let plan = Plan(g, tile: tile), transforms = ISA.active.winogradTransforms, chunk = plan.chunkItems(batch: batch)
+        let plan = Plan(g, tile: tile), transforms = ISA.active.winogradTransforms
+        let chunk = plan.chunkItems(batch: batch)
         let (cin, cout, alpha, plane) = (g.inChannels, g.outChannels, tile.inputSize, g.height * g.width)
         let du = workspace, v = workspace + plan.weightCount
         // Each task transforms and multiplies the elements ξν of its own rows ξ (up to α tasks), so
@@ -153,7 +154,8 @@ public enum Winograd {
                     for n in 0..<items {
                         transforms.outputGradient(tile: tile.outputSize, outputGrad + (o * batch + n0 + n) * plane,
                                                   height: g.height, width: g.width,
-                                                  into: v + (cin + o) * ld + n * plan.tilesPerItem, matrixStride: stride,
+                                                  into: v + (cin + o) * ld + n * plan.tilesPerItem,
+                                                  matrixStride: stride,
                                                   rows: rows)
                     }
                 }
