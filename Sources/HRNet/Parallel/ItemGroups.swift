@@ -6,7 +6,8 @@
 /// Why: a channel-split transform followed by a column-split GEMM hands half the scratch (up to
 /// 9× the layer's input) from one core to the other. When the two cores share a cache that is
 /// cheap; when they sit on different dies or sockets (a cache-line round trip of ~330 ns against
-/// ~60 ns, which this project's VMs get on some days) it made a 2-thread training step 1.6× slower.
+/// ~60 ns; a VM's host may switch between the two within minutes) it made a 2-thread training
+/// step 1.6× slower.
 ///
 /// The scratch holds `capacity` items; each of `groups` tasks owns `capacity / groups` of it and
 /// runs its items in sub-chunks of at most that many. With one group (one thread, a batch of one,

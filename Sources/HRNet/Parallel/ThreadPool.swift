@@ -19,9 +19,10 @@ import Synchronization
 /// number of chunks (`parallelFor(chunks)`, partial result per chunk index) and combine the partials
 /// in index order — `chunkRange` gives the fixed partition.
 ///
-/// Affinity: a loop of at most `threadCount` tasks (a GEMM's or a convolution's per-thread parts)
-/// (and at most 64) runs owner-first: task i is taken by thread i (the caller is thread 0, worker k is thread k), and
-/// only a thread that has run out of its own work takes another's that has not started. So the
+/// Affinity: a loop of at most `threadCount` tasks (and at most 64), such as a GEMM's or a
+/// convolution's per-thread parts, runs owner-first: task i is taken by thread i (the caller is
+/// thread 0, worker k is thread k), and only a thread that has run out of its own work takes
+/// another's that has not started. So the
 /// k-th part of one layer and the k-th part of the next, usually the same items of the batch, run
 /// on the same core, and what one wrote the next reads from that core's caches. That matters when
 /// the cores sit on different dies or sockets (see `ItemGroups`). Larger loops hand out indices in
