@@ -52,16 +52,12 @@ public enum BatchNorm {
         output: UnsafeMutablePointer<T>, relu: Bool
     ) {
         let planes = Planes(batch: batch, channels: channels, spatial: spatial, order: order)
-        let kernels = T.chunkKernels
         planes.withScratch(perChannel: 2) { ab, _ in
             for c in 0..<channels {
                 let a = gamma[c] / (runningVar[c] + T(epsilon)).squareRoot()
                 ab[c] = a; ab[channels + c] = beta[c] - runningMean[c] * a
             }
-            planes.forEachItemGroup(work: 2) { c, n in
-                let o = planes.offset(c, n)
-                kernels.affine(input + o, output + o, count: spatial, scale: ab[c], shift: ab[channels + c], relu: relu)
-            }
+            planes.affine(input, output, coefficients: ab, relu: relu)
         }
     }
 
@@ -121,6 +117,17 @@ public enum BatchNorm {
             }
         }
 
+        /// `y = a·x + b` per channel (then the ReLU), a at `ab[c]`, b at `ab[C + c]`.
+        func affine<T: KernelScalar>(
+            _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, coefficients ab: UnsafePointer<T>, relu: Bool
+        ) {
+            let kernels = T.chunkKernels
+            forEachItemGroup(work: 2) { c, n in
+                let o = offset(c, n)
+                kernels.affine(x + o, y + o, count: spatial, scale: ab[c], shift: ab[channels + c], relu: relu)
+            }
+        }
+
         /// `sums[c] = Σ_n partial[c, n]`, in item order.
         func addItems<T: KernelScalar>(_ partial: UnsafePointer<T>, into sums: UnsafeMutablePointer<T>) {
             for c in 0..<channels {
@@ -171,11 +178,7 @@ public enum BatchNorm {
 
         /// `y = a·x + b` (then the ReLU) with every channel's `setStatistics` coefficients.
         func normalize(coefficients ab: UnsafePointer<T>) {
-            let channels = planes.channels, spatial = planes.spatial
-            planes.forEachItemGroup(work: 2) { c, n in
-                let o = planes.offset(c, n)
-                kernels.affine(input + o, output + o, count: spatial, scale: ab[c], shift: ab[channels + c], relu: relu)
-            }
+            planes.affine(input, output, coefficients: ab, relu: relu)
         }
     }
 

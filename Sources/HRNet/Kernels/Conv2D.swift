@@ -88,8 +88,8 @@ public enum Conv2D {
                    a: weight, lda: g.colRows, b: input, ldb: ld, beta: 0, c: output, ldc: ld)
         } else {
             let groups = ItemGroups(batch: batch, capacity: chunk ?? g.chunkItems(batch: batch))
-            groups.forEachChunk(batch: batch) { slot, items in
-                let col = workspace! + slot * groups.slotItems * g.colRows * hw, ldcol = items.count * hw
+            groups.forEachChunk(batch: batch, perItem: g.colRows * hw) { offset, items in
+                let col = workspace! + offset, ldcol = items.count * hw
                 im2col(g, batch: batch, items: items, channels: 0..<g.inChannels, input: input, into: col)
                 T.gemm(transA: false, transB: false, m: g.outChannels, n: ldcol, k: g.colRows, alpha: 1,
                        a: weight, lda: g.colRows, b: col, ldb: ldcol, beta: 0, c: output + items.lowerBound * hw,
@@ -172,8 +172,8 @@ public enum Conv2D {
         // dX = col2im(Wᵀ · dY), each thread on its own items in its own slot of the workspace.
         let groups = ItemGroups(batch: batch, capacity: chunk)
         let kernels = T.chunkKernels
-        groups.forEachChunk(batch: batch) { slot, items in
-            let dcol = workspace! + slot * groups.slotItems * g.colRows * hw, dcolLD = items.count * hw
+        groups.forEachChunk(batch: batch, perItem: g.colRows * hw) { offset, items in
+            let dcol = workspace! + offset, dcolLD = items.count * hw
             T.gemm(transA: true, transB: false, m: g.colRows, n: dcolLD, k: g.outChannels, alpha: 1,
                    a: weight, lda: g.colRows, b: outputGrad + items.lowerBound * hw, ldb: ld, beta: 0, c: dcol,
                    ldc: dcolLD)

@@ -230,9 +230,9 @@ public enum Winograd {
             let alpha = tile.inputSize, plane = height * width
             let transforms = ISA.active.winogradTransforms
             let groups = ItemGroups(batch: batch, capacity: chunkItems(batch: batch))
-            groups.forEachChunk(batch: batch) { slot, chunk in
+            groups.forEachChunk(batch: batch, perItem: perItem) { offset, chunk in
                 let items = chunk.count, n0 = chunk.lowerBound, ld = items * tilesPerItem
-                let v = workspace + weightCount + slot * groups.slotItems * perItem
+                let v = workspace + weightCount + offset
                 let m = v + alpha * alpha * inChannels * ld
                 ThreadPool.shared.parallelFor(inChannels * items) { job in
                     let c = job / items, n = job % items

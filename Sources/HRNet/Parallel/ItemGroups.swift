@@ -25,15 +25,16 @@ struct ItemGroups {
         slotItems = max(1, capacity / groups)
     }
 
-    /// `body(slot, items)` for every sub-chunk: `items` absolute batch indices, `slot` the index
-    /// of the scratch slot it may use (`slot · slotItems` items in). Groups run in parallel.
-    func forEachChunk(batch: Int, _ body: (_ slot: Int, _ items: Range<Int>) -> Void) {
+    /// `body(offset, items)` for every sub-chunk: `items` absolute batch indices, `offset` where
+    /// its group's slot starts in a scratch of `perItem` elements per item. Groups run in parallel.
+    func forEachChunk(batch: Int, perItem: Int, _ body: (_ offset: Int, _ items: Range<Int>) -> Void) {
         ThreadPool.shared.parallelFor(groups) { group in
             let mine = ThreadPool.chunkRange(group, of: groups, total: batch)
             let pieces = (mine.count + slotItems - 1) / slotItems
             for piece in 0..<pieces {
                 let part = ThreadPool.chunkRange(piece, of: pieces, total: mine.count)
-                body(group, (mine.lowerBound + part.lowerBound)..<(mine.lowerBound + part.upperBound))
+                body(group * slotItems * perItem,
+                     (mine.lowerBound + part.lowerBound)..<(mine.lowerBound + part.upperBound))
             }
         }
     }
