@@ -140,7 +140,8 @@ public enum Winograd {
         // forward and the input gradient, which then find the same lines on the same core.
         let groups = min(ThreadPool.shared.parallelism, alpha)
         for n0 in stride(from: 0, to: batch, by: chunk) {
-            let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem, stride = (cin + cout) * ld + Plan.matrixPad
+            let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem
+            let stride = (cin + cout) * ld + Plan.matrixPad
             ThreadPool.shared.parallelFor(groups) { group in
                 let rows = ThreadPool.chunkRange(group, of: groups, total: alpha)
                 for c in 0..<cin {
@@ -177,8 +178,8 @@ public enum Winograd {
 
     /// U[ξν][r, q] = (G g_rq Gᵀ)[ξ, ν] for the 3×3 kernels g_rq[i, j] = weight[index(r, q, i, j)]
     /// (`rows` output channels of the product, `columns` input channels), written as α² row-major
-    /// [rows, columns] matrices `plan.weightStride` apart: per row r, its kernels gathered as nine lines of `columns` values,
-    /// then transformed across q at once.
+    /// [rows, columns] matrices `plan.weightStride` apart: per row r, its kernels gathered as nine
+    /// lines of `columns` values, then transformed across q at once.
     static func transformWeights<T: KernelScalar>(
         _ plan: Plan, _ weight: UnsafePointer<T>, rows: Int, columns: Int, into u: UnsafeMutablePointer<T>,
         index: (Int, Int, Int, Int) -> Int
