@@ -85,42 +85,53 @@ private func copyRuns(_ src: UnsafePointer<Float>, ld: Int, runs: Int, length: I
 }
 
 /// The transposing pack: `dst[p·width + r] = src[r·ld + p]` for r < rows (0 for rows ≤ r < width),
-/// p < kc. Whole 8 × 8 blocks go through registers (`transpose8x8`); the ragged rest is scalar.
+/// p < kc. Blocks of 8 rows × 8 k go through registers (`transpose8x8`); a last block of fewer
+/// rows too, with zero rows in place of the missing ones, stored as far as the panel is wide (AVX2's
+/// 6-row A panels are all such blocks; they used to be gathered one value at a time). The k values
+/// past the last multiple of 8 are scalar.
 @inline(__always)
 private func interleave(_ src: UnsafePointer<Float>, ld: Int, rows: Int, width: Int, kc: Int,
                         into dst: UnsafeMutablePointer<Float>) {
-    let fullRows = rows & ~7, fullK = kc & ~7
-    for r0 in stride(from: 0, to: fullRows, by: 8) {
+    let fullK = kc & ~7
+    var filled = 0  // rows of the panel written so far, zeros included
+    for r0 in stride(from: 0, to: rows, by: 8) {
+        let count = min(8, rows - r0), lanes = min(8, width - r0)
         for p in stride(from: 0, to: fullK, by: 8) {
-            transpose8x8(src + r0 * ld + p, ld: ld, into: dst + p * width + r0, ldd: width)
+            transpose8x8(src + r0 * ld + p, ld: ld, rows: count, into: dst + p * width + r0, ldd: width, lanes: lanes)
         }
         for p in fullK..<kc {
-            for r in r0..<(r0 + 8) { dst[p * width + r] = src[r * ld + p] }
+            for r in r0..<(r0 + count) { dst[p * width + r] = src[r * ld + p] }
+            for r in (r0 + count)..<(r0 + lanes) { dst[p * width + r] = 0 }
         }
+        filled = r0 + lanes
     }
-    for r in fullRows..<rows {
-        let s = src + r * ld
-        for p in 0..<kc { dst[p * width + r] = s[p] }
-    }
-    if rows < width {
-        for p in 0..<kc { (dst + p * width + rows).update(repeating: 0, count: width - rows) }
+    if filled < width {
+        for p in 0..<kc { (dst + p * width + filled).update(repeating: 0, count: width - filled) }
     }
 }
 
-/// `dst[j·ldd + i] = src[i·ld + j]` for an 8 × 8 block. Three perfect-shuffle rounds: viewing the
-/// block as 64 values indexed (row, column) = 6 bits, an unzip (even elements, then odd) of the
-/// whole sequence rotates the index right by one bit, so three unzips swap row and column bits.
-/// An unzip takes row pairs (2i, 2i+1) to rows i (even lanes) and 4 + i (odd lanes).
+/// `dst[j·ldd + i] = src[i·ld + j]` for i < `rows` of an 8 × 8 block (rows past `rows` read as 0),
+/// each of the 8 output rows stored in its first `lanes` values. Three perfect-shuffle rounds:
+/// viewing the block as 64 values indexed (row, column) = 6 bits, an unzip (even elements, then
+/// odd) of the whole sequence rotates the index right by one bit, so three unzips swap row and
+/// column bits. An unzip takes row pairs (2i, 2i+1) to rows i (even lanes) and 4 + i (odd lanes).
 @inline(__always)
-private func transpose8x8(_ src: UnsafePointer<Float>, ld: Int, into dst: UnsafeMutablePointer<Float>, ldd: Int) {
+private func transpose8x8(
+    _ src: UnsafePointer<Float>, ld: Int, rows: Int, into dst: UnsafeMutablePointer<Float>, ldd: Int, lanes: Int
+) {
     typealias V = SIMD8<Float>
-    func row(_ i: Int) -> V { UnsafeRawPointer(src + i * ld).loadUnaligned(as: V.self) }
+    func row(_ i: Int) -> V { i < rows ? UnsafeRawPointer(src + i * ld).loadUnaligned(as: V.self) : V() }
     var r = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
     for _ in 0..<3 {
         let p0 = SIMD16(lowHalf: r.0, highHalf: r.1), p1 = SIMD16(lowHalf: r.2, highHalf: r.3)
         let p2 = SIMD16(lowHalf: r.4, highHalf: r.5), p3 = SIMD16(lowHalf: r.6, highHalf: r.7)
         r = (p0.evenHalf, p1.evenHalf, p2.evenHalf, p3.evenHalf, p0.oddHalf, p1.oddHalf, p2.oddHalf, p3.oddHalf)
     }
-    func put(_ i: Int, _ v: V) { UnsafeMutableRawPointer(dst + i * ldd).storeBytes(of: v, as: V.self) }
+    func put(_ i: Int, _ v: V) {
+        let d = UnsafeMutableRawPointer(dst + i * ldd)
+        if lanes == 8 { return d.storeBytes(of: v, as: V.self) }
+        if lanes >= 4 { d.storeBytes(of: v.lowHalf, as: SIMD4<Float>.self) }
+        for l in (lanes >= 4 ? 4 : 0)..<lanes { dst[i * ldd + l] = v[l] }
+    }
     put(0, r.0); put(1, r.1); put(2, r.2); put(3, r.3); put(4, r.4); put(5, r.5); put(6, r.6); put(7, r.7)
 }
