@@ -74,10 +74,12 @@ extension ConvGeometry {
 ///
 /// so `backwardData` runs the same machinery on dY with the transformed w̃.
 public enum Winograd {
-    /// Scratch elements for `batch` items: the transformed weights, then V and M of one chunk.
+    /// Scratch elements for `batch` items: the transformed weights, then V and M of one chunk (and
+    /// the gaps after the weight gradient's rows of V and Ŷ).
     public static func workspaceCount(_ g: ConvGeometry, tile: WinogradTile, batch: Int) -> Int {
-        let plan = Plan(g, tile: tile)
+        let plan = Plan(g, tile: tile), alpha = tile.inputSize
         return plan.weightCount + plan.chunkItems(batch: batch) * plan.perItem
+            + alpha * alpha * (g.inChannels + g.outChannels) * Plan.matrixPad
     }
 
     /// `output = conv(input, weight) + bias`, like `Conv2D.forward`.
@@ -140,29 +142,32 @@ public enum Winograd {
         // forward and the input gradient, which then find the same lines on the same core.
         let groups = min(ThreadPool.shared.parallelism, alpha)
         for n0 in stride(from: 0, to: batch, by: chunk) {
-            let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem
-            let stride = (cin + cout) * ld + Plan.matrixPad
+            // Rows of V and Ŷ `row` apart: the products read them along k, 8 to 32 rows at a time
+            // (the packing's transposes), which a power-of-two length would put in one cache set.
+            let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem, row = ld + Plan.matrixPad
+            let stride = (cin + cout) * row + Plan.matrixPad
             ThreadPool.shared.parallelFor(groups) { group in
                 let rows = ThreadPool.chunkRange(group, of: groups, total: alpha)
                 for c in 0..<cin {
                     for n in 0..<items {
-                        transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane, height: g.height,
-                                         width: g.width, into: v + c * ld + n * plan.tilesPerItem, matrixStride: stride,
-                                         rows: rows)
+                        transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane,
+                                         height: g.height, width: g.width, into: v + c * row + n * plan.tilesPerItem,
+                                         matrixStride: stride, rows: rows)
                     }
                 }
                 for o in 0..<cout {
                     for n in 0..<items {
                         transforms.outputGradient(tile: tile.outputSize, outputGrad + (o * batch + n0 + n) * plane,
                                                   height: g.height, width: g.width,
-                                                  into: v + (cin + o) * ld + n * plan.tilesPerItem,
+                                                  into: v + (cin + o) * row + n * plan.tilesPerItem,
                                                   matrixStride: stride,
                                                   rows: rows)
                     }
                 }
                 for e in (rows.lowerBound * alpha)..<(rows.upperBound * alpha) {
-                    T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1, a: v + e * stride + cin * ld,
-                           lda: ld, b: v + e * stride, ldb: ld, beta: n0 > 0 ? 1 : 0, c: du + e * duStride, ldc: cin)
+                    T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1,
+                           a: v + e * stride + cin * row, lda: row, b: v + e * stride, ldb: row,
+                           beta: n0 > 0 ? 1 : 0, c: du + e * duStride, ldc: cin)
                 }
             }
         }
