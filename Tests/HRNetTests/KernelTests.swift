@@ -113,12 +113,20 @@ final class KernelTests: XCTestCase {
 
     /// Splitting a layer's items (forward, input gradient) or input channels (weight gradient)
     /// between threads changes who computes a value, never how: one thread and every thread give
-    /// the same bits, for im2col and Winograd, whole batches and chunks.
+    /// the same bits, for im2col and Winograd, whole batches and chunks; and for a plane large
+    /// enough that Winograd's weight gradient sums per-item partials (46 × 46: 529 tiles).
     func testThreadSplitLeavesResultsBitIdentical() {
+        let shapes = [(16, 12, 9, 7, 5), (4, 3, 46, 46, 3)].map { cin, cout, h, w, batch in
+            (ConvGeometry(inChannels: cin, outChannels: cout, kernel: 3, stride: 1, padding: 1, height: h, width: w),
+             batch)
+        }
+        XCTAssertEqual(shapes.map { $0.winogradWeightGradientByItems(tile: .f2, batch: $1) }, [false, true])
+        for (g, batch) in shapes { checkThreadSplit(g, batch: batch) }
+    }
+
+    func checkThreadSplit(_ g: ConvGeometry, batch: Int) {
         let pool = ThreadPool.shared, before = pool.parallelism, threads = pool.threadCount
         defer { pool.parallelism = before }
-        let g = ConvGeometry(inChannels: 16, outChannels: 12, kernel: 3, stride: 1, padding: 1, height: 9, width: 7)
-        let batch = 5
         let x = random(batch * g.inputCount).map(Float.init), w = random(g.weightCount).map(Float.init)
         let r = random(batch * g.outputCount).map(Float.init)
         for algorithm in [ConvAlgorithm.im2col, .winograd(.f2)] {
@@ -140,7 +148,8 @@ final class KernelTests: XCTestCase {
                 let serial = run(threads: 1), parallel = run(threads: threads)
                 for (name, (a, b)) in zip(["y", "dX", "dW"], zip(serial, parallel)) {
                     XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern),
-                                   "\(algorithm) chunk \(String(describing: chunk)) \(name): 1 vs \(threads) threads")
+                                   "\(g.height)x\(g.width) \(algorithm) chunk \(String(describing: chunk)) \(name): "
+                                   + "1 vs \(threads) threads")
                 }
             }
         }

@@ -61,6 +61,12 @@ extension ConvGeometry {
     /// two 2×2 convolutions alone moved the second Adam step from 282 to 1361 of 48752 elements
     /// beyond 1e-5 (limit 487). Not a summation-order effect: those sums have two terms.
     public var isWinogradWeightGradientEligible: Bool { isWinogradEligible && min(height, width) >= 4 }
+
+    /// Whether Winograd's weight gradient of `batch` items sums per-item partials
+    /// (`Winograd.backwardWeightsByItems`) rather than splitting the transform rows between threads.
+    public func winogradWeightGradientByItems(tile: WinogradTile, batch: Int) -> Bool {
+        Winograd.Plan(self, tile: tile).weightGradientByItems(batch: batch)
+    }
 }
 
 /// Forward, input-gradient and weight-gradient convolution by `WinogradTile`'s F(m×m, 3×3) over
@@ -74,12 +80,12 @@ extension ConvGeometry {
 ///
 /// so `backwardData` runs the same machinery on dY with the transformed w̃.
 public enum Winograd {
-    /// Scratch elements for `batch` items: the transformed weights, then V and M of one chunk (and
-    /// the gaps after the weight gradient's rows of V and Ŷ).
+    /// Scratch elements for `batch` items: the transformed weights (or dU), the weight gradient's
+    /// per-item partials where it takes them, then V and M (or V and Ŷ) of one chunk.
     public static func workspaceCount(_ g: ConvGeometry, tile: WinogradTile, batch: Int) -> Int {
-        let plan = Plan(g, tile: tile), alpha = tile.inputSize
-        return plan.weightCount + plan.chunkItems(batch: batch) * plan.perItem
-            + alpha * alpha * (g.inChannels + g.outChannels) * Plan.matrixPad
+        let plan = Plan(g, tile: tile)
+        let partials = plan.weightGradientByItems(batch: batch) ? batch * plan.weightCount : 0
+        return plan.weightCount + partials + plan.chunkItems(batch: batch) * plan.perItem
     }
 
     /// `output = conv(input, weight) + bias`, like `Conv2D.forward`.
@@ -114,7 +120,8 @@ public enum Winograd {
     ///
     ///     dU[ξν] = Σ_t Ŷ[ξν][·, t] · V[ξν][·, t]ᵀ,   Ŷ[ξν][o, t] = (A dY_ot Aᵀ)[ξ, ν],   dW_oc = Gᵀ dU_oc G
     ///
-    /// (V as in the forward; α² products [Cout, tiles] · [tiles, Cin], summed over the chunks). The
+    /// (V as in the forward; α² products [Cout, tiles] · [tiles, Cin], summed over the chunks). Large
+    /// planes sum per-item partials instead (`backwardWeightsByItems`). Otherwise the
     /// chunks run in turn, the threads splitting each by rows ξ of the α × α elements: the sum runs
     /// through every item, so giving each thread its own items (as `convolve` does) would make the
     /// result depend on the thread count, and a split of the transforms by channel and of the
@@ -135,6 +142,10 @@ public enum Winograd {
         let chunk = plan.chunkItems(batch: batch)
         let (cin, cout, alpha, plane) = (g.inChannels, g.outChannels, tile.inputSize, g.height * g.width)
         let du = workspace, v = workspace + plan.weightCount, duStride = plan.weightStride
+        if plan.weightGradientByItems(batch: batch) {
+            return backwardWeightsByItems(plan, batch: batch, input: input, outputGrad: outputGrad,
+                                          weightGrad: weightGrad, workspace: workspace)
+        }
         // Each task transforms and multiplies the elements ξν of its own rows ξ (up to α tasks), so
         // V and Ŷ are read by the core that wrote them. Element e keeps V[e] and Ŷ[e] together
         // (matrix stride (Cin + Cout)·tiles + `Plan.matrixPad`), so a task's rows are one contiguous share of the
@@ -171,10 +182,68 @@ public enum Winograd {
                 }
             }
         }
-        ThreadPool.shared.parallelFor(cout) { o in
+        kernelGradients(plan, du, partials: 0, into: weightGrad)
+    }
+
+    /// The weight gradient of planes with at least `Plan.itemSplitTiles` tiles: each item's
+    /// products in a partial dU of its own, P_n = Σ_{t of item n} Ŷ[·, t] · V[·, t]ᵀ, then
+    /// dU = (…(P_0 + P_1) + …) + P_{N−1}, in item order whatever the thread count. The threads
+    /// take the items of their `ItemGroups` (those whose input and output gradient they wrote), so
+    /// no plane crosses cores and every transform runs once (the row split runs the first pass of
+    /// each in every task); an item's V and Ŷ take 4 MB at 32 channels, 64 × 64, where a chunk's
+    /// took 30. Measured with `hrnet-train benchmark conv` (W32, two threads, cores near): the
+    /// backward of 32 → 32 channels at 64 × 64 in 6.6–6.8 ms against 9.2–11.3 with the row split.
+    static func backwardWeightsByItems<T: KernelScalar>(
+        _ plan: Plan, batch: Int, input: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
+        weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
+    ) {
+        let transforms = ISA.active.winogradTransforms, m = plan.tile.outputSize
+        let (cin, cout, alpha) = (plan.channelsIn, plan.channelsOut, plan.tile.inputSize)
+        let (height, width, plane) = (plan.height, plan.width, plan.height * plan.width)
+        let partials = workspace + plan.weightCount, scratch = partials + batch * plan.weightCount
+        let ld = plan.tilesPerItem, row = ld + Plan.matrixPad, stride = (cin + cout) * row + Plan.matrixPad
+        let groups = ItemGroups(batch: batch, capacity: plan.chunkItems(batch: batch))
+        groups.forEachChunk(batch: batch, perItem: plan.perItem) { offset, items in
+            let v = scratch + offset
+            for n in items {
+                for c in 0..<cin {
+                    transforms.input(tile: m, input + (c * batch + n) * plane, height: height, width: width,
+                                     into: v + c * row, matrixStride: stride)
+                }
+                for o in 0..<cout {
+                    transforms.outputGradient(tile: m, outputGrad + (o * batch + n) * plane, height: height,
+                                              width: width, into: v + (cin + o) * row, matrixStride: stride, rows: nil)
+                }
+                for e in 0..<(alpha * alpha) {
+                    T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1, a: v + e * stride + cin * row,
+                           lda: row, b: v + e * stride, ldb: row, beta: 0,
+                           c: partials + n * plan.weightCount + e * plan.weightStride, ldc: cin)
+                }
+            }
+        }
+        kernelGradients(plan, workspace, partials: batch, into: weightGrad)
+    }
+
+    /// dW_oc = Gᵀ dU_oc G for every output channel o (written [Cout, Cin, 3, 3]), from dU at `du`;
+    /// with `partials` > 0, dU is first summed, row by row, from that many partials after it.
+    static func kernelGradients<T: KernelScalar>(
+        _ plan: Plan, _ du: UnsafeMutablePointer<T>, partials: Int, into weightGrad: UnsafeMutablePointer<T>
+    ) {
+        let transforms = ISA.active.winogradTransforms, alpha = plan.tile.inputSize
+        let (cin, stride) = (plan.channelsIn, plan.weightStride)
+        ThreadPool.shared.parallelFor(plan.channelsOut) { o in
+            for e in 0..<(alpha * alpha) where partials > 0 {
+                let sum = du + e * stride + o * cin
+                let first = du + plan.weightCount + e * stride + o * cin
+                sum.update(from: first, count: cin)
+                for n in 1..<partials {
+                    let part = first + n * plan.weightCount
+                    for c in 0..<cin { sum[c] += part[c] }
+                }
+            }
             withUnsafeTemporaryAllocation(of: T.self, capacity: (9 + 3 * alpha) * cin) { scratch in
                 let dg = scratch.baseAddress!
-                transforms.kernelGradients(tile: tile.outputSize, du + o * cin, matrixStride: duStride, count: cin,
+                transforms.kernelGradients(tile: plan.tile.outputSize, du + o * cin, matrixStride: stride, count: cin,
                                            into: dg, scratch: dg + 9 * cin)
                 for c in 0..<cin { for k in 0..<9 { weightGrad[(o * cin + c) * 9 + k] = dg[k * cin + c] } }
             }
@@ -221,9 +290,10 @@ public enum Winograd {
         /// From one matrix ξν of the transformed weights to the next.
         var weightStride: Int { channelsIn * channelsOut + Self.matrixPad }
         /// V and M of one item (forward and backward swap Cin and Cout, the sum is the same), with
-        /// room for the pads after each of their matrices.
+        /// room for the gaps after each of their matrices and, in the weight gradient, rows.
         var perItem: Int {
-            tile.inputSize * tile.inputSize * ((channelsIn + channelsOut) * tilesPerItem + 2 * Self.matrixPad)
+            let alpha = tile.inputSize
+            return alpha * alpha * ((channelsIn + channelsOut) * (tilesPerItem + Self.matrixPad) + 2 * Self.matrixPad)
         }
 
         /// Floats left free after each matrix ξν of U, V, M (and the weight gradient's), 64 bytes.
@@ -233,6 +303,15 @@ public enum Winograd {
         /// the two halves of a line that consecutive groups use. Measured with `hrnet-train
         /// benchmark conv` (W32, one thread, CPU time): the forward of the 3×3 layers 6–10% faster.
         static let matrixPad = 16
+
+        /// Planes with at least this many tiles per item take the weight gradient by items
+        /// (`backwardWeightsByItems`), in batches of two or more whose scratch holds two items at
+        /// once (else the items would run on one thread: the row split keeps every thread busy).
+        static let itemSplitTiles = 512
+
+        func weightGradientByItems(batch: Int) -> Bool {
+            batch >= 2 && tilesPerItem >= Self.itemSplitTiles && chunkItems(batch: batch) >= 2
+        }
 
         func chunkItems(batch: Int) -> Int {
             min(batch, max(1, (ConvGeometry.workspaceBudget - weightCount) / perItem))
