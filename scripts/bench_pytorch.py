@@ -9,6 +9,11 @@ each process's peak resident memory with the ratio (ours / PyTorch), and writes 
 With each of our rounds it prints the cache-line round trip between our two threads before and
 after the timed steps (about 60 ns: cores that share a cache; several hundred: cores far apart,
 which a virtual machine's host may choose from one minute to the next).
+
+With HRNET_ISA=avx2 (our AVX2 kernels forced on an AVX-512 CPU, standing in for an AVX2-only one
+such as Zen 3) PyTorch is held to AVX2 as well, through its own switches (ONEDNN_MAX_CPU_ISA=AVX2
+for oneDNN's convolutions, ATEN_CPU_CAPABILITY=avx2 for ATen's kernels): on such a CPU neither
+side has AVX-512. The summary line names the instruction set each side ran.
 """
 import argparse
 import json
@@ -45,6 +50,8 @@ def main():
     parser.add_argument("--json", help="append one JSON line per network and mode")
     args = parser.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), HRNET_THREADS=str(args.threads))
+    if os.environ.get("HRNET_ISA", "").lower() == "avx2":
+        env.update(ONEDNN_MAX_CPU_ISA="AVX2", ATEN_CPU_CAPABILITY="avx2")
     common = ["--batch", str(args.batch), "--steps", str(args.steps), "--warmup", "1"]
     rows = []
     for config in args.networks.split(","):
@@ -59,6 +66,7 @@ def main():
             row = {
                 "network": ours[0]["network"], "mode": mode, "batch": args.batch, "threads": args.threads,
                 "rounds": args.rounds, "isa": ours[0].get("isa"), "torch": theirs[0]["torch"],
+                "pytorch_isa": theirs[0].get("cpu_capability"),
                 "ours_images_per_s": statistics.median(r["images_per_s"] for r in ours),
                 "pytorch_images_per_s": statistics.median(r["images_per_s"] for r in theirs),
                 "ours_peak_rss_mb": max(r["peak_rss_mb"] for r in ours),
@@ -82,7 +90,8 @@ def main():
                 with open(args.json, "a") as f:
                     f.write(json.dumps(row) + "\n")
     print(f"(batch {args.batch}, {args.threads} threads, medians of {args.rounds} alternating rounds of "
-          f"{args.steps} timed steps each; kernels {rows[0]['isa']}, torch {rows[0]['torch']}; "
+          f"{args.steps} timed steps each; kernels {rows[0]['isa']}, torch {rows[0]['torch']} "
+          f"({rows[0]['pytorch_isa']}); "
           f"load average at the end {os.getloadavg()[0]:.1f})")
 
 

@@ -170,7 +170,7 @@ def main():
         "threads": torch.get_num_threads(), "steps": args.steps, "seconds_per_step": round(seconds, 4),
         "images_per_s": round(args.batch / seconds, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "torch": torch.__version__}))
+        "torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability()}))
 
 
 if __name__ == "__main__":
