@@ -138,17 +138,17 @@ public enum Winograd {
         weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
     ) {
         precondition(g.isWinogradEligible, "Winograd needs a 3x3 stride-1 pad-1 convolution")
-        let plan = Plan(g, tile: tile), transforms = ISA.active.winogradTransforms
-        let chunk = plan.chunkItems(batch: batch)
-        let (cin, cout, alpha, plane) = (g.inChannels, g.outChannels, tile.inputSize, g.height * g.width)
-        let du = workspace, v = workspace + plan.weightCount, duStride = plan.weightStride
+        let plan = Plan(g, tile: tile)
         if plan.weightGradientByItems(batch: batch) {
             return backwardWeightsByItems(plan, batch: batch, input: input, outputGrad: outputGrad,
                                           weightGrad: weightGrad, workspace: workspace)
         }
+        let transforms = ISA.active.winogradTransforms, chunk = plan.chunkItems(batch: batch)
+        let (cin, cout, alpha, plane) = (g.inChannels, g.outChannels, tile.inputSize, g.height * g.width)
+        let du = workspace, v = workspace + plan.weightCount, duStride = plan.weightStride
         // Each task transforms and multiplies the elements ξν of its own rows ξ (up to α tasks), so
         // V and Ŷ are read by the core that wrote them. Element e keeps V[e] and Ŷ[e] together
-        // (matrix stride (Cin + Cout)·tiles + `Plan.matrixPad`), so a task's rows are one contiguous share of the
+        // (Cin + Cout rows, gaps included), so a task's rows are one contiguous share of the
         // scratch: with two threads its first or second half, the slots `ItemGroups` gives the
         // forward and the input gradient, which then find the same lines on the same core.
         let groups = min(ThreadPool.shared.parallelism, alpha)
@@ -296,12 +296,13 @@ public enum Winograd {
             return alpha * alpha * ((channelsIn + channelsOut) * (tilesPerItem + Self.matrixPad) + 2 * Self.matrixPad)
         }
 
-        /// Floats left free after each matrix ξν of U, V, M (and the weight gradient's), 64 bytes.
-        /// The transforms read or write all α² matrices for every group of tiles. At HRNet's
-        /// power-of-two sizes, back-to-back matrices would start a multiple of 4 KB apart: 16 or 36
-        /// streams in one set of the 8-way L1 and L2 caches, evicting each other's lines between
-        /// the two halves of a line that consecutive groups use. Measured with `hrnet-train
-        /// benchmark conv` (W32, one thread, CPU time): the forward of the 3×3 layers 6–10% faster.
+        /// Floats left free after each matrix ξν of U, V, M (and the weight gradient's), and after
+        /// each row of the weight gradient's V and Ŷ, 64 bytes. The transforms read or write all α²
+        /// matrices for every group of tiles. At HRNet's power-of-two sizes, back-to-back matrices
+        /// would start a multiple of 4 KB apart: 16 or 36 streams in one set of the 8-way L1 and L2
+        /// caches, evicting each other's lines between the two halves of a line that consecutive
+        /// groups use. Measured with `hrnet-train benchmark conv` (W32, one thread, CPU time): the
+        /// forward of the 3×3 layers 6–10% faster.
         static let matrixPad = 16
 
         /// Planes with at least this many tiles per item take the weight gradient by items
