@@ -143,46 +143,22 @@ public enum Winograd {
             return backwardWeightsByItems(plan, batch: batch, input: input, outputGrad: outputGrad,
                                           weightGrad: weightGrad, workspace: workspace)
         }
-        let transforms = ISA.active.winogradTransforms, chunk = plan.chunkItems(batch: batch)
-        let (cin, cout, alpha, plane) = (g.inChannels, g.outChannels, tile.inputSize, g.height * g.width)
-        let du = workspace, v = workspace + plan.weightCount, duStride = plan.weightStride
         // Each task transforms and multiplies the elements ξν of its own rows ξ (up to α tasks), so
         // V and Ŷ are read by the core that wrote them. Element e keeps V[e] and Ŷ[e] together
         // (Cin + Cout rows, gaps included), so a task's rows are one contiguous share of the
         // scratch: with two threads its first or second half, the slots `ItemGroups` gives the
         // forward and the input gradient, which then find the same lines on the same core.
+        let alpha = tile.inputSize, chunk = plan.chunkItems(batch: batch)
         let groups = min(ThreadPool.shared.parallelism, alpha)
         for n0 in stride(from: 0, to: batch, by: chunk) {
-            // Rows of V and Ŷ `row` apart: the products read them along k, 8 to 32 rows at a time
-            // (the packing's transposes), which a power-of-two length would put in one cache set.
-            let items = min(chunk, batch - n0), ld = items * plan.tilesPerItem, row = ld + Plan.matrixPad
-            let stride = (cin + cout) * row + Plan.matrixPad
             ThreadPool.shared.parallelFor(groups) { group in
-                let rows = ThreadPool.chunkRange(group, of: groups, total: alpha)
-                for c in 0..<cin {
-                    for n in 0..<items {
-                        transforms.input(tile: tile.outputSize, input + (c * batch + n0 + n) * plane,
-                                         height: g.height, width: g.width, into: v + c * row + n * plan.tilesPerItem,
-                                         matrixStride: stride, rows: rows)
-                    }
-                }
-                for o in 0..<cout {
-                    for n in 0..<items {
-                        transforms.outputGradient(tile: tile.outputSize, outputGrad + (o * batch + n0 + n) * plane,
-                                                  height: g.height, width: g.width,
-                                                  into: v + (cin + o) * row + n * plan.tilesPerItem,
-                                                  matrixStride: stride,
-                                                  rows: rows)
-                    }
-                }
-                for e in (rows.lowerBound * alpha)..<(rows.upperBound * alpha) {
-                    T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1,
-                           a: v + e * stride + cin * row, lda: row, b: v + e * stride, ldb: row,
-                           beta: n0 > 0 ? 1 : 0, c: du + e * duStride, ldc: cin)
-                }
+                plan.weightProducts(batch: batch, items: n0..<min(n0 + chunk, batch),
+                                    rows: ThreadPool.chunkRange(group, of: groups, total: alpha), input: input,
+                                    outputGrad: outputGrad, scratch: workspace + plan.weightCount, into: workspace,
+                                    accumulate: n0 > 0)
             }
         }
-        kernelGradients(plan, du, partials: 0, into: weightGrad)
+        kernelGradients(plan, workspace, partials: 0, into: weightGrad)
     }
 
     /// The weight gradient of planes with at least `Plan.itemSplitTiles` tiles: each item's
@@ -197,28 +173,13 @@ public enum Winograd {
         _ plan: Plan, batch: Int, input: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
         weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
     ) {
-        let transforms = ISA.active.winogradTransforms, m = plan.tile.outputSize
-        let (cin, cout, alpha) = (plan.channelsIn, plan.channelsOut, plan.tile.inputSize)
-        let (height, width, plane) = (plan.height, plan.width, plan.height * plan.width)
         let partials = workspace + plan.weightCount, scratch = partials + batch * plan.weightCount
-        let ld = plan.tilesPerItem, row = ld + Plan.matrixPad, stride = (cin + cout) * row + Plan.matrixPad
         let groups = ItemGroups(batch: batch, capacity: plan.chunkItems(batch: batch))
         groups.forEachChunk(batch: batch, perItem: plan.perItem) { offset, items in
-            let v = scratch + offset
             for n in items {
-                for c in 0..<cin {
-                    transforms.input(tile: m, input + (c * batch + n) * plane, height: height, width: width,
-                                     into: v + c * row, matrixStride: stride)
-                }
-                for o in 0..<cout {
-                    transforms.outputGradient(tile: m, outputGrad + (o * batch + n) * plane, height: height,
-                                              width: width, into: v + (cin + o) * row, matrixStride: stride, rows: nil)
-                }
-                for e in 0..<(alpha * alpha) {
-                    T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1, a: v + e * stride + cin * row,
-                           lda: row, b: v + e * stride, ldb: row, beta: 0,
-                           c: partials + n * plan.weightCount + e * plan.weightStride, ldc: cin)
-                }
+                plan.weightProducts(batch: batch, items: n..<n + 1, rows: 0..<plan.tile.inputSize, input: input,
+                                    outputGrad: outputGrad, scratch: scratch + offset,
+                                    into: partials + n * plan.weightCount, accumulate: false)
             }
         }
         kernelGradients(plan, workspace, partials: batch, into: weightGrad)
@@ -232,9 +193,8 @@ public enum Winograd {
         let transforms = ISA.active.winogradTransforms, alpha = plan.tile.inputSize
         let (cin, stride) = (plan.channelsIn, plan.weightStride)
         ThreadPool.shared.parallelFor(plan.channelsOut) { o in
-            for e in 0..<(alpha * alpha) where partials > 0 {
-                let sum = du + e * stride + o * cin
-                let first = du + plan.weightCount + e * stride + o * cin
+            for e in 0..<(partials > 0 ? alpha * alpha : 0) {
+                let sum = du + e * stride + o * cin, first = sum + plan.weightCount
                 sum.update(from: first, count: cin)
                 for n in 1..<partials {
                     let part = first + n * plan.weightCount
@@ -314,6 +274,39 @@ public enum Winograd {
             batch >= 2 && tilesPerItem >= Self.itemSplitTiles && chunkItems(batch: batch) >= 2
         }
 
+        /// The weight gradient's products of `items` for the elements ξν of `rows`: their V and Ŷ
+        /// (those rows' second passes only) into `scratch`, then dU[ξν] (+)= Ŷ[ξν] · V[ξν]ᵀ into
+        /// `du` (matrices `weightStride` apart). V[e] and Ŷ[e] sit together, Cin + Cout rows of the
+        /// items' tiles, each row followed by a gap (`matrixPad`): the products read them along k,
+        /// 8 to 32 rows at a time (the packing's transposes).
+        func weightProducts<T: KernelScalar>(
+            batch: Int, items: Range<Int>, rows: Range<Int>, input: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
+            scratch v: UnsafeMutablePointer<T>, into du: UnsafeMutablePointer<T>, accumulate: Bool
+        ) {
+            let transforms = ISA.active.winogradTransforms, (m, alpha) = (tile.outputSize, tile.inputSize)
+            let (cin, cout, plane) = (channelsIn, channelsOut, height * width)
+            let ld = items.count * tilesPerItem, row = ld + Self.matrixPad
+            let stride = (cin + cout) * row + Self.matrixPad
+            for c in 0..<cin {
+                for (k, n) in items.enumerated() {
+                    transforms.input(tile: m, input + (c * batch + n) * plane, height: height, width: width,
+                                     into: v + c * row + k * tilesPerItem, matrixStride: stride, rows: rows)
+                }
+            }
+            for o in 0..<cout {
+                for (k, n) in items.enumerated() {
+                    transforms.outputGradient(tile: m, outputGrad + (o * batch + n) * plane, height: height,
+                                              width: width, into: v + (cin + o) * row + k * tilesPerItem,
+                                              matrixStride: stride, rows: rows)
+                }
+            }
+            for e in (rows.lowerBound * alpha)..<(rows.upperBound * alpha) {
+                T.gemm(transA: false, transB: true, m: cout, n: cin, k: ld, alpha: 1, a: v + e * stride + cin * row,
+                       lda: row, b: v + e * stride, ldb: row, beta: accumulate ? 1 : 0, c: du + e * weightStride,
+                       ldc: cin)
+            }
+        }
+
         func chunkItems(batch: Int) -> Int {
             min(batch, max(1, (ConvGeometry.workspaceBudget - weightCount) / perItem))
         }
@@ -326,7 +319,7 @@ public enum Winograd {
             bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>, accumulate: Bool,
             workspace: UnsafeMutablePointer<T>
         ) {
-            let alpha = tile.inputSize, plane = height * width, uStride = weightStride
+            let alpha = tile.inputSize, plane = height * width
             let transforms = ISA.active.winogradTransforms
             let groups = ItemGroups(batch: batch, capacity: chunkItems(batch: batch))
             groups.forEachChunk(batch: batch, perItem: perItem) { offset, chunk in
@@ -340,7 +333,7 @@ public enum Winograd {
                 }
                 ThreadPool.shared.parallelFor(alpha * alpha) { e in
                     T.gemm(transA: false, transB: false, m: outChannels, n: ld, k: inChannels, alpha: 1,
-                           a: weights + e * uStride, lda: inChannels,
+                           a: weights + e * weightStride, lda: inChannels,
                            b: v + e * vStride, ldb: ld, beta: 0, c: m + e * mStride, ldc: ld)
                 }
                 ThreadPool.shared.parallelFor(outChannels * items) { job in
