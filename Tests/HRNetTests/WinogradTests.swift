@@ -145,6 +145,24 @@ final class WinogradTests: XCTestCase {
 
     func testFloatMatchesDirectConvolution() { check(Float.self, variants: ISA.supported) }
 
+    /// The weight gradient that sums per-item partials (a 64 × 64 plane: 1024 tiles per item) against
+    /// the direct sum, in Float with every variant, within the tolerance of the cases above.
+    func testPerItemWeightGradientMatchesDirectSum() {
+        let (batch, g) = (2, ConvGeometry(inChannels: 16, outChannels: 16, kernel: 3, stride: 1, padding: 1,
+                                          height: 64, width: 64))
+        XCTAssertTrue(g.winogradWeightGradientByItems(tile: .f2, batch: batch))
+        let x = random(batch * g.inputCount), w = random(g.weightCount), r = random(batch * g.outputCount)
+        let direct = Self.naiveWeightGradient(g, batch: batch, x, r)
+        let tolerance = Self.tolerance(Float.self, .winograd(.f2), terms: batch * g.height * g.width)
+        for isa in ISA.supported {
+            ISA.withActive(isa) {
+                let dw = gradients(g, batch: batch, x, w, r, prior: x, accumulate: false, algorithm: .winograd(.f2),
+                                   as: Float.self).dw
+                XCTAssertLessThanOrEqual(relativeError(dw, direct), tolerance, "\(isa)")
+            }
+        }
+    }
+
     /// Under 4×4 the weight gradient stays im2col's, bit for bit (`isWinogradWeightGradientEligible`):
     /// on a 2×2 image a corner tap reads one pixel per item, so a ReLU'd input leaves exact zeros
     /// that im2col keeps and Winograd's transforms would turn into rounding noise.
