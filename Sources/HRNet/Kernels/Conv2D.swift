@@ -33,26 +33,31 @@ public struct ConvGeometry: Hashable, Sendable {
     public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
     /// Scratch elements for `batch` items: the im2col matrix of one chunk of items (none for a
     /// pointwise convolution, whose input already is the matrix). Chunks of `chunkItems(batch:)`
-    /// keep it near `workspaceBudget` floats (a 3×3 conv on 256 channels at 64×64 needs 38 MB per item).
-    public func workspaceCount(batch: Int) -> Int { workspaceCount(chunk: chunkItems(batch: batch)) }
+    /// keep it near `budget` floats (a 3×3 conv on 256 channels at 64×64 needs 38 MB per item).
+    public func workspaceCount(batch: Int, budget: Int = Self.workspaceBudget) -> Int {
+        workspaceCount(chunk: chunkItems(batch: batch, budget: budget))
+    }
 
     /// Scratch elements for `batch` items under `algorithm`: Winograd's, and where the weight
     /// gradient stays im2col's (images under 4×4) the larger of Winograd's and im2col's.
-    public func workspaceCount(batch: Int, algorithm: ConvAlgorithm) -> Int {
-        guard case .winograd(let tile) = algorithm else { return workspaceCount(batch: batch) }
-        let winograd = Winograd.workspaceCount(self, tile: tile, batch: batch)
-        return isWinogradWeightGradientEligible ? winograd : max(workspaceCount(batch: batch), winograd)
+    public func workspaceCount(batch: Int, algorithm: ConvAlgorithm, budget: Int = Self.workspaceBudget) -> Int {
+        let im2col = workspaceCount(batch: batch, budget: budget)
+        guard case .winograd(let tile) = algorithm else { return im2col }
+        let winograd = Winograd.workspaceCount(self, tile: tile, batch: batch, budget: budget)
+        return isWinogradWeightGradientEligible ? winograd : max(im2col, winograd)
     }
 
     /// Scratch for chunks of `items` batch items.
     public func workspaceCount(chunk items: Int) -> Int { isPointwise ? 0 : colRows * items * outHeight * outWidth }
 
-    /// Scratch target in floats (32 MB): big enough that every chunk is a large GEMM.
+    /// Scratch target in floats (32 MB): big enough that every chunk is a large GEMM. A training
+    /// step's layers split each chunk between the threads; evaluation groups, which run whole
+    /// layers on one thread each, take a share of it each (`EvaluationGroups`).
     public static let workspaceBudget = 8 << 20
 
-    /// Items per chunk: as many as fit the budget, at least one.
-    public func chunkItems(batch: Int) -> Int {
-        isPointwise ? batch : min(batch, max(1, Self.workspaceBudget / (colRows * outHeight * outWidth)))
+    /// Items per chunk: as many as fit `budget` floats of scratch, at least one.
+    public func chunkItems(batch: Int, budget: Int = Self.workspaceBudget) -> Int {
+        isPointwise ? batch : min(batch, max(1, budget / (colRows * outHeight * outWidth)))
     }
     /// Multiply-adds per image.
     public var multiplyAdds: Int { outputCount * colRows }
@@ -68,26 +73,26 @@ public struct ConvGeometry: Hashable, Sendable {
 /// matrices, addressed through the GEMM strides); one large product per chunk packs the weights
 /// once and keeps the thin low-resolution branches (8×8 pixels at W32) efficient.
 public enum Conv2D {
-    /// The batch runs in chunks of `chunk` items (default `g.chunkItems(batch:)`); `workspace`
-    /// holds `g.workspaceCount(chunk:)` elements (`g.workspaceCount(batch:algorithm:)` for Winograd,
-    /// which chunks by itself). Pre-specialised for Float, so callers in other modules (benchmarks)
+    /// The batch runs in chunks of `chunk` items (default `g.chunkItems(batch:budget:)`); `workspace`
+    /// holds `g.workspaceCount(chunk:)` elements (`g.workspaceCount(batch:algorithm:budget:)` for
+    /// Winograd, which chunks by itself). Pre-specialised for Float, so callers in other modules (benchmarks)
     /// run the same code as the network.
     @_specialize(where T == Float)
     public static func forward<T: KernelScalar>(
         _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
         output: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>?, chunk: Int? = nil,
-        algorithm: ConvAlgorithm = .im2col
+        algorithm: ConvAlgorithm = .im2col, budget: Int = ConvGeometry.workspaceBudget
     ) {
         if case .winograd(let tile) = algorithm {
             return Winograd.forward(g, tile: tile, batch: batch, input: input, weight: weight, bias: bias,
-                                    output: output, workspace: workspace!)
+                                    output: output, workspace: workspace!, budget: budget)
         }
         let hw = g.outHeight * g.outWidth, ld = batch * hw
         if g.isPointwise {
             T.gemm(transA: false, transB: false, m: g.outChannels, n: ld, k: g.colRows, alpha: 1,
                    a: weight, lda: g.colRows, b: input, ldb: ld, beta: 0, c: output, ldc: ld)
         } else {
-            let groups = ItemGroups(batch: batch, capacity: chunk ?? g.chunkItems(batch: batch))
+            let groups = ItemGroups(batch: batch, capacity: chunk ?? g.chunkItems(batch: batch, budget: budget))
             groups.forEachChunk(batch: batch, perItem: g.colRows * hw) { offset, items in
                 let col = workspace! + offset, ldcol = items.count * hw
                 im2col(g, batch: batch, items: items, channels: 0..<g.inChannels, input: input, into: col)

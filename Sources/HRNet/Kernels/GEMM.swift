@@ -80,7 +80,7 @@ private struct GEMMProblem {
     /// problems run on the calling thread: a dispatch would cost more than it saves.
     func run<K: BlockedGEMM>(_ kernel: K.Type, m: Int, n: Int, pool: ThreadPool) {
         let rowTiles = (m + K.mr - 1) / K.mr, colTiles = (n + K.nr - 1) / K.nr
-        let threads = m * n * k < 1 << 17 ? 1 : pool.parallelism
+        let threads = m * n * k < 1 << 17 ? 1 : pool.freeParallelism
         if threads == 1 { return block(K.self, rows: 0..<m, cols: 0..<n) }
         let splitColumns = colTiles >= 2 * threads || colTiles >= rowTiles
         let tiles = splitColumns ? colTiles : rowTiles

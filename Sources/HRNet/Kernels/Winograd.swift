@@ -82,24 +82,27 @@ extension ConvGeometry {
 public enum Winograd {
     /// Scratch elements for `batch` items: the transformed weights (or dU), the weight gradient's
     /// per-item partials where it takes them, then V and M (or V and Ŷ) of one chunk.
-    public static func workspaceCount(_ g: ConvGeometry, tile: WinogradTile, batch: Int) -> Int {
+    public static func workspaceCount(
+        _ g: ConvGeometry, tile: WinogradTile, batch: Int, budget: Int = ConvGeometry.workspaceBudget
+    ) -> Int {
         let plan = Plan(g, tile: tile)
         let partials = plan.weightGradientByItems(batch: batch) ? batch * plan.weightCount : 0
-        return plan.weightCount + partials + plan.chunkItems(batch: batch) * plan.perItem
+        return plan.weightCount + partials + plan.chunkItems(batch: batch, budget: budget) * plan.perItem
     }
 
     /// `output = conv(input, weight) + bias`, like `Conv2D.forward`.
     public static func forward<T: KernelScalar>(
         _ g: ConvGeometry, tile: WinogradTile, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>,
-        bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
+        bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>,
+        budget: Int = ConvGeometry.workspaceBudget
     ) {
         precondition(g.isWinogradEligible, "Winograd needs a 3x3 stride-1 pad-1 convolution")
         let plan = Plan(g, tile: tile)
-        transformWeights(plan, weight, rows: g.outChannels, columns: g.inChannels, into: workspace) { o, c, i, j in
-            ((o * g.inChannels + c) * 3 + i) * 3 + j
-        }
+        transformWeights(plan, weight, rows: g.outChannels, columns: g.inChannels, rowStride: g.inChannels,
+                         columnStride: 1, rotated: false, into: workspace)
         plan.convolve(batch: batch, input: input, inChannels: g.inChannels, outChannels: g.outChannels,
-                      weights: workspace, bias: bias, output: output, accumulate: false, workspace: workspace)
+                      weights: workspace, bias: bias, output: output, accumulate: false, workspace: workspace,
+                      budget: budget)
     }
 
     /// The input gradient from the output gradient (overwritten, or added to with `accumulate`).
@@ -109,9 +112,8 @@ public enum Winograd {
     ) {
         precondition(g.isWinogradEligible, "Winograd needs a 3x3 stride-1 pad-1 convolution")
         let plan = Plan(g, tile: tile)
-        transformWeights(plan, weight, rows: g.inChannels, columns: g.outChannels, into: workspace) { c, o, i, j in
-            ((o * g.inChannels + c) * 3 + 2 - i) * 3 + 2 - j
-        }
+        transformWeights(plan, weight, rows: g.inChannels, columns: g.outChannels, rowStride: 1,
+                         columnStride: g.inChannels, rotated: true, into: workspace)
         plan.convolve(batch: batch, input: outputGrad, inChannels: g.outChannels, outChannels: g.inChannels,
                       weights: workspace, bias: nil, output: inputGrad, accumulate: accumulate, workspace: workspace)
     }
@@ -210,20 +212,23 @@ public enum Winograd {
         }
     }
 
-    /// U[ξν][r, q] = (G g_rq Gᵀ)[ξ, ν] for the 3×3 kernels g_rq[i, j] = weight[index(r, q, i, j)]
-    /// (`rows` output channels of the product, `columns` input channels), written as α² row-major
-    /// [rows, columns] matrices `plan.weightStride` apart: per row r, its kernels gathered as nine
-    /// lines of `columns` values, then transformed across q at once.
+    /// U[ξν][r, q] = (G g_rq Gᵀ)[ξ, ν] for the 3×3 kernels g_rq stored at `weight` +
+    /// 9·(r·`rowStride` + q·`columnStride`), as they are (g_rq[i, j] at 3i + j) or `rotated` by
+    /// 180° (at 8 − 3i − j), with `rows` output channels of the product and `columns` input
+    /// channels; written as α² row-major [rows, columns] matrices `plan.weightStride` apart. Per
+    /// row r, its kernels are gathered as nine lines of `columns` values, then transformed across
+    /// q at once.
     static func transformWeights<T: KernelScalar>(
-        _ plan: Plan, _ weight: UnsafePointer<T>, rows: Int, columns: Int, into u: UnsafeMutablePointer<T>,
-        index: (Int, Int, Int, Int) -> Int
+        _ plan: Plan, _ weight: UnsafePointer<T>, rows: Int, columns: Int, rowStride: Int, columnStride: Int,
+        rotated: Bool, into u: UnsafeMutablePointer<T>
     ) {
         let tile = plan.tile, alpha = tile.inputSize, transforms = ISA.active.winogradTransforms
         ThreadPool.shared.parallelFor(rows) { r in
             withUnsafeTemporaryAllocation(of: T.self, capacity: (9 + 3 * alpha) * columns) { scratch in
                 let g = scratch.baseAddress!
                 for q in 0..<columns {
-                    for i in 0..<3 { for j in 0..<3 { g[(i * 3 + j) * columns + q] = weight[index(r, q, i, j)] } }
+                    let kernel = weight + 9 * (r * rowStride + q * columnStride)
+                    for k in 0..<9 { g[k * columns + q] = kernel[rotated ? 8 - k : k] }
                 }
                 transforms.kernels(tile: tile.outputSize, g, count: columns, into: u + r * columns,
                                    matrixStride: plan.weightStride, scratch: g + 9 * columns)
@@ -307,21 +312,22 @@ public enum Winograd {
             }
         }
 
-        func chunkItems(batch: Int) -> Int {
-            min(batch, max(1, (ConvGeometry.workspaceBudget - weightCount) / perItem))
+        /// Items per chunk: as many as fit `budget` floats of scratch after U, at least one.
+        func chunkItems(batch: Int, budget: Int = ConvGeometry.workspaceBudget) -> Int {
+            min(batch, max(1, (budget - weightCount) / perItem))
         }
 
         /// `output (+)= Winograd(input, U) + bias` with `weights` = U at the start of `workspace`.
         /// Each thread transforms, multiplies and transforms back its own items (`ItemGroups`), in
-        /// its own slot of V and M after U.
+        /// its own slot of V and M after U, chunks of them as `budget` allows.
         func convolve<T: KernelScalar>(
             batch: Int, input: UnsafePointer<T>, inChannels: Int, outChannels: Int, weights: UnsafePointer<T>,
             bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>, accumulate: Bool,
-            workspace: UnsafeMutablePointer<T>
+            workspace: UnsafeMutablePointer<T>, budget: Int = ConvGeometry.workspaceBudget
         ) {
             let alpha = tile.inputSize, plane = height * width
             let transforms = ISA.active.winogradTransforms
-            let groups = ItemGroups(batch: batch, capacity: chunkItems(batch: batch))
+            let groups = ItemGroups(batch: batch, capacity: chunkItems(batch: batch, budget: budget))
             groups.forEachChunk(batch: batch, perItem: perItem) { offset, chunk in
                 let items = chunk.count, n0 = chunk.lowerBound, ld = items * tilesPerItem
                 let vStride = inChannels * ld + Self.matrixPad, mStride = outChannels * ld + Self.matrixPad

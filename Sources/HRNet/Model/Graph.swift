@@ -35,6 +35,8 @@ struct StepBuffers {
     var running: UnsafeMutablePointer<Float>
     var saved: UnsafeMutablePointer<Float>
     var workspace: UnsafeMutablePointer<Float>
+    /// The scratch the convolutions' chunks aim at, in floats (`ConvGeometry.workspaceBudget`).
+    var workspaceBudget = ConvGeometry.workspaceBudget
     /// SyncBatchNorm's per-channel sums (one layer at a time).
     var statistics: UnsafeMutablePointer<Double>
     var batchesTracked: UnsafeMutablePointer<Int64>
@@ -86,10 +88,13 @@ final class Graph {
             TensorDesc(channels: inputChannels, height: height, width: width, producer: -1, needsGradient: false))
     }
 
-    /// Convolution scratch for `batch` items: the largest any convolution needs (they run one at a time).
-    func workspaceCount(batch: Int) -> Int {
+    /// Convolution scratch for `batch` items in chunks of `budget` floats: the largest any
+    /// convolution needs (they run one at a time).
+    func workspaceCount(batch: Int, budget: Int = ConvGeometry.workspaceBudget) -> Int {
         layers.compactMap { layer in
-            (layer as? ConvLayer).map { $0.geometry.workspaceCount(batch: batch, algorithm: $0.algorithm) }
+            (layer as? ConvLayer).map {
+                $0.geometry.workspaceCount(batch: batch, algorithm: $0.algorithm, budget: budget)
+            }
         }.max() ?? 0
     }
 

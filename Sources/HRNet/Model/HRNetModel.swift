@@ -32,6 +32,9 @@ public final class HRNetModel {
     let outputTensor: Int
     let arenaCount: Int
     private let valueOffsets: UnsafeMutablePointer<Int>, gradientOffsets: UnsafeMutablePointer<Int>
+    /// Evaluation forwards: groups of items, one per thread, each through the whole network.
+    let evaluation: EvaluationGroups
+    private let evaluationOffsets: UnsafeMutablePointer<Int>
     let buffers: StepBuffers
     private let useTargetWeight: Bool
     /// The heatmaps and their loss gradient in the caller's NCHW layout.
@@ -64,7 +67,9 @@ public final class HRNetModel {
 
         self.trainable = trainable
         let plan = graph.plan(batchSize: batchSize, output: output, training: trainable)
-        arenaCount = plan.arenaCount
+        evaluation = EvaluationGroups(
+            graph: graph, output: output, batchSize: batchSize, threads: ThreadPool.shared.parallelism)
+        arenaCount = max(plan.arenaCount, evaluation.arenaCount)
         var allocations: [UnsafeMutableRawPointer] = []
         var storage: [ZeroedFloats] = []
         func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -79,6 +84,7 @@ public final class HRNetModel {
         }
         valueOffsets = ints(plan.values)
         gradientOffsets = ints(plan.gradients)
+        evaluationOffsets = ints(evaluation.valueOffsets)
         let widest = graph.layers.compactMap { ($0 as? BatchNormLayer)?.channels }.max() ?? 0
         let statistics = UnsafeMutablePointer<Double>.allocate(capacity: BatchNorm.syncScratchCount(channels: widest))
         statistics.initialize(repeating: 0, count: BatchNorm.syncScratchCount(channels: widest))
@@ -87,10 +93,11 @@ public final class HRNetModel {
         tracked.initialize(repeating: 0, count: max(graph.batchesTrackedNames.count, 1))
         allocations.append(UnsafeMutableRawPointer(tracked))
         buffers = StepBuffers(
-            arena: floats(plan.arenaCount), input: floats(batchSize * input.perItem),
+            arena: floats(arenaCount), input: floats(batchSize * input.perItem),
             parameters: floats(graph.parameterCount), gradients: floats(graph.parameterCount),
             running: floats(graph.runningCount), saved: floats(graph.savedCount),
-            workspace: floats(graph.workspaceCount(batch: batchSize)), statistics: statistics, batchesTracked: tracked,
+            workspace: floats(max(graph.workspaceCount(batch: batchSize), evaluation.workspaceCount)),
+            statistics: statistics, batchesTracked: tracked,
             valueOffset: valueOffsets, gradientOffset: gradientOffsets)
         outputNCHW = floats(batchSize * out.perItem)
         outputGradNCHW = floats(batchSize * out.perItem)
@@ -125,22 +132,44 @@ public final class HRNetModel {
     /// `training: true` uses batch statistics and updates the BN running statistics (as
     /// `model.train()`), `false` uses the running statistics (`model.eval()`). Returns a view of
     /// the heatmaps `[batch, J, H/4, W/4]`, valid until the next call on this model.
+    ///
+    /// An evaluation forward of several items on several threads runs them in groups, one per
+    /// thread, each through the whole network (`EvaluationGroups`); a `profile` then times the
+    /// layers of the first group, which run alongside the others.
     @discardableResult
     public func forward(input: UnsafePointer<Float>, batch: Int? = nil, training: Bool) -> UnsafeBufferPointer<Float> {
         let n = checkedBatch(batch)
+        let x = graph.tensors[0].perItem, y = graph.tensors[outputTensor].perItem
+        let groups = training ? 1 : evaluation.groups(batch: n)
+        if groups == 1 {
+            run(buffers, batch: n, input: input, output: outputNCHW, training: training, profiled: true)
+        } else {
+            ThreadPool.shared.parallelFor(groups) { g in
+                let items = ThreadPool.chunkRange(g, of: groups, total: n)
+                let b = evaluation.buffers(buffers, group: g, firstItem: items.lowerBound, inputPerItem: x,
+                                           offsets: evaluationOffsets)
+                run(b, batch: items.count, input: input + items.lowerBound * x,
+                    output: outputNCHW + items.lowerBound * y, training: false, profiled: g == 0)
+            }
+        }
+        lastBatch = n
+        return UnsafeBufferPointer(start: outputNCHW, count: n * y)
+    }
+
+    /// Every layer's forward over `b` for `batch` items, from NCHW `input` to NCHW `output`
+    /// (timed into `profile` when `profiled`).
+    private func run(_ b: StepBuffers, batch n: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                     training: Bool, profiled: Bool) {
         let x = graph.tensors[0], y = graph.tensors[outputTensor]
-        Layout.toChannelMajor(input, buffers.input, batch: n, channels: x.channels, plane: x.height * x.width)
-        if let profile {
+        Layout.toChannelMajor(input, b.input, batch: n, channels: x.channels, plane: x.height * x.width)
+        if profiled, let profile {
             for layer in graph.layers {
-                profile.run(layer, batch: n, backward: false) { layer.forward(buffers, batch: n, training: training) }
+                profile.run(layer, batch: n, backward: false) { layer.forward(b, batch: n, training: training) }
             }
         } else {
-            for layer in graph.layers { layer.forward(buffers, batch: n, training: training) }
+            for layer in graph.layers { layer.forward(b, batch: n, training: training) }
         }
-        Layout.toBatchMajor(
-            buffers.value(outputTensor), outputNCHW, batch: n, channels: y.channels, plane: y.height * y.width)
-        lastBatch = n
-        return UnsafeBufferPointer(start: outputNCHW, count: n * y.perItem)
+        Layout.toBatchMajor(b.value(outputTensor), output, batch: n, channels: y.channels, plane: y.height * y.width)
     }
 
     /// Training forward, JointsMSELoss against `target` (`[batch, J, h, w]`) with `weight`
@@ -265,6 +294,9 @@ public final class HRNetModel {
     public var convolutions: [(geometry: ConvGeometry, algorithm: ConvAlgorithm)] {
         graph.layers.compactMap { ($0 as? ConvLayer).map { ($0.geometry, $0.algorithm) } }
     }
+    /// Groups of items an evaluation forward of a full batch runs at once, one per thread
+    /// (`EvaluationGroups`; 1: its layers are split between the threads one by one).
+    public var evaluationGroups: Int { evaluation.groups }
     /// Bytes held by the activation arena (values and gradients of every planned tensor).
     public var arenaBytes: Int { arenaCount * MemoryLayout<Float>.size }
 

@@ -24,7 +24,7 @@ final class ConvLayer: GraphLayer {
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         Conv2D.forward(geometry, batch: batch, input: b.value(inputs[0]), weight: b.parameters + weight,
             bias: bias.map { UnsafePointer(b.parameters + $0) }, output: b.value(output), workspace: b.workspace,
-            algorithm: algorithm)
+            algorithm: algorithm, budget: b.workspaceBudget)
     }
 
     func backward(_ b: StepBuffers, batch: Int) {

@@ -11,8 +11,9 @@
 ///
 /// The scratch holds `capacity` items; each of `groups` tasks owns `capacity / groups` of it and
 /// runs its items in sub-chunks of at most that many. With one group (one thread, a batch of one,
-/// or scratch for a single item) the body runs on the calling thread with the pool free, so its
-/// own parallel loops spread over the threads as before. Results do not depend on the grouping:
+/// scratch for a single item, or a call from inside another loop's task, where
+/// `ThreadPool.freeParallelism` is 1) the body runs on the calling thread, its own parallel loops
+/// spreading over whatever threads are free. Results do not depend on the grouping:
 /// every output column is computed from the same operands in the same order.
 struct ItemGroups {
     /// Tasks that run at once, one per group of items (and scratch slot).
@@ -20,7 +21,7 @@ struct ItemGroups {
     /// Items a slot of the scratch holds (a sub-chunk's largest size).
     let slotItems: Int
 
-    init(batch: Int, capacity: Int, parallelism: Int = ThreadPool.shared.parallelism) {
+    init(batch: Int, capacity: Int, parallelism: Int = ThreadPool.shared.freeParallelism) {
         groups = max(1, min(parallelism, batch, capacity))
         slotItems = max(1, capacity / groups)
     }

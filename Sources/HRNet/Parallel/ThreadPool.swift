@@ -50,6 +50,13 @@ public final class ThreadPool: @unchecked Sendable {
         set { maxJoiners.store(min(max(newValue, 1), threadCount) - 1, ordering: .relaxed) }
     }
 
+    /// Threads a loop issued now would run on: 1 while the pool is busy (inside another loop's
+    /// body, where a loop runs serially on the calling thread, or while another thread's loop
+    /// holds it), else `parallelism`. Work split into one part per thread asks this, so a layer
+    /// that one task of an outer loop runs (`HRNetModel`'s evaluation groups) is not cut into
+    /// parts that would then run one after the other, each packing its own operands.
+    public var freeParallelism: Int { busy.load(ordering: .relaxed) ? 1 : parallelism }
+
     // Job publication: `body`/`count` are written by the caller before `generation` is bumped
     // (release) and read by a worker only after it joined that generation (acquire).
     private var body: ((Int) -> Void)?
