@@ -17,9 +17,14 @@ public enum BatchNorm {
     public static let epsilon = 1e-5
     public static let momentum = 0.1
 
-    /// How a tensor's (channel, item) planes of `spatial` values are laid out: NCHW (`batchMajor`)
-    /// or the network's `[C, N, H, W]` (`channelMajor`, where each channel is one run of N planes).
-    public enum Order: Sendable { case batchMajor, channelMajor }
+    /// How a tensor's (channel, item) planes of `spatial` values are laid out: NCHW (`batchMajor`),
+    /// the network's `[C, N, H, W]` (`channelMajor`, where each channel is one run of N planes), or
+    /// that in `count` groups of items (`ThreadPool.chunkRange` of the batch), group g's
+    /// `[C, n_g, H, W]` starting g·`stride` values after group 0's (`HRNetModel`'s batch groups).
+    public enum Order: Sendable, Equatable {
+        case batchMajor, channelMajor
+        case channelMajorGroups(count: Int, stride: Int)
+    }
 
     /// Training-mode forward. Saves μ and 1/√(σ² + eps) per channel for `backward`.
     public static func forwardTraining<T: KernelScalar>(
@@ -97,7 +102,16 @@ public enum BatchNorm {
         /// Where plane (c, n) starts.
         @inline(__always)
         func offset(_ c: Int, _ n: Int) -> Int {
-            order == .channelMajor ? (c * batch + n) * spatial : (n * channels + c) * spatial
+            switch order {
+            case .channelMajor: return (c * batch + n) * spatial
+            case .batchMajor: return (n * channels + c) * spatial
+            case .channelMajorGroups(let count, let stride):
+                // Groups of ⌊N/G⌋ + 1 items, then of ⌊N/G⌋ (`chunkRange`).
+                let base = batch / count, extra = batch % count, long = extra * (base + 1)
+                let g = n < long ? n / (base + 1) : extra + (n - long) / base
+                let first = g * base + min(g, extra), items = base + (g < extra ? 1 : 0)
+                return g * stride + (c * items + n - first) * spatial
+            }
         }
 
         /// `body(c, n)` for every plane, the items split between threads (`work` values touched per

@@ -50,9 +50,8 @@ public struct ConvGeometry: Hashable, Sendable {
     /// Scratch for chunks of `items` batch items.
     public func workspaceCount(chunk items: Int) -> Int { isPointwise ? 0 : colRows * items * outHeight * outWidth }
 
-    /// Scratch target in floats (32 MB): big enough that every chunk is a large GEMM. A training
-    /// step's layers split each chunk between the threads; evaluation groups, which run whole
-    /// layers on one thread each, take a share of it each (`EvaluationGroups`).
+    /// Scratch target in floats (32 MB): big enough that every chunk is a large GEMM. The network's
+    /// groups of items, each running a layer on one thread, take a share of it each (`BatchGroups`).
     public static let workspaceBudget = 8 << 20
 
     /// Items per chunk: as many as fit `budget` floats of scratch, at least one.
@@ -118,7 +117,7 @@ public enum Conv2D {
         _ g: ConvGeometry, batch: Int, input: UnsafePointer<T>, weight: UnsafePointer<T>,
         outputGrad: UnsafePointer<T>, inputGrad: UnsafeMutablePointer<T>?, accumulate: Bool,
         weightGrad: UnsafeMutablePointer<T>, biasGrad: UnsafeMutablePointer<T>?, workspace: UnsafeMutablePointer<T>?,
-        chunk: Int? = nil, algorithm: ConvAlgorithm = .im2col
+        chunk: Int? = nil, algorithm: ConvAlgorithm = .im2col, budget: Int = ConvGeometry.workspaceBudget
     ) {
         let hw = g.outHeight * g.outWidth, ld = batch * hw
         let inPlane = g.height * g.width, inLD = batch * inPlane
@@ -133,23 +132,25 @@ public enum Conv2D {
         if case .winograd(let tile) = algorithm {
             if g.isWinogradWeightGradientEligible {
                 Winograd.backwardWeights(g, tile: tile, batch: batch, input: input, outputGrad: outputGrad,
-                                         weightGrad: weightGrad, workspace: workspace!)
+                                         weightGrad: weightGrad, workspace: workspace!, budget: budget)
             } else {
                 backward(g, batch: batch, input: input, weight: weight, outputGrad: outputGrad, inputGrad: nil,
-                         accumulate: false, weightGrad: weightGrad, biasGrad: nil, workspace: workspace)
+                         accumulate: false, weightGrad: weightGrad, biasGrad: nil, workspace: workspace,
+                         budget: budget)
             }
             if let inputGrad {
                 Winograd.backwardData(g, tile: tile, batch: batch, weight: weight, outputGrad: outputGrad,
-                                      inputGrad: inputGrad, accumulate: accumulate, workspace: workspace!)
+                                      inputGrad: inputGrad, accumulate: accumulate, workspace: workspace!,
+                                      budget: budget)
             }
             return
         }
-        let chunk = chunk ?? g.chunkItems(batch: batch)
+        let chunk = chunk ?? g.chunkItems(batch: batch, budget: budget)
         // dW = Σ_chunks dY · colᵀ. Each thread im2cols the rows of its own input channels and
         // computes the columns of dW they feed, so the columns never leave the core that wrote them.
         // A layer with few input channels (the stem's 3) would split unevenly: it keeps one group,
         // whose im2col and GEMM then spread over the pool by themselves.
-        let threads = ThreadPool.shared.parallelism
+        let threads = ThreadPool.shared.freeParallelism
         let channelGroups = g.inChannels >= 4 * threads ? threads : 1
         for n0 in stride(from: 0, to: batch, by: chunk) {
             let items = n0..<min(n0 + chunk, batch), dy = outputGrad + n0 * hw, ldcol = items.count * hw

@@ -85,9 +85,9 @@ public enum Winograd {
     public static func workspaceCount(
         _ g: ConvGeometry, tile: WinogradTile, batch: Int, budget: Int = ConvGeometry.workspaceBudget
     ) -> Int {
-        let plan = Plan(g, tile: tile)
+        let plan = Plan(g, tile: tile, budget: budget)
         let partials = plan.weightGradientByItems(batch: batch) ? batch * plan.weightCount : 0
-        return plan.weightCount + partials + plan.chunkItems(batch: batch, budget: budget) * plan.perItem
+        return plan.weightCount + partials + plan.chunkItems(batch: batch) * plan.perItem
     }
 
     /// `output = conv(input, weight) + bias`, like `Conv2D.forward`.
@@ -97,21 +97,21 @@ public enum Winograd {
         budget: Int = ConvGeometry.workspaceBudget
     ) {
         precondition(g.isWinogradEligible, "Winograd needs a 3x3 stride-1 pad-1 convolution")
-        let plan = Plan(g, tile: tile)
+        let plan = Plan(g, tile: tile, budget: budget)
         transformWeights(plan, weight, rows: g.outChannels, columns: g.inChannels, rowStride: g.inChannels,
                          columnStride: 1, rotated: false, into: workspace)
         plan.convolve(batch: batch, input: input, inChannels: g.inChannels, outChannels: g.outChannels,
-                      weights: workspace, bias: bias, output: output, accumulate: false, workspace: workspace,
-                      budget: budget)
+                      weights: workspace, bias: bias, output: output, accumulate: false, workspace: workspace)
     }
 
     /// The input gradient from the output gradient (overwritten, or added to with `accumulate`).
     public static func backwardData<T: KernelScalar>(
         _ g: ConvGeometry, tile: WinogradTile, batch: Int, weight: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
-        inputGrad: UnsafeMutablePointer<T>, accumulate: Bool, workspace: UnsafeMutablePointer<T>
+        inputGrad: UnsafeMutablePointer<T>, accumulate: Bool, workspace: UnsafeMutablePointer<T>,
+        budget: Int = ConvGeometry.workspaceBudget
     ) {
         precondition(g.isWinogradEligible, "Winograd needs a 3x3 stride-1 pad-1 convolution")
-        let plan = Plan(g, tile: tile)
+        let plan = Plan(g, tile: tile, budget: budget)
         transformWeights(plan, weight, rows: g.inChannels, columns: g.outChannels, rowStride: 1,
                          columnStride: g.inChannels, rotated: true, into: workspace)
         plan.convolve(batch: batch, input: outputGrad, inChannels: g.outChannels, outChannels: g.inChannels,
@@ -137,10 +137,11 @@ public enum Winograd {
     /// laid out as those slots.
     public static func backwardWeights<T: KernelScalar>(
         _ g: ConvGeometry, tile: WinogradTile, batch: Int, input: UnsafePointer<T>, outputGrad: UnsafePointer<T>,
-        weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>
+        weightGrad: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>,
+        budget: Int = ConvGeometry.workspaceBudget
     ) {
         precondition(g.isWinogradEligible, "Winograd needs a 3x3 stride-1 pad-1 convolution")
-        let plan = Plan(g, tile: tile)
+        let plan = Plan(g, tile: tile, budget: budget)
         if plan.weightGradientByItems(batch: batch) {
             return backwardWeightsByItems(plan, batch: batch, input: input, outputGrad: outputGrad,
                                           weightGrad: weightGrad, workspace: workspace)
@@ -151,7 +152,7 @@ public enum Winograd {
         // scratch: with two threads its first or second half, the slots `ItemGroups` gives the
         // forward and the input gradient, which then find the same lines on the same core.
         let alpha = tile.inputSize, chunk = plan.chunkItems(batch: batch)
-        let groups = min(ThreadPool.shared.parallelism, alpha)
+        let groups = min(ThreadPool.shared.freeParallelism, alpha)
         for n0 in stride(from: 0, to: batch, by: chunk) {
             ThreadPool.shared.parallelFor(groups) { group in
                 plan.weightProducts(batch: batch, items: n0..<min(n0 + chunk, batch),
@@ -236,14 +237,16 @@ public enum Winograd {
         }
     }
 
-    /// Tile counts and scratch sizes of one geometry and tile.
+    /// Tile counts and scratch sizes of one geometry and tile, for chunks of items whose scratch
+    /// stays near `budget` floats.
     struct Plan {
         let tile: WinogradTile
         let height: Int, width: Int, channelsIn: Int, channelsOut: Int
         let tilesY: Int, tilesX: Int
+        let budget: Int
 
-        init(_ g: ConvGeometry, tile: WinogradTile) {
-            self.tile = tile
+        init(_ g: ConvGeometry, tile: WinogradTile, budget: Int = ConvGeometry.workspaceBudget) {
+            self.tile = tile; self.budget = budget
             height = g.height; width = g.width; channelsIn = g.inChannels; channelsOut = g.outChannels
             tilesY = (g.height + tile.outputSize - 1) / tile.outputSize
             tilesX = (g.width + tile.outputSize - 1) / tile.outputSize
@@ -313,21 +316,21 @@ public enum Winograd {
         }
 
         /// Items per chunk: as many as fit `budget` floats of scratch after U, at least one.
-        func chunkItems(batch: Int, budget: Int = ConvGeometry.workspaceBudget) -> Int {
+        func chunkItems(batch: Int) -> Int {
             min(batch, max(1, (budget - weightCount) / perItem))
         }
 
         /// `output (+)= Winograd(input, U) + bias` with `weights` = U at the start of `workspace`.
         /// Each thread transforms, multiplies and transforms back its own items (`ItemGroups`), in
-        /// its own slot of V and M after U, chunks of them as `budget` allows.
+        /// its own slot of V and M after U, chunks of them as the plan's budget allows.
         func convolve<T: KernelScalar>(
             batch: Int, input: UnsafePointer<T>, inChannels: Int, outChannels: Int, weights: UnsafePointer<T>,
             bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>, accumulate: Bool,
-            workspace: UnsafeMutablePointer<T>, budget: Int = ConvGeometry.workspaceBudget
+            workspace: UnsafeMutablePointer<T>
         ) {
             let alpha = tile.inputSize, plane = height * width
             let transforms = ISA.active.winogradTransforms
-            let groups = ItemGroups(batch: batch, capacity: chunkItems(batch: batch, budget: budget))
+            let groups = ItemGroups(batch: batch, capacity: chunkItems(batch: batch))
             groups.forEachChunk(batch: batch, perItem: perItem) { offset, chunk in
                 let items = chunk.count, n0 = chunk.lowerBound, ld = items * tilesPerItem
                 let vStride = inChannels * ld + Self.matrixPad, mStride = outChannels * ld + Self.matrixPad

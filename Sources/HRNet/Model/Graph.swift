@@ -37,6 +37,12 @@ struct StepBuffers {
     var workspace: UnsafeMutablePointer<Float>
     /// The scratch the convolutions' chunks aim at, in floats (`ConvGeometry.workspaceBudget`).
     var workspaceBudget = ConvGeometry.workspaceBudget
+    /// How the tensors hold the batch's planes: one group's `[C, N, H, W]`, or every group's
+    /// (`BatchGroups.wholeBatch`, for the layers whose statistics span the batch).
+    var order = BatchNorm.Order.channelMajor
+    /// Where a convolution's backward puts its weight (then bias) gradient instead of `gradients`:
+    /// a group's partial, summed over the groups afterwards (`BatchGroups`).
+    var weightGradientPartial: UnsafeMutablePointer<Float>?
     /// SyncBatchNorm's per-channel sums (one layer at a time).
     var statistics: UnsafeMutablePointer<Double>
     var batchesTracked: UnsafeMutablePointer<Int64>
@@ -59,8 +65,15 @@ protocol GraphLayer: AnyObject {
     /// Summary row this layer belongs to (e.g. `stem`, `layer1.0`, `stage3.2`).
     var block: String { get }
     var multiplyAddsPerImage: Int { get }
+    /// Whether the layer's forward (in this mode) and backward need every item of the batch at
+    /// once (batch norm's statistics), rather than running on each group of items by itself.
+    func spansBatch(training: Bool) -> Bool
     func forward(_ b: StepBuffers, batch: Int, training: Bool)
     func backward(_ b: StepBuffers, batch: Int)
+}
+
+extension GraphLayer {
+    func spansBatch(training: Bool) -> Bool { false }
 }
 
 final class Graph {

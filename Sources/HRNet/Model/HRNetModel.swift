@@ -32,10 +32,12 @@ public final class HRNetModel {
     let outputTensor: Int
     let arenaCount: Int
     private let valueOffsets: UnsafeMutablePointer<Int>, gradientOffsets: UnsafeMutablePointer<Int>
-    /// Evaluation forwards: groups of items, one per thread, each through the whole network.
-    let evaluation: EvaluationGroups
-    private let evaluationOffsets: UnsafeMutablePointer<Int>
+    /// The batch's groups of items, one per thread, each in its own part of the arena.
+    let groups: BatchGroups
+    /// Group 0's buffers (the whole arena's start) and the parameters, gradients and statistics.
     let buffers: StepBuffers
+    /// The groups' partial weight gradients (nil with one group or without training buffers).
+    private let partials: UnsafeMutablePointer<Float>?
     private let useTargetWeight: Bool
     /// The heatmaps and their loss gradient in the caller's NCHW layout.
     private let outputNCHW: UnsafeMutablePointer<Float>, outputGradNCHW: UnsafeMutablePointer<Float>
@@ -66,10 +68,9 @@ public final class HRNetModel {
         optimizer = try makeOptimizer(config.train, parameterCount: graph.parameterCount)
 
         self.trainable = trainable
-        let plan = graph.plan(batchSize: batchSize, output: output, training: trainable)
-        evaluation = EvaluationGroups(
-            graph: graph, output: output, batchSize: batchSize, threads: ThreadPool.shared.parallelism)
-        arenaCount = max(plan.arenaCount, evaluation.arenaCount)
+        groups = BatchGroups(graph: graph, output: output, batchSize: batchSize,
+                             threads: ThreadPool.shared.parallelism, training: trainable)
+        arenaCount = groups.arenaCount
         var allocations: [UnsafeMutableRawPointer] = []
         var storage: [ZeroedFloats] = []
         func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -82,9 +83,8 @@ public final class HRNetModel {
             allocations.append(UnsafeMutableRawPointer(p))
             return p
         }
-        valueOffsets = ints(plan.values)
-        gradientOffsets = ints(plan.gradients)
-        evaluationOffsets = ints(evaluation.valueOffsets)
+        valueOffsets = ints(groups.valueOffsets)
+        gradientOffsets = ints(groups.gradientOffsets)
         let widest = graph.layers.compactMap { ($0 as? BatchNormLayer)?.channels }.max() ?? 0
         let statistics = UnsafeMutablePointer<Double>.allocate(capacity: BatchNorm.syncScratchCount(channels: widest))
         statistics.initialize(repeating: 0, count: BatchNorm.syncScratchCount(channels: widest))
@@ -96,9 +96,9 @@ public final class HRNetModel {
             arena: floats(arenaCount), input: floats(batchSize * input.perItem),
             parameters: floats(graph.parameterCount), gradients: floats(graph.parameterCount),
             running: floats(graph.runningCount), saved: floats(graph.savedCount),
-            workspace: floats(max(graph.workspaceCount(batch: batchSize), evaluation.workspaceCount)),
-            statistics: statistics, batchesTracked: tracked,
+            workspace: floats(groups.workspaceCount), statistics: statistics, batchesTracked: tracked,
             valueOffset: valueOffsets, gradientOffset: gradientOffsets)
+        partials = groups.partialCount > 0 ? floats(groups.partialCount) : nil
         outputNCHW = floats(batchSize * out.perItem)
         outputGradNCHW = floats(batchSize * out.perItem)
         self.allocations = allocations
@@ -133,43 +133,74 @@ public final class HRNetModel {
     /// `model.train()`), `false` uses the running statistics (`model.eval()`). Returns a view of
     /// the heatmaps `[batch, J, H/4, W/4]`, valid until the next call on this model.
     ///
-    /// An evaluation forward of several items on several threads runs them in groups, one per
-    /// thread, each through the whole network (`EvaluationGroups`); a `profile` then times the
-    /// layers of the first group, which run alongside the others.
+    /// The batch runs in groups of items, one per thread (`BatchGroups`): a training forward
+    /// layer by layer, each layer on every group at once; an evaluation forward each group through
+    /// the whole network in one task, when a `profile` times the layers of the first group (which
+    /// run alongside the others).
     @discardableResult
     public func forward(input: UnsafePointer<Float>, batch: Int? = nil, training: Bool) -> UnsafeBufferPointer<Float> {
-        let n = checkedBatch(batch)
-        let x = graph.tensors[0].perItem, y = graph.tensors[outputTensor].perItem
-        let groups = training ? 1 : evaluation.groups(batch: n)
-        if groups == 1 {
-            run(buffers, batch: n, input: input, output: outputNCHW, training: training, profiled: true)
-        } else {
-            ThreadPool.shared.parallelFor(groups) { g in
-                let items = ThreadPool.chunkRange(g, of: groups, total: n)
-                let b = evaluation.buffers(buffers, group: g, firstItem: items.lowerBound, inputPerItem: x,
-                                           offsets: evaluationOffsets)
-                run(b, batch: items.count, input: input + items.lowerBound * x,
-                    output: outputNCHW + items.lowerBound * y, training: false, profiled: g == 0)
+        let n = checkedBatch(batch), count = groups.groups(batch: n)
+        let x = graph.tensors[0], y = graph.tensors[outputTensor]
+        /// A group's items of `input`, channel-major, into its input buffer.
+        func take(_ items: Range<Int>, _ b: StepBuffers) {
+            Layout.toChannelMajor(input + items.lowerBound * x.perItem, b.input, batch: items.count,
+                                  channels: x.channels, plane: x.height * x.width)
+        }
+        if !training && count > 1 {
+            forEachGroup(count, batch: n) { items, b in
+                take(items, b)
+                for layer in graph.layers {
+                    if items.lowerBound == 0, let profile {
+                        profile.run(layer, batch: items.count, backward: false) {
+                            layer.forward(b, batch: items.count, training: false)
+                        }
+                    } else {
+                        layer.forward(b, batch: items.count, training: false)
+                    }
+                }
+                outputToBatchMajor(b, items: items)
             }
+        } else {
+            forEachGroup(count, batch: n, take)
+            for layer in graph.layers {
+                timed(layer, batch: n, backward: false) {
+                    if count > 1 && layer.spansBatch(training: training) {
+                        layer.forward(groups.wholeBatch(buffers, count: count), batch: n, training: training)
+                    } else {
+                        forEachGroup(count, batch: n) { layer.forward($1, batch: $0.count, training: training) }
+                    }
+                }
+            }
+            forEachGroup(count, batch: n) { outputToBatchMajor($1, items: $0) }
         }
         lastBatch = n
-        return UnsafeBufferPointer(start: outputNCHW, count: n * y)
+        return UnsafeBufferPointer(start: outputNCHW, count: n * y.perItem)
     }
 
-    /// Every layer's forward over `b` for `batch` items, from NCHW `input` to NCHW `output`
-    /// (timed into `profile` when `profiled`).
-    private func run(_ b: StepBuffers, batch n: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                     training: Bool, profiled: Bool) {
-        let x = graph.tensors[0], y = graph.tensors[outputTensor]
-        Layout.toChannelMajor(input, b.input, batch: n, channels: x.channels, plane: x.height * x.width)
-        if profiled, let profile {
-            for layer in graph.layers {
-                profile.run(layer, batch: n, backward: false) { layer.forward(b, batch: n, training: training) }
-            }
-        } else {
-            for layer in graph.layers { layer.forward(b, batch: n, training: training) }
+    /// Group `g` of `count` of a call's `batch` items: its items and its buffers.
+    private func group(_ g: Int, of count: Int, batch: Int) -> (items: Range<Int>, buffers: StepBuffers) {
+        groups.group(g, of: count, batch: batch, buffers, inputPerItem: graph.tensors[0].perItem,
+                     partials: count > 1 ? partials : nil)
+    }
+
+    /// `body(items, buffers)` for each of `count` groups of `batch` items, as tasks of the pool.
+    private func forEachGroup(_ count: Int, batch: Int, _ body: (Range<Int>, StepBuffers) -> Void) {
+        ThreadPool.shared.parallelFor(count) { g in
+            let (items, b) = group(g, of: count, batch: batch)
+            body(items, b)
         }
-        Layout.toBatchMajor(b.value(outputTensor), output, batch: n, channels: y.channels, plane: y.height * y.width)
+    }
+
+    /// A group's heatmaps into their items' place of the NCHW output.
+    private func outputToBatchMajor(_ b: StepBuffers, items: Range<Int>) {
+        let y = graph.tensors[outputTensor]
+        Layout.toBatchMajor(b.value(outputTensor), outputNCHW + items.lowerBound * y.perItem, batch: items.count,
+                            channels: y.channels, plane: y.height * y.width)
+    }
+
+    /// `body`, timed into `profile` under `layer`'s class when there is one.
+    private func timed(_ layer: GraphLayer, batch: Int, backward: Bool, _ body: () -> Void) {
+        if let profile { profile.run(layer, batch: batch, backward: backward, body) } else { body() }
     }
 
     /// Training forward, JointsMSELoss against `target` (`[batch, J, h, w]`) with `weight`
@@ -184,27 +215,53 @@ public final class HRNetModel {
         batch: Int? = nil, gradientsFinal: ((_ from: Int) -> Void)? = nil
     ) -> Double {
         precondition(trainable, "computeGradients on a model built with trainable: false (forward-only buffers)")
-        let n = checkedBatch(batch)
+        let n = checkedBatch(batch), count = groups.groups(batch: n)
         forward(input: input, batch: n, training: true)
-        let out = graph.tensors[outputTensor]
         var loss = 0.0
-        func lossAndGradient() {
-            loss = JointsMSELoss.evaluate(
-                batch: n, joints: out.channels, pixels: out.height * out.width, prediction: outputNCHW,
-                target: target, weight: useTargetWeight ? weight : nil, gradient: outputGradNCHW)
-            Layout.toChannelMajor(outputGradNCHW, buffers.gradient(outputTensor), batch: n, channels: out.channels,
-                                  plane: out.height * out.width)
+        if let profile {
+            profile.time(.loss, backward: true) { loss = lossGradient(n, target, weight) }
+        } else {
+            loss = lossGradient(n, target, weight)
         }
-        if let profile { profile.time(.loss, backward: true, lossAndGradient) } else { lossAndGradient() }
         for (i, layer) in graph.layers.enumerated().reversed() {
-            if let profile {
-                profile.run(layer, batch: n, backward: true) { layer.backward(buffers, batch: n) }
-            } else {
-                layer.backward(buffers, batch: n)
+            timed(layer, batch: n, backward: true) {
+                if count > 1 && layer.spansBatch(training: true) {
+                    layer.backward(groups.wholeBatch(buffers, count: count), batch: n)
+                } else {
+                    forEachGroup(count, batch: n) { layer.backward($1, batch: $0.count) }
+                    if count > 1, let conv = layer as? ConvLayer { addPartialGradients(conv, groups: count) }
+                }
             }
             gradientsFinal?(gradientsFinalFrom[i])
         }
         return loss
+    }
+
+    /// JointsMSELoss of the last forward's `n` heatmaps; its gradient into each group's output gradient.
+    private func lossGradient(_ n: Int, _ target: UnsafePointer<Float>, _ weight: UnsafePointer<Float>) -> Double {
+        let out = graph.tensors[outputTensor]
+        let loss = JointsMSELoss.evaluate(
+            batch: n, joints: out.channels, pixels: out.height * out.width, prediction: outputNCHW,
+            target: target, weight: useTargetWeight ? weight : nil, gradient: outputGradNCHW)
+        forEachGroup(groups.groups(batch: n), batch: n) { items, b in
+            Layout.toChannelMajor(outputGradNCHW + items.lowerBound * out.perItem, b.gradient(outputTensor),
+                                  batch: items.count, channels: out.channels, plane: out.height * out.width)
+        }
+        return loss
+    }
+
+    /// `conv`'s weight and bias gradients: its partials (one per group) added in group order.
+    private func addPartialGradients(_ conv: ConvLayer, groups count: Int) {
+        guard let partials else { return }
+        let stride = groups.partialStride, weights = conv.geometry.weightCount
+        ThreadPool.shared.parallelRanges(conv.gradientCount, work: count) { range in
+            for i in range {
+                var sum = partials[i]
+                for g in 1..<count { sum += partials[g * stride + i] }
+                if i < weights { buffers.gradients[conv.weight + i] = sum }
+                else { buffers.gradients[conv.bias! + i - weights] = sum }
+            }
+        }
     }
 
     /// Per layer i: the flat offset above which every parameter belongs to a layer ≥ i, so its
@@ -289,14 +346,16 @@ public final class HRNetModel {
 
     /// Parameter names in state_dict order (the order of the flat allocation).
     public var parameterNames: [String] { graph.parameters.map(\.name) }
+    /// A parameter's shape by state_dict name (PyTorch's: `[Cout, Cin, k, k]` for a convolution).
+    public func parameterShape(_ name: String) -> [Int]? { slot(name)?.shape }
     public var parameterCount: Int { graph.parameterCount }
     /// Every convolution's shape and the algorithm it runs (`HRNET_CONV`), in layer order.
     public var convolutions: [(geometry: ConvGeometry, algorithm: ConvAlgorithm)] {
         graph.layers.compactMap { ($0 as? ConvLayer).map { ($0.geometry, $0.algorithm) } }
     }
-    /// Groups of items an evaluation forward of a full batch runs at once, one per thread
-    /// (`EvaluationGroups`; 1: its layers are split between the threads one by one).
-    public var evaluationGroups: Int { evaluation.groups }
+    /// Groups of items a full batch runs in, one per thread (`BatchGroups`; 1: each layer's loops
+    /// split between the threads).
+    public var batchGroups: Int { groups.groups }
     /// Bytes held by the activation arena (values and gradients of every planned tensor).
     public var arenaBytes: Int { arenaCount * MemoryLayout<Float>.size }
 
@@ -342,8 +401,10 @@ public final class HRNetModel {
         guard let t = graph.taps[name] else { return nil }
         let d = graph.tensors[t], n = lastBatch
         let values = [Float](unsafeUninitializedCapacity: n * d.perItem) { out, count in
-            Layout.toBatchMajor(
-                buffers.value(t), out.baseAddress!, batch: n, channels: d.channels, plane: d.height * d.width)
+            forEachGroup(groups.groups(batch: n), batch: n) { items, b in
+                Layout.toBatchMajor(b.value(t), out.baseAddress! + items.lowerBound * d.perItem, batch: items.count,
+                                    channels: d.channels, plane: d.height * d.width)
+            }
             count = n * d.perItem
         }
         return ([n, d.channels, d.height, d.width], values)

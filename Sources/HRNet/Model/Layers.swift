@@ -28,11 +28,16 @@ final class ConvLayer: GraphLayer {
     }
 
     func backward(_ b: StepBuffers, batch: Int) {
+        let partial = b.weightGradientPartial
         Conv2D.backward(geometry, batch: batch, input: b.value(inputs[0]), weight: b.parameters + weight,
                         outputGrad: b.gradient(output), inputGrad: needsInputGradient ? b.gradient(inputs[0]) : nil,
-                        accumulate: accumulate[0], weightGrad: b.gradients + weight,
-                        biasGrad: bias.map { b.gradients + $0 }, workspace: b.workspace, algorithm: algorithm)
+                        accumulate: accumulate[0], weightGrad: partial ?? b.gradients + weight,
+                        biasGrad: bias.map { partial.map { $0 + geometry.weightCount } ?? b.gradients + $0 },
+                        workspace: b.workspace, algorithm: algorithm, budget: b.workspaceBudget)
     }
+
+    /// Floats of a backward's partial gradient: the weight's, then the bias's.
+    var gradientCount: Int { geometry.weightCount + (bias == nil ? 0 : geometry.outChannels) }
 }
 
 /// BatchNorm2d, optionally with the ReLU that follows it fused in. Channel-major tensors hold each
@@ -61,10 +66,13 @@ final class BatchNormLayer: GraphLayer {
 
     var multiplyAddsPerImage: Int { 0 }
 
+    /// Training statistics are the batch's; inference is per item.
+    func spansBatch(training: Bool) -> Bool { training }
+
     func forward(_ b: StepBuffers, batch: Int, training: Bool) {
         if training {
             syncedCount = BatchNorm.forwardTraining(
-                batch: batch, channels: channels, spatial: spatial, order: .channelMajor, input: b.value(inputs[0]),
+                batch: batch, channels: channels, spatial: spatial, order: b.order, input: b.value(inputs[0]),
                 gamma: b.parameters + gamma, beta: b.parameters + beta, output: b.value(output),
                 savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
                 runningMean: b.running + runningMean, runningVar: b.running + runningVar, relu: relu,
@@ -72,7 +80,7 @@ final class BatchNormLayer: GraphLayer {
             b.batchesTracked[index] += 1
         } else {
             BatchNorm.forwardInference(
-                batch: batch, channels: channels, spatial: spatial, order: .channelMajor, input: b.value(inputs[0]),
+                batch: batch, channels: channels, spatial: spatial, order: b.order, input: b.value(inputs[0]),
                 gamma: b.parameters + gamma, beta: b.parameters + beta,
                 runningMean: b.running + runningMean, runningVar: b.running + runningVar,
                 output: b.value(output), relu: relu)
@@ -81,7 +89,7 @@ final class BatchNormLayer: GraphLayer {
 
     func backward(_ b: StepBuffers, batch: Int) {
         BatchNorm.backward(
-            batch: batch, channels: channels, spatial: spatial, order: .channelMajor, input: b.value(inputs[0]),
+            batch: batch, channels: channels, spatial: spatial, order: b.order, input: b.value(inputs[0]),
             gamma: b.parameters + gamma,
             savedMean: b.saved + savedStats, savedInvStd: b.saved + savedStats + channels,
             outputGrad: b.gradient(output), reluOutput: relu ? UnsafePointer(b.value(output)) : nil,

@@ -53,7 +53,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// Threads a loop issued now would run on: 1 while the pool is busy (inside another loop's
     /// body, where a loop runs serially on the calling thread, or while another thread's loop
     /// holds it), else `parallelism`. Work split into one part per thread asks this, so a layer
-    /// that one task of an outer loop runs (`HRNetModel`'s evaluation groups) is not cut into
+    /// that one task of an outer loop runs (`HRNetModel`'s batch groups) is not cut into
     /// parts that would then run one after the other, each packing its own operands.
     public var freeParallelism: Int { busy.load(ordering: .relaxed) ? 1 : parallelism }
 
