@@ -4,8 +4,9 @@ import HRNet
 import XCTest
 
 /// On several threads the batch runs in groups of items, each in its own part of the arena
-/// (`BatchGroups`). Forward values and every activation gradient must be the bits one thread
-/// gives; only the convolutions' weight gradients, summed per group first, may round differently.
+/// (`BatchGroups`). Forward values and every activation gradient must be the bits of one group
+/// (whose kernels give one thread's bits whatever the thread count); only the convolutions'
+/// weight gradients, summed per group first, may round differently.
 final class BatchGroupsTests: XCTestCase {
     func model(batchSize: Int, threads: Int) throws -> HRNetModel {
         let pool = ThreadPool.shared, before = pool.parallelism
@@ -17,13 +18,15 @@ final class BatchGroupsTests: XCTestCase {
         return model
     }
 
-    func models(batch: Int) throws -> (serial: HRNetModel, grouped: HRNetModel, threads: Int) {
-        let threads = ThreadPool.shared.threadCount
-        guard threads >= 2 else { throw XCTSkip("one thread: no groups to compare") }
-        let serial = try model(batchSize: batch, threads: 1), grouped = try model(batchSize: batch, threads: threads)
-        XCTAssertEqual(serial.batchGroups, 1)
-        XCTAssertEqual(grouped.batchGroups, min(threads, batch))
-        return (serial, grouped, threads)
+    func models(batch: Int) throws -> (oneGroup: HRNetModel, grouped: HRNetModel, threads: Int) {
+        guard ThreadPool.shared.threadCount >= 2 else { throw XCTSkip("one thread: no groups to compare") }
+        let threads = 2
+        let oneGroup = try model(batchSize: batch, threads: 1), grouped = try model(batchSize: batch, threads: threads)
+        XCTAssertEqual(oneGroup.batchGroups, 1)
+        XCTAssertEqual(grouped.batchGroups, threads)
+        // Fewer items than threads: one group, whose layers spread over every thread.
+        XCTAssertEqual(try model(batchSize: 1, threads: threads).batchGroups, 1)
+        return (oneGroup, grouped, threads)
     }
 
     /// Asserts `a` and `b` hold the same bits, naming the first place they differ.
@@ -43,34 +46,34 @@ final class BatchGroupsTests: XCTestCase {
 
     func testEvaluationGivesTheBitsOfOneThread() throws {
         let batch = 3
-        let (serial, grouped, threads) = try models(batch: batch)
-        let input = random(batch * serial.inputShape.reduce(1, *), in: -2...2)
+        let (oneGroup, grouped, threads) = try models(batch: batch)
+        let input = random(batch * oneGroup.inputShape.reduce(1, *), in: -2...2)
         // Full batch (groups of unequal size with two threads), then partial batches.
         for n in [batch, 2, 1] {
-            let one = Array(serial.forward(input: input, batch: n, training: false))
+            let one = Array(oneGroup.forward(input: input, batch: n, training: false))
             let many = Array(grouped.forward(input: input, batch: n, training: false))
-            XCTAssertEqual(one.count, n * serial.outputShape.reduce(1, *))
+            XCTAssertEqual(one.count, n * oneGroup.outputShape.reduce(1, *))
             assertBits(one, many, "batch \(n): 1 vs \(threads) threads")
         }
     }
 
     func testTrainingStepMatchesOneThread() throws {
         let batch = 3
-        let (serial, grouped, threads) = try models(batch: batch)
-        let input = random(batch * serial.inputShape.reduce(1, *), in: -2...2)
-        let target = random(batch * serial.outputShape.reduce(1, *), in: 0...1)
-        let weight = random(batch * serial.outputShape[0], in: 0...1)
+        let (oneGroup, grouped, threads) = try models(batch: batch)
+        let input = random(batch * oneGroup.inputShape.reduce(1, *), in: -2...2)
+        let target = random(batch * oneGroup.outputShape.reduce(1, *), in: 0...1)
+        let weight = random(batch * oneGroup.outputShape[0], in: 0...1)
         for n in [batch, 2] {
-            let lossOne = serial.computeGradients(input: input, target: target, weight: weight, batch: n)
+            let lossOne = oneGroup.computeGradients(input: input, target: target, weight: weight, batch: n)
             let lossMany = grouped.computeGradients(input: input, target: target, weight: weight, batch: n)
             let label = "batch \(n): 1 vs \(threads) threads"
             XCTAssertEqual(lossOne.bitPattern, lossMany.bitPattern, label)
-            assertBits(serial.heatmaps, grouped.heatmaps, "heatmaps, " + label)
-            assertBits(serial.runningStatistics, grouped.runningStatistics, "running statistics, " + label)
+            assertBits(oneGroup.heatmaps, grouped.heatmaps, "heatmaps, " + label)
+            assertBits(oneGroup.runningStatistics, grouped.runningStatistics, "running statistics, " + label)
             var convWeights = 0
-            for name in serial.parameterNames {
-                let one = serial.gradient(name)!, many = grouped.gradient(name)!
-                if isConvolution(name, serial) {
+            for name in oneGroup.parameterNames {
+                let one = oneGroup.gradient(name)!, many = grouped.gradient(name)!
+                if isConvolution(name, oneGroup) {
                     // Summed per group, then over the groups: rounding only.
                     convWeights += 1
                     let scale = one.map { abs($0) }.max()!
@@ -82,9 +85,9 @@ final class BatchGroupsTests: XCTestCase {
             }
             XCTAssertGreaterThan(convWeights, 10)
             // A stage's output, read after a training forward (backward may reuse its memory).
-            serial.forward(input: input, batch: n, training: true)
+            oneGroup.forward(input: input, batch: n, training: true)
             grouped.forward(input: input, batch: n, training: true)
-            assertBits(serial.activation("stage2.0")!.values, grouped.activation("stage2.0")!.values,
+            assertBits(oneGroup.activation("stage2.0")!.values, grouped.activation("stage2.0")!.values,
                        "stage2.0, " + label)
         }
     }

@@ -37,8 +37,11 @@ struct BatchGroups {
     /// 9.3–10.3 images/s with the whole 32 MB each, 10.3–10.8 with 8 or 16 MB, 9.9–10.1 with 4 MB.
     let workspaceBudget: Int
 
+    /// One group per thread when the batch gives every thread an item; otherwise one group, whose
+    /// layers spread their loops over all the threads (with fewer items than threads, groups
+    /// would leave threads idle).
     init(graph: Graph, output: Int, batchSize: Int, threads: Int, training: Bool) {
-        let groups = max(1, min(threads, batchSize)), page = 1024
+        let groups = threads <= batchSize ? max(1, threads) : 1, page = 1024
         self.groups = groups
         itemsPerGroup = (batchSize + groups - 1) / groups
         workspaceBudget = ConvGeometry.workspaceBudget / groups
