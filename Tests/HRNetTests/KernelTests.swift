@@ -239,25 +239,48 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    /// The network's channel-major layout gives batch norm's NCHW results, transposed, to the bit;
-    /// and so does any thread count (the sums are taken per channel and item, then over the items
-    /// in order, whoever computes them).
-    func testBatchNormChannelMajorAndThreadCountsGiveTheSameBits() {
+    /// The network's channel-major layout, whole or in groups of items with a gap between them
+    /// (`BatchGroups`), gives batch norm's NCHW results, moved, to the bit; and so does any thread
+    /// count (the sums are taken per channel and item, then over the items in order, whoever
+    /// computes them).
+    func testBatchNormLayoutsAndThreadCountsGiveTheSameBits() {
         let pool = ThreadPool.shared, before = pool.parallelism
         defer { pool.parallelism = before }
         let batch = 5, channels = 24, spatial = 300  // enough values for one item group per thread
+        // Two groups of items, 0..<3 and 3..<5, the second 64 values past the end of the first.
+        let groupStride = channels * 3 * spatial + 64
+        let grouped = BatchNorm.Order.channelMajorGroups(count: 2, stride: groupStride)
         let x = random(batch * channels * spatial).map(Float.init), r = random(x.count).map(Float.init)
         let gamma = random(channels).map(Float.init), beta = random(channels).map(Float.init)
-        func transposed(_ v: [Float]) -> [Float] {
-            var out = v
-            Layout.toChannelMajor(v, &out, batch: batch, channels: channels, plane: spatial)
+        /// Where plane (c, n) starts in each layout, and how many values the layout spans.
+        func offset(_ order: BatchNorm.Order, _ c: Int, _ n: Int) -> Int {
+            switch order {
+            case .batchMajor: return (n * channels + c) * spatial
+            case .channelMajor: return (c * batch + n) * spatial
+            case .channelMajorGroups:
+                return n < 3 ? (c * 3 + n) * spatial : groupStride + (c * 2 + n - 3) * spatial
+            }
+        }
+        func count(_ order: BatchNorm.Order) -> Int { order == grouped ? groupStride + x.count * 2 / 5 : x.count }
+        func laid(_ v: [Float], _ order: BatchNorm.Order) -> [Float] {
+            var out = [Float](repeating: .nan, count: count(order))
+            for n in 0..<batch { for c in 0..<channels { for p in 0..<spatial {
+                out[offset(order, c, n) + p] = v[offset(.batchMajor, c, n) + p]
+            } } }
+            return out
+        }
+        func nchw(_ v: [Float], _ order: BatchNorm.Order) -> [Float] {
+            var out = [Float](repeating: .nan, count: x.count)
+            for n in 0..<batch { for c in 0..<channels { for p in 0..<spatial {
+                out[offset(.batchMajor, c, n) + p] = v[offset(order, c, n) + p]
+            } } }
             return out
         }
         func run(_ order: BatchNorm.Order, threads: Int) -> [[Float]] {
             pool.parallelism = threads
-            let input = order == .channelMajor ? transposed(x) : x
-            var dy = order == .channelMajor ? transposed(r) : r
-            var y = [Float](repeating: .nan, count: x.count), dx = y, inference = y
+            let input = laid(x, order)
+            var dy = laid(r, order)
+            var y = [Float](repeating: .nan, count: input.count), dx = y, inference = y
             var mean = [Float](repeating: 0, count: channels), variance = [Float](repeating: 1, count: channels)
             var saved = [Float](repeating: .nan, count: 2 * channels), dGamma = gamma, dBeta = beta
             saved.withUnsafeMutableBufferPointer { s in
@@ -272,16 +295,11 @@ final class KernelTests: XCTestCase {
             BatchNorm.forwardInference(batch: batch, channels: channels, spatial: spatial, order: order, input: input,
                                        gamma: gamma, beta: beta, runningMean: mean, runningVar: variance,
                                        output: &inference, relu: false)
-            let back = order == .channelMajor ? { (v: [Float]) -> [Float] in
-                var out = v
-                Layout.toBatchMajor(v, &out, batch: batch, channels: channels, plane: spatial)
-                return out
-            } : { $0 }
-            return [back(y), back(dx), back(inference), saved, mean + variance, dGamma + dBeta]
+            return [nchw(y, order), nchw(dx, order), nchw(inference, order), saved, mean + variance, dGamma + dBeta]
         }
         let reference = run(.batchMajor, threads: 1)
         for (order, threads) in [(BatchNorm.Order.batchMajor, pool.threadCount), (.channelMajor, 1),
-                                 (.channelMajor, pool.threadCount)] {
+                                 (.channelMajor, pool.threadCount), (grouped, 1), (grouped, pool.threadCount)] {
             for (name, (a, b)) in zip(["y", "dX", "inference", "saved", "running", "dγ dβ"], zip(run(order, threads: threads), reference)) {
                 XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "\(order) \(threads) threads: \(name)")
             }
