@@ -6,9 +6,9 @@
 /// task its own parallel loops run serially (`ThreadPool.freeParallelism` is 1 there). Batch
 /// norm's training forward and backward see every group's planes at once (`wholeBatch`, order
 /// `.channelMajorGroups`) and split them between threads by the same items. A convolution's
-/// weight gradient is taken per group into a partial of its own, and the partials are added in
-/// group order. An evaluation forward, with nothing spanning the batch, runs each group through
-/// the whole network in one task.
+/// weight gradient is taken per group, group 0's into the gradients and the others' into partials
+/// of their own, which are then added to it in group order. An evaluation forward, with nothing
+/// spanning the batch, runs each group through the whole network in one task.
 ///
 /// Why: with one `[C, N, H, W]` tensor per arena slot, each thread wrote its own items of each
 /// tensor, but tensors of other shapes reuse the arena cut at other places, so between layers much
@@ -58,14 +58,14 @@ struct BatchGroups {
     /// Floats of arena, workspace and partial gradients the groups need together.
     var arenaCount: Int { groups * arenaStride }
     var workspaceCount: Int { groups * workspaceStride }
-    var partialCount: Int { groups * partialStride }
+    var partialCount: Int { (groups - 1) * partialStride }
 
     /// Groups a call with `batch` items runs: one item per group at least.
     func groups(batch: Int) -> Int { max(1, min(groups, batch)) }
 
     /// Group `group` of `count` (a call's `groups(batch:)`) of `batch` items: its items and its
-    /// view of `main`, whose arena, workspace and input are group 0's (`partials`: the groups'
-    /// partial gradients, nil for one group).
+    /// view of `main`, whose arena, workspace and input are group 0's (`partials`: the partial
+    /// gradients of groups 1 and on, nil for one group).
     func group(_ group: Int, of count: Int, batch: Int, _ main: StepBuffers, inputPerItem: Int,
                partials: UnsafeMutablePointer<Float>?) -> (items: Range<Int>, buffers: StepBuffers) {
         let items = ThreadPool.chunkRange(group, of: count, total: batch)
@@ -74,7 +74,7 @@ struct BatchGroups {
         b.workspace = main.workspace + group * workspaceStride
         b.input = main.input + items.lowerBound * inputPerItem
         b.workspaceBudget = workspaceBudget
-        b.weightGradientPartial = partials.map { $0 + group * partialStride }
+        b.weightGradientPartial = group > 0 ? partials.map { $0 + (group - 1) * partialStride } : nil
         return (items, b)
     }
 

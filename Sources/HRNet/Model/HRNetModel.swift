@@ -36,7 +36,7 @@ public final class HRNetModel {
     let groups: BatchGroups
     /// Group 0's buffers (the whole arena's start) and the parameters, gradients and statistics.
     let buffers: StepBuffers
-    /// The groups' partial weight gradients (nil with one group or without training buffers).
+    /// The partial weight gradients of groups 1 and on (nil with one group or without training buffers).
     private let partials: UnsafeMutablePointer<Float>?
     private let useTargetWeight: Bool
     /// The heatmaps and their loss gradient in the caller's NCHW layout.
@@ -250,16 +250,18 @@ public final class HRNetModel {
         return loss
     }
 
-    /// `conv`'s weight and bias gradients: its partials (one per group) added in group order.
+    /// `conv`'s weight and bias gradients: group 0's, with the other groups' partials added in
+    /// group order.
     private func addPartialGradients(_ conv: ConvLayer, groups count: Int) {
         guard let partials else { return }
         let stride = groups.partialStride, weights = conv.geometry.weightCount
         ThreadPool.shared.parallelRanges(conv.gradientCount, work: count) { range in
             for i in range {
-                var sum = partials[i]
-                for g in 1..<count { sum += partials[g * stride + i] }
-                if i < weights { buffers.gradients[conv.weight + i] = sum }
-                else { buffers.gradients[conv.bias! + i - weights] = sum }
+                let gradient = i < weights ? buffers.gradients + conv.weight + i
+                    : buffers.gradients + conv.bias! + i - weights
+                var sum = gradient.pointee
+                for g in 1..<count { sum += partials[(g - 1) * stride + i] }
+                gradient.pointee = sum
             }
         }
     }
