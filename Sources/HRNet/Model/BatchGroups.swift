@@ -65,7 +65,7 @@ struct BatchGroups {
 
     /// Group `group` of `count` (a call's `groups(batch:)`) of `batch` items: its items and its
     /// view of `main`, whose arena, workspace and input are group 0's (`partials`: the partial
-    /// gradients of groups 1 and on, nil for one group).
+    /// gradients of groups 1 and on; group 0 writes its own in place).
     func group(_ group: Int, of count: Int, batch: Int, _ main: StepBuffers, inputPerItem: Int,
                partials: UnsafeMutablePointer<Float>?) -> (items: Range<Int>, buffers: StepBuffers) {
         let items = ThreadPool.chunkRange(group, of: count, total: batch)

@@ -150,13 +150,8 @@ public final class HRNetModel {
             forEachGroup(count, batch: n) { items, b in
                 take(items, b)
                 for layer in graph.layers {
-                    if items.lowerBound == 0, let profile {
-                        profile.run(layer, batch: items.count, backward: false) {
-                            layer.forward(b, batch: items.count, training: false)
-                        }
-                    } else {
-                        layer.forward(b, batch: items.count, training: false)
-                    }
+                    let run = { layer.forward(b, batch: items.count, training: false) }
+                    if items.lowerBound == 0 { timed(layer, batch: items.count, backward: false, run) } else { run() }
                 }
                 outputToBatchMajor(b, items: items)
             }
@@ -179,8 +174,7 @@ public final class HRNetModel {
 
     /// Group `g` of `count` of a call's `batch` items: its items and its buffers.
     private func group(_ g: Int, of count: Int, batch: Int) -> (items: Range<Int>, buffers: StepBuffers) {
-        groups.group(g, of: count, batch: batch, buffers, inputPerItem: graph.tensors[0].perItem,
-                     partials: count > 1 ? partials : nil)
+        groups.group(g, of: count, batch: batch, buffers, inputPerItem: graph.tensors[0].perItem, partials: partials)
     }
 
     /// `body(items, buffers)` for each of `count` groups of `batch` items, as tasks of the pool.
